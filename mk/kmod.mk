@@ -1,0 +1,52 @@
+# Kernel modules: tlbisol.ko (kmod/) and the test-only helper (tests/kmod/).
+#
+# Which kernel(s) to build for:
+#   KDIR=<dir>                 exactly that kernel build tree;
+#   otherwise, if the running kernel has /lib/modules/$(uname -r)/build, that;
+#   otherwise the Debian 6.12 test kernels (generic and rt), each resolved from
+#   apt at run time (scripts/kernel-version.sh) and built against
+#   /usr/src/linux-headers-<release>.
+# Each build lands in $(B)/kmod/<release>/, so the VM can pick the module whose
+# vermagic matches the kernel it boots (tests/vm/lib.sh checks that).
+
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+ifneq ($(KDIR),)
+KMOD_RELEASES := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KMOD_WHY      := KDIR=$(KDIR) given on the command line
+kdir_for       = $(KDIR)
+else ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+KMOD_RELEASES := $(shell uname -r)
+KMOD_WHY      := the running kernel's build tree $(RUNNING_KDIR)
+kdir_for       = $(RUNNING_KDIR)
+else
+KMOD_RELEASES := $(shell scripts/kernel-version.sh generic 2>/dev/null) \
+                 $(shell scripts/kernel-version.sh rt 2>/dev/null)
+KMOD_WHY      := the Debian 6.12 test kernels (no build tree for the running kernel $(shell uname -r))
+kdir_for       = /usr/src/linux-headers-$(1)
+endif
+
+KMOD_SRC       := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
+KHELPER_SRC    := $(wildcard tests/kmod/*.c tests/kmod/*.h) tests/kmod/Kbuild
+KMOD_TARGETS   := $(foreach r,$(KMOD_RELEASES),$(B)/kmod/$(r)/tlbisol.ko)
+KHELPER_TARGETS:= $(foreach r,$(KMOD_RELEASES),$(B)/kmod/$(r)/test/tlbisol_test.ko)
+
+.PHONY: kmod kmod-info
+kmod: kmod-info $(KMOD_TARGETS) $(KHELPER_TARGETS)
+
+kmod-info:
+	@if [ -z "$(strip $(KMOD_RELEASES))" ]; then \
+	  echo "kmod: no kernel to build for: install headers with 'make deps', or pass KDIR=<kernel build dir>" >&2; exit 1; fi
+	@echo "kmod: building for $(strip $(KMOD_RELEASES)) ($(KMOD_WHY))"
+
+# $(1) = kernel release, $(2) = output dir, $(3) = sources, $(4) = module
+define kmod_rule
+$(2)/$(4): $(3) include/uapi/linux/tlbisol.h mk/kmod.mk
+	@test -f $(call kdir_for,$(1))/Makefile || { \
+	  echo "kmod: no kernel build tree at $(call kdir_for,$(1)); run 'make deps' (installs linux-headers-$(1))" >&2; exit 1; }
+	@mkdir -p $(2)
+	@cp $(3) $(2)/
+	$$(MAKE) -C $(call kdir_for,$(1)) M=$(abspath $(2)) \
+	  TLBISOL_INCLUDE=$(abspath include) W=1 modules
+endef
+$(foreach r,$(KMOD_RELEASES),$(eval $(call kmod_rule,$(r),$(B)/kmod/$(r),$(KMOD_SRC),tlbisol.ko)))
+$(foreach r,$(KMOD_RELEASES),$(eval $(call kmod_rule,$(r),$(B)/kmod/$(r)/test,$(KHELPER_SRC),tlbisol_test.ko)))
