@@ -1,0 +1,48 @@
+# Helpers for scenarios, sourced in the guest as ". $SCENARIO_LIB".
+# POSIX sh; works with busybox and with a full Debian guest.
+#
+#   fail MSG             print MSG and exit 1
+#   skip MSG             print MSG and exit 77 (only where truly unavailable)
+#   metric KEY VALUE     record a figure; KEY may be dotted (cal.cpu2.delta).
+#                        The host turns these into result.json with jq, so no
+#                        scenario formats JSON by hand.
+#   irq_row NAME         per-CPU counts of one /proc/interrupts row
+#   irq_cpu NAME CPU     the count of one row on one CPU
+#   busy_start CPU...    start a user-space busy loop pinned to each CPU
+#   busy_stop            stop them
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+metric() {
+	printf '%s\t%s\n' "$1" "$2" >> "$RESULTS/metrics.tsv"
+}
+
+irq_row() {
+	awk -v r="$1:" '
+		NR == 1 { ncpu = NF; next }
+		$1 == r { out = ""; for (i = 2; i <= ncpu + 1; i++) out = out (i > 2 ? " " : "") $i; print out }
+	' /proc/interrupts
+}
+
+irq_cpu() {
+	irq_row "$1" | cut -d' ' -f$(($2 + 1))
+}
+
+BUSY_PIDS=
+busy_start() {
+	for c in "$@"; do
+		if [ -x "$BIN_DIR/busyloop" ]; then
+			taskset -c "$c" "$BIN_DIR/busyloop" &
+		else
+			taskset -c "$c" sh -c 'while :; do :; done' &
+		fi
+		BUSY_PIDS="$BUSY_PIDS $!"
+	done
+}
+
+busy_stop() {
+	[ -n "$BUSY_PIDS" ] && kill $BUSY_PIDS 2>/dev/null
+	wait $BUSY_PIDS 2>/dev/null
+	BUSY_PIDS=
+}

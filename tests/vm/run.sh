@@ -1,0 +1,163 @@
+#!/bin/bash
+# Purpose: boot a Debian 6.12 kernel under QEMU TCG and run one scenario in it.
+# Usage:   tests/vm/run.sh --flavour generic|rt --scenario FILE [options]
+#          tests/vm/run.sh --help
+#
+# The scenario is a shell script run as root inside the guest. It finds:
+#   $KMOD_DIR  tlbisol.ko and test/tlbisol_test.ko built for the booted kernel
+#   $BIN_DIR   static test workloads (build/tests/workloads)
+#   $RESULTS   a directory shared back to the host over virtio-9p: write
+#              result.json (and any logs) there
+#   $TLBISOL_FLAVOUR, $TLBISOL_RELEASE
+# Its exit status is the verdict: 0 pass, 77 skip, anything else fail.
+# The run also fails when the guest's console shows an Oops, BUG, WARNING,
+# lockdep report, panic, hung task or RCU stall, when the guest never reports
+# (hard timeout), or when result.json is missing or not valid JSON.
+#
+# Results stay in build/vm/runs/<flavour>-<scenario>/: console.log (the whole
+# kernel log, from the serial port), share/results/ (what the guest wrote) and
+# bed.json (the bed's own verdict).
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/vm/lib.sh"
+
+usage() {
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+	cat <<USAGE
+Options:
+  --flavour F        generic (THP, khugepaged) or rt (PREEMPT_RT, osnoise)
+  --scenario FILE    the script to run in the guest
+  --mode M           busybox (default; boots in seconds) or full (Debian
+                     rootfs with systemd, see mkrootfs.sh)
+  --isolation ARGS   isolation part of the kernel command line
+                     (default: "$DEFAULT_ISOLATION")
+  --append ARGS      more kernel command-line arguments
+  --timeout S        hard timeout for the scenario in seconds (default 240;
+                     the whole VM gets this plus boot time)
+  --mem MB           guest memory (default 2048)
+  --quiet            print only the verdict line
+USAGE
+}
+
+DEFAULT_ISOLATION="nohz_full=2-3 isolcpus=nohz,domain,managed_irq,2-3 rcu_nocbs=2-3 irqaffinity=0-1"
+flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem=2048 quiet=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--flavour)   flavour=${2:?}; shift ;;
+	--scenario)  scenario=${2:?}; shift ;;
+	--mode)      mode=${2:?}; shift ;;
+	--isolation) isolation=${2?}; shift ;;
+	--append)    append=${2?}; shift ;;
+	--timeout)   timeout=${2:?}; shift ;;
+	--mem)       mem=${2:?}; shift ;;
+	--quiet)     quiet=1 ;;
+	-h|--help)   usage; exit 0 ;;
+	*) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case "$flavour" in generic|rt) ;; *) echo "run.sh: --flavour must be generic or rt" >&2; exit 2 ;; esac
+[ -r "$scenario" ] || { echo "run.sh: --scenario: cannot read '$scenario'" >&2; exit 2; }
+case "$timeout" in ''|*[!0-9]*) echo "run.sh: --timeout must be whole seconds" >&2; exit 2 ;; esac
+case "$mem" in ''|*[!0-9]*) echo "run.sh: --mem must be megabytes" >&2; exit 2 ;; esac
+
+rel=$(kernel_release "$flavour")
+image=$(kernel_image "$rel")
+kmod=$B/kmod/$rel
+[ -f "$kmod/tlbisol.ko" ] || die "no $kmod/tlbisol.ko; run 'make' first"
+check_module_matches "$kmod/tlbisol.ko" "$rel"
+
+case "$mode" in
+busybox) initrd=$("$TOP/tests/vm/mkinitramfs-busybox.sh" "$rel"); boot_budget=120; init=rdinit=/init ;;
+full)    initrd=$("$TOP/tests/vm/mkrootfs.sh" "$rel"); boot_budget=300; init=rdinit=/sbin/init ;;
+*) echo "run.sh: --mode must be busybox or full" >&2; exit 2 ;;
+esac
+
+name=$(basename "$scenario" .sh)
+run=$VM_BUILD/runs/$flavour-$name
+rm -rf "$run"
+mkdir -p "$run/share/results" "$run/share/bin"
+cp -r "$kmod" "$run/share/kmod"
+if [ -d "$B/tests/workloads" ]; then cp -r "$B/tests/workloads/." "$run/share/bin/"; fi
+cp "$scenario" "$run/share/scenario.sh"
+cp "$TOP/tests/vm/guest/scenario-lib.sh" "$run/share/lib.sh"
+cat > "$run/share/run.env" <<ENV
+SCENARIO_NAME=$name
+SCENARIO_TIMEOUT=$timeout
+TLBISOL_FLAVOUR=$flavour
+TLBISOL_RELEASE=$rel
+SCENARIO_LIB=/mnt/share/lib.sh
+ENV
+
+cmdline="console=ttyS0,115200 loglevel=7 panic=-1 $init $isolation $append"
+vm_timeout=$((timeout + boot_budget))
+[ "$quiet" = 1 ] || note "booting $rel ($mode) for $name; console: $run/console.log; limit ${vm_timeout}s"
+start=$(date +%s)
+set +e
+timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-accel tcg,thread=multi -cpu max -smp 4 -m "$mem" \
+	-kernel "$image" -initrd "$initrd" -append "$cmdline" \
+	-serial "file:$run/console.log" -monitor none \
+	-virtfs "local,path=$run/share,mount_tag=tlbisol,security_model=none,id=share" \
+	-device virtio-rng-pci \
+	> "$run/qemu.log" 2>&1
+qemu_rc=$?
+set -e
+elapsed=$(( $(date +%s) - start ))
+
+# The verdict. Every reason to fail is collected, so one look says it all.
+reasons=()
+[ "$qemu_rc" = 124 ] && reasons+=("hard timeout: the VM ran past ${vm_timeout}s")
+[ "$qemu_rc" != 0 ] && [ "$qemu_rc" != 124 ] && reasons+=("qemu exited with $qemu_rc: $(head -c 300 "$run/qemu.log")")
+splats=$(grep -a -n -E 'Oops: |BUG: |kernel BUG at|WARNING: |Kernel panic|general protection fault|Unable to handle kernel|INFO: task .* blocked for more than|rcu: INFO: |detected stalls on CPUs|possible circular locking|inconsistent lock state|UBSAN: |kmemleak: .* new suspected|Call Trace:' \
+	"$run/console.log" 2>/dev/null | head -n 20 || true)
+[ -n "$splats" ] && reasons+=("kernel splat in console.log: $(echo "$splats" | head -n 3 | tr '\n' '|')")
+rc=
+if [ -r "$run/share/results/rc" ]; then
+	rc=$(cat "$run/share/results/rc")
+	case "$rc" in
+	0) ;;
+	77) ;;
+	124|143) reasons+=("scenario hit its ${timeout}s timeout") ;;
+	*) reasons+=("scenario exited with $rc") ;;
+	esac
+else
+	reasons+=("the guest never reported a result (see console.log)")
+fi
+# metrics.tsv (KEY<TAB>VALUE lines from 'metric') -> result.json, built by jq
+metrics=$run/share/results/metrics.tsv
+if [ -s "$metrics" ] && [ ! -e "$run/share/results/result.json" ]; then
+	jq -R -s --arg scenario "$name" --arg flavour "$flavour" '
+		split("\n") | map(select(length > 0) | split("\t")) |
+		reduce .[] as $kv ({}; setpath($kv[0] | split("."); ($kv[1] | tonumber? // (if . == "true" then true elif . == "false" then false else . end))))
+		| {scenario: $scenario, flavour: $flavour, metrics: .}' \
+		"$metrics" > "$run/share/results/result.json" 2> "$run/jq.err" ||
+		reasons+=("metrics.tsv could not be turned into JSON: $(head -c 200 "$run/jq.err")")
+fi
+if [ "$rc" = 0 ]; then
+	if [ ! -s "$run/share/results/result.json" ]; then
+		reasons+=("scenario wrote no result.json")
+	elif ! jq -e . "$run/share/results/result.json" > /dev/null 2>&1; then
+		reasons+=("result.json is not valid JSON")
+	fi
+fi
+
+if [ ${#reasons[@]} -gt 0 ]; then verdict=fail; elif [ "$rc" = 77 ]; then verdict=skip; else verdict=pass; fi
+printf '%s\n' "${reasons[@]+"${reasons[@]}"}" | jq -R . | jq -s \
+	--arg verdict "$verdict" --arg flavour "$flavour" --arg release "$rel" \
+	--arg mode "$mode" --arg scenario "$name" --arg cmdline "$cmdline" \
+	--argjson seconds "$elapsed" --arg rc "${rc:-none}" \
+	'{verdict: $verdict, scenario: $scenario, flavour: $flavour, release: $release,
+	  mode: $mode, cmdline: $cmdline, seconds: $seconds, scenario_rc: $rc,
+	  reasons: map(select(length > 0))}' > "$run/bed.json"
+
+if [ "$quiet" = 0 ] && [ -s "$run/share/results/scenario.log" ] && [ "$verdict" != pass ]; then
+	echo "---- $name: last lines of scenario.log"
+	tail -n 25 "$run/share/results/scenario.log"
+	echo "----"
+fi
+printf 'vm: %-4s %-8s %-28s %4ss' "$(echo "$verdict" | tr a-z A-Z)" "$flavour" "$name" "$elapsed"
+[ ${#reasons[@]} -gt 0 ] && printf '  — %s' "$(IFS='; '; echo "${reasons[*]}")"
+echo
+case "$verdict" in pass) exit 0 ;; skip) exit 77 ;; *) exit 1 ;; esac
