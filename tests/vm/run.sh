@@ -34,13 +34,13 @@ Options:
   --append ARGS      more kernel command-line arguments
   --timeout S        hard timeout for the scenario in seconds (default 240;
                      the whole VM gets this plus boot time)
-  --mem MB           guest memory (default 2048)
+  --mem MB           guest memory (default 2048 busybox, 3072 full)
   --quiet            print only the verdict line
 USAGE
 }
 
 DEFAULT_ISOLATION="nohz_full=2-3 isolcpus=nohz,domain,managed_irq,2-3 rcu_nocbs=2-3 irqaffinity=0-1"
-flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem=2048 quiet=0
+flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem= quiet=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavour)   flavour=${2:?}; shift ;;
@@ -59,7 +59,7 @@ done
 case "$flavour" in generic|rt) ;; *) echo "run.sh: --flavour must be generic or rt" >&2; exit 2 ;; esac
 [ -r "$scenario" ] || { echo "run.sh: --scenario: cannot read '$scenario'" >&2; exit 2; }
 case "$timeout" in ''|*[!0-9]*) echo "run.sh: --timeout must be whole seconds" >&2; exit 2 ;; esac
-case "$mem" in ''|*[!0-9]*) echo "run.sh: --mem must be megabytes" >&2; exit 2 ;; esac
+case "${mem:-0}" in *[!0-9]*) echo "run.sh: --mem must be megabytes" >&2; exit 2 ;; esac
 
 rel=$(kernel_release "$flavour")
 image=$(kernel_image "$rel")
@@ -68,8 +68,14 @@ kmod=$B/kmod/$rel
 check_module_matches "$kmod/tlbisol.ko" "$rel"
 
 case "$mode" in
-busybox) initrd=$("$TOP/tests/vm/mkinitramfs-busybox.sh" "$rel"); boot_budget=120; init=rdinit=/init ;;
-full)    initrd=$("$TOP/tests/vm/mkrootfs.sh" "$rel"); boot_budget=300; init=rdinit=/sbin/init ;;
+busybox)
+	initrd=$("$TOP/tests/vm/mkinitramfs-busybox.sh" "$rel")
+	boot_budget=120 init=rdinit=/init devices=() mem=${mem:-2048} ;;
+full)
+	# a NIC whose IRQs the daemon can move; restrict=on: no traffic leaves the VM
+	initrd=$(OVERLAY_OUT="$VM_BUILD/runs/.initrd-$flavour-$$.cpio" "$TOP/tests/vm/mkrootfs.sh" "$rel")
+	boot_budget=300 init=rdinit=/sbin/init mem=${mem:-3072}
+	devices=(-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0) ;;
 *) echo "run.sh: --mode must be busybox or full" >&2; exit 2 ;;
 esac
 
@@ -100,10 +106,11 @@ timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 	-kernel "$image" -initrd "$initrd" -append "$cmdline" \
 	-serial "file:$run/console.log" -monitor none \
 	-virtfs "local,path=$run/share,mount_tag=tlbisol,security_model=none,id=share" \
-	-device virtio-rng-pci \
+	-device virtio-rng-pci "${devices[@]}" \
 	> "$run/qemu.log" 2>&1
 qemu_rc=$?
 set -e
+[ "$mode" = full ] && rm -f "$initrd"
 elapsed=$(( $(date +%s) - start ))
 
 # The verdict. Every reason to fail is collected, so one look says it all.

@@ -46,3 +46,15 @@ busy_stop() {
 	wait $BUSY_PIDS 2>/dev/null
 	BUSY_PIDS=
 }
+
+# wait_system_running [SECONDS]: in the full guest, wait until systemd has
+# finished booting (running or degraded); prints the state.
+wait_system_running() {
+	n=${1:-120}
+	while [ "$n" -gt 0 ]; do
+		s=$(systemctl is-system-running 2>/dev/null)
+		case "$s" in running|degraded|maintenance|stopping) echo "$s"; return 0 ;; esac
+		sleep 1; n=$((n - 1))
+	done
+	echo "$s"
+}
