@@ -41,7 +41,7 @@ ALL_CFLAGS   = -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-.PHONY: all user deps check-unit test test-vm demo install clean distclean help
+.PHONY: all user deps check-unit check-unit-valgrind test test-vm demo install clean distclean help
 all: user kmod
 
 # Each fragment appends to PROGRAMS, UNIT_TESTS and INSTALL_TARGETS.
@@ -69,6 +69,9 @@ deps:
 check-unit: $(UNIT_TESTS)
 	@tests/unit/run.sh $(UNIT_TESTS)
 
+check-unit-valgrind: $(UNIT_TESTS)
+	@TEST_WRAPPER="valgrind --error-exitcode=1 --leak-check=full -q" tests/unit/run.sh $(UNIT_TESTS)
+
 test: check-unit test-vm
 
 test-vm: all
@@ -80,7 +83,7 @@ demo: all
 install: $(INSTALL_TARGETS)
 
 clean:
-	rm -rf $(B)/obj $(B)/bin $(B)/tests $(B)/kmod
+	rm -rf $(B)/obj $(B)/bin $(B)/lib $(B)/tests $(B)/kmod
 
 distclean:
 	rm -rf $(B)

@@ -1,0 +1,28 @@
+/* util.h — tiny helpers shared by all tlbisol code: scope-bound cleanup,
+ * TAKE_PTR, ELEMENTSOF, streq, NULL-terminated string vectors (strv).
+ * Usage: _cleanup_free_ char *s = NULL; ... return TAKE_PTR(s); */
+#pragma once
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#define streq(a, b) (strcmp((a), (b)) == 0)
+#define TAKE_PTR(p) ({ __typeof__(p) _p_ = (p); (p) = NULL; _p_; })
+
+static inline void freep(void *p) { free(*(void **) p); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
+static inline void strv_free(char **v) {
+        for (char **i = v; v && *i; i++)
+                free(*i);
+        free(v);
+}
+static inline void strv_freep(char ***v) { strv_free(*v); }
+
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_strv_free_ _cleanup_(strv_freep)

@@ -1,0 +1,53 @@
+/* unit.h — common includes and fixture helpers for the cmocka unit tests.
+ * Fixtures live in tests/fixtures; $TLBISOL_FIXTURES overrides the path
+ * compiled in by tests/unit/build.mk. */
+#pragma once
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "fsroot.h"
+#include "util.h"
+
+#ifndef TLBISOL_FIXTURES
+#error "TLBISOL_FIXTURES must be defined (see tests/unit/build.mk)"
+#endif
+
+static inline const char *fixture_dir(void) {
+        const char *e = getenv("TLBISOL_FIXTURES");
+
+        return e && *e ? e : TLBISOL_FIXTURES;
+}
+
+/* malloc'ed "<fixtures>/<rel>" */
+static inline char *fixture_path(const char *rel) {
+        char *p;
+
+        assert_true(asprintf(&p, "%s/%s", fixture_dir(), rel) >= 0);
+        return p;
+}
+
+/* Whole fixture file (rel like "interrupts/x86-2cpu.txt"); fails the test if unreadable. */
+static inline char *fixture_read(const char *rel) {
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        _cleanup_free_ char *path = NULL;
+        char *text = NULL;
+
+        assert_int_equal(fsroot_new(fixture_dir(), &fs), 0);
+        assert_true(asprintf(&path, "/%s", rel) >= 0);
+        assert_int_equal(fsroot_read(fs, path, &text), 0);
+        return text;
+}
+
+/* fsroot for a fixture tree such as "root-nohz". */
+static inline struct fsroot *fixture_root(const char *tree) {
+        _cleanup_free_ char *path = fixture_path(tree);
+        struct fsroot *fs = NULL;
+
+        assert_int_equal(fsroot_new(path, &fs), 0);
+        return fs;
+}
