@@ -27,6 +27,9 @@ versions=$(apt-cache policy "${PACKAGES[@]}" 2>/dev/null | awk '/^[^ ]/ { p = $1
 key=$( { echo "$versions"; cat "$0" "$TOP/tests/vm/guest/tlbisol-bed.service" "$TOP/tests/vm/guest/guest-run"; } | short_hash)
 base=$VM_BUILD/rootfs/base-$key.cpio
 mkdir -p "$VM_BUILD/rootfs"
+# One builder at a time; others wait, then find the cache filled.
+exec 9> "$VM_BUILD/rootfs/.lock"
+flock 9
 
 if [ ! -s "$base" ]; then
 	note "building the Debian guest rootfs with mmdebstrap (once per package set; ~1-2 min)"
@@ -87,5 +90,6 @@ done
 chmod 755 "$stage"
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc) > "$stage.cpio"
 cat "$base" "$stage.cpio" > "$out"
+flock -u 9
 rm -f "$stage.cpio"
 echo "$out"
