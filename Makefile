@@ -78,7 +78,7 @@ test-vm: all
 	tests/vm/run-all.sh
 
 demo: all
-	tests/vm/demo.sh
+	tests/vm/demo.sh $(FLAVOUR)
 
 install: $(INSTALL_TARGETS)
 
