@@ -1,6 +1,7 @@
 #!/bin/bash
-# Purpose: run every VM scenario of tests/vm/scenarios.list, then the bed's
-#          negative controls (tests/vm/selftest.sh), and print a summary.
+# Purpose: check the module/kernel version guard, run every VM scenario of
+#          tests/vm/scenarios.list, then the bed's negative controls
+#          (tests/vm/selftest.sh), and print a summary.
 # Usage:   tests/vm/run-all.sh [PATTERN]   (only scenarios whose name matches)
 # Ends with the line "N passed, N failed" (skips are counted apart); exits
 # non-zero if anything failed.
@@ -9,6 +10,9 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 pattern=${1:-}
 pass=0 fail=0 skip=0 failed=()
 start=$(date +%s)
+if [ -z "$pattern" ]; then
+	if "$TOP/tests/vm/check-mismatch.sh"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed+=("check-mismatch"); fi
+fi
 while read -r flavour mode scenario extra; do
 	case "$flavour" in ''|\#*) continue ;; esac
 	[ -n "$pattern" ] && [[ "$scenario" != *$pattern* ]] && continue
