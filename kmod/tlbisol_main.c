@@ -53,6 +53,11 @@ const char *tlbisol_sync_reason(void)
 	return tlbisol_sync_enabled() ? NULL : sync_reason;
 }
 
+const struct cpumask *tlbisol_cfg_defer_mask(void)
+{
+	return &cfg_mask;
+}
+
 const char *tlbisol_defer_reason(void)
 {
 	return tlbisol_defer_enabled() ? NULL : defer_reason;

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlbisol_nl.c — the generic-netlink family "tlbisol".
+ *
+ * Purpose: user space (tlbctl, tlbisold) reads the module's state and
+ * counters and changes its controls. UAPI: include/uapi/linux/tlbisol.h.
+ *
+ * Validation is strict everywhere: resv_start_op is 0, no op carries
+ * GENL_DONT_VALIDATE_* flags, every op has its own policy (ops without one
+ * get the core's reject-all policy), so an attribute an op does not list is
+ * refused by the core with an extack message. Mutating ops (SET,
+ * RESET_STATS) need CAP_NET_ADMIN (GENL_ADMIN_PERM). Semantic errors are
+ * explained through extack and leave the state unchanged.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/kallsyms.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/tick.h>
+#include <linux/utsname.h>
+#include <net/genetlink.h>
+#include "tlbisol.h"
+
+static struct genl_family tlbisol_family;
+
+enum { TLBISOL_MCGRP_EVENTS_ID };
+static const struct genl_multicast_group tlbisol_mcgrps[] = {
+	[TLBISOL_MCGRP_EVENTS_ID] = { .name = TLBISOL_MCGRP_EVENTS },
+};
+
+static const struct nla_policy tlbisol_set_policy[TLBISOL_A_DEFER_MASK + 1] = {
+	[TLBISOL_A_SYNC_ENABLE]	 = NLA_POLICY_MAX(NLA_U8, 1),
+	[TLBISOL_A_DEFER_ENABLE] = NLA_POLICY_MAX(NLA_U8, 1),
+	[TLBISOL_A_DEFER_MASK]	 = { .type = NLA_BINARY, .len = TLBISOL_MASK_MAX_BYTES },
+};
+
+bool tlbisol_nl_has_listeners(void)
+{
+	return genl_has_listeners(&tlbisol_family, &init_net,
+				  TLBISOL_MCGRP_EVENTS_ID);
+}
+
+static unsigned int mask_bytes(void)
+{
+	return BITS_TO_U64(nr_cpu_ids) * sizeof(u64);
+}
+
+static int put_mask(struct sk_buff *skb, int type, const struct cpumask *mask)
+{
+	unsigned int len = mask_bytes();
+	struct nlattr *nla = nla_reserve(skb, type, len);
+
+	if (!nla)
+		return -EMSGSIZE;
+	bitmap_to_arr64(nla_data(nla), cpumask_bits(mask), nr_cpu_ids);
+	return 0;
+}
+
+/* Parse a mask attribute; refuse bad length and CPUs >= nr_cpu_ids. */
+static int get_mask(const struct nlattr *nla, struct cpumask *mask,
+		    struct netlink_ext_ack *extack)
+{
+	unsigned int len = nla_len(nla), nbits = len * BITS_PER_BYTE;
+	unsigned long *bits;
+	unsigned long bad;
+
+	if (!len || len % sizeof(u64)) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "CPU mask length must be a non-zero multiple of 8 bytes");
+		return -EINVAL;
+	}
+	bits = bitmap_zalloc(nbits, GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	bitmap_from_arr64(bits, nla_data(nla), nbits);
+	bad = nbits > nr_cpu_ids ? find_next_bit(bits, nbits, nr_cpu_ids) : nbits;
+	if (bad < nbits) {
+		NL_SET_ERR_MSG_FMT(extack, "CPU %lu is out of range (nr_cpu_ids %u)",
+				   bad, nr_cpu_ids);
+		extack->bad_attr = nla;
+		bitmap_free(bits);
+		return -ERANGE;
+	}
+	cpumask_clear(mask);
+	bitmap_copy(cpumask_bits(mask), bits, min_t(unsigned int, nbits, nr_cpu_ids));
+	bitmap_free(bits);
+	return 0;
+}
+
+static int put_ctl(struct sk_buff *skb, int state_attr, int reason_attr,
+		   bool on, const char *reason)
+{
+	u32 st = on ? TLBISOL_STATE_ON :
+		 reason ? TLBISOL_STATE_UNAVAILABLE : TLBISOL_STATE_OFF;
+
+	if (nla_put_u32(skb, state_attr, st))
+		return -EMSGSIZE;
+	if (reason && nla_put_string(skb, reason_attr, reason))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int tlbisol_fill_info(struct sk_buff *skb)
+{
+	const char *acct_reason;
+	cpumask_var_t ct;
+	bool acct;
+	int cpu, r;
+
+	if (!zalloc_cpumask_var(&ct, GFP_KERNEL))
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		if (per_cpu(context_tracking.active, cpu))
+			cpumask_set_cpu(cpu, ct);
+
+	acct = tlbisol_acct_available(&acct_reason);
+	r = -EMSGSIZE;
+	if (nla_put_string(skb, TLBISOL_A_RELEASE, init_utsname()->release))
+		goto out;
+	if (put_mask(skb, TLBISOL_A_NOHZ_FULL_MASK,
+		     tick_nohz_full_enabled() ? tick_nohz_full_mask : cpu_none_mask))
+		goto out;
+	if (put_mask(skb, TLBISOL_A_CT_ACTIVE_MASK, ct))
+		goto out;
+	if (put_ctl(skb, TLBISOL_A_SYNC_STATE, TLBISOL_A_SYNC_REASON,
+		    tlbisol_sync_enabled(), tlbisol_sync_reason()))
+		goto out;
+	if (put_ctl(skb, TLBISOL_A_DEFER_STATE, TLBISOL_A_DEFER_REASON,
+		    tlbisol_defer_enabled(), tlbisol_defer_reason()))
+		goto out;
+	if (put_ctl(skb, TLBISOL_A_ACCT_STATE, TLBISOL_A_ACCT_REASON,
+		    acct, acct_reason))
+		goto out;
+	if (put_mask(skb, TLBISOL_A_DEFER_MASK, tlbisol_cfg_defer_mask()))
+		goto out;
+	if (nla_put_u8(skb, TLBISOL_A_PROTOCOL_CHECK, tlbisol_proto_check_enabled()))
+		goto out;
+	r = 0;
+out:
+	free_cpumask_var(ct);
+	return r;
+}
+
+static int tlbisol_nl_get_info(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int r;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE + 3 * TLBISOL_MASK_MAX_BYTES, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_iput(msg, info);
+	if (!hdr) {
+		r = -EMSGSIZE;
+		goto out_free;
+	}
+	mutex_lock(&tlbisol_ctl_lock);
+	r = tlbisol_fill_info(msg);
+	mutex_unlock(&tlbisol_ctl_lock);
+	if (r)
+		goto out_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+out_free:
+	nlmsg_free(msg);
+	return r;
+}
+
+static int tlbisol_nl_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	cpumask_var_t mask;
+	int sync = -1, defer = -1, r;
+	bool have_mask = a[TLBISOL_A_DEFER_MASK];
+
+	if (!a[TLBISOL_A_SYNC_ENABLE] && !a[TLBISOL_A_DEFER_ENABLE] && !have_mask) {
+		NL_SET_ERR_MSG(info->extack, "nothing to set: give SYNC_ENABLE, DEFER_ENABLE or DEFER_MASK");
+		return -EINVAL;
+	}
+	if (a[TLBISOL_A_SYNC_ENABLE])
+		sync = nla_get_u8(a[TLBISOL_A_SYNC_ENABLE]);
+	if (a[TLBISOL_A_DEFER_ENABLE])
+		defer = nla_get_u8(a[TLBISOL_A_DEFER_ENABLE]);
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	if (have_mask) {
+		r = get_mask(a[TLBISOL_A_DEFER_MASK], mask, info->extack);
+		if (r)
+			goto out;
+		if (cpumask_empty(mask)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[TLBISOL_A_DEFER_MASK],
+					    "the deferral CPU mask is empty");
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	r = tlbisol_ctl_set(sync, defer, have_mask ? mask : NULL, info->extack);
+out:
+	free_cpumask_var(mask);
+	return r;
+}
+
+static int tlbisol_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	mutex_lock(&tlbisol_ctl_lock);
+	tlbisol_acct_reset();
+	mutex_unlock(&tlbisol_ctl_lock);
+	return 0;
+}
+
+static int put_stats(struct sk_buff *skb, int cpu)
+{
+	struct tlbisol_stats_snap s;
+	struct nlattr *nest;
+	int i;
+
+	tlbisol_acct_read(cpu, &s);
+	nest = nla_nest_start(skb, TLBISOL_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, TLBISOL_STAT_CPU, cpu))
+		return -EMSGSIZE;
+	for (i = TLBISOL_STAT_RX_USER_FLUSH; i < TLBISOL_STAT_PAD; i++)
+		if (nla_put_u64_64bit(skb, i, s.v[i], TLBISOL_STAT_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int tlbisol_nl_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	int cpu;
+	void *hdr;
+
+	for (cpu = cb->args[0]; cpu < nr_cpu_ids; cpu++) {
+		if (!cpu_possible(cpu))
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &tlbisol_family,
+				  NLM_F_MULTI, TLBISOL_CMD_GET_STATS);
+		if (!hdr)
+			break;
+		if (put_stats(skb, cpu)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = cpu;
+	return skb->len;
+}
+
+static const struct genl_ops tlbisol_ops[] = {
+	{
+		.cmd	= TLBISOL_CMD_GET_INFO,
+		.doit	= tlbisol_nl_get_info,
+	},
+	{
+		.cmd	= TLBISOL_CMD_SET,
+		.doit	= tlbisol_nl_set,
+		.policy	= tlbisol_set_policy,
+		.maxattr = ARRAY_SIZE(tlbisol_set_policy) - 1,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= TLBISOL_CMD_GET_STATS,
+		.dumpit	= tlbisol_nl_dump_stats,
+	},
+	{
+		.cmd	= TLBISOL_CMD_RESET_STATS,
+		.doit	= tlbisol_nl_reset_stats,
+		.flags	= GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family tlbisol_family __ro_after_init = {
+	.name		= TLBISOL_GENL_NAME,
+	.version	= TLBISOL_GENL_VERSION,
+	.netnsok	= false,
+	.module		= THIS_MODULE,
+	.ops		= tlbisol_ops,
+	.n_ops		= ARRAY_SIZE(tlbisol_ops),
+	.resv_start_op	= 0,
+	.mcgrps		= tlbisol_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(tlbisol_mcgrps),
+};
+
+/* Process context (work item). Only called when someone listens. */
+void tlbisol_nl_event(int cpu, enum tlbisol_ipi_class kind, void *func,
+		      pid_t pid, const char *comm, int sender_cpu)
+{
+	char fname[KSYM_SYMBOL_LEN];
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!tlbisol_nl_has_listeners())
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &tlbisol_family, 0, TLBISOL_CMD_EVENT);
+	if (!hdr)
+		goto out_free;
+	snprintf(fname, sizeof(fname), "%ps", func);
+	nest = nla_nest_start(msg, TLBISOL_A_EVENT);
+	if (!nest ||
+	    nla_put_u32(msg, TLBISOL_EV_CPU, cpu) ||
+	    nla_put_u32(msg, TLBISOL_EV_KIND, kind) ||
+	    nla_put_string(msg, TLBISOL_EV_FUNC, fname) ||
+	    nla_put_u32(msg, TLBISOL_EV_SENDER_PID, pid) ||
+	    nla_put_string(msg, TLBISOL_EV_SENDER_COMM, comm) ||
+	    nla_put_u32(msg, TLBISOL_EV_SENDER_CPU, sender_cpu))
+		goto out_free;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&tlbisol_family, msg, 0, TLBISOL_MCGRP_EVENTS_ID,
+			  GFP_KERNEL);
+	return;
+
+out_free:
+	nlmsg_free(msg);
+}
+
+int tlbisol_nl_init(void)
+{
+	return genl_register_family(&tlbisol_family);
+}
+
+void tlbisol_nl_exit(void)
+{
+	genl_unregister_family(&tlbisol_family);
+}

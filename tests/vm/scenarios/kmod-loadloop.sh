@@ -1,0 +1,45 @@
+#!/bin/sh
+# Scenario: load/unload tlbisol.ko 50 times with both controls on, under IPI
+# load (collapse or hugetlb-unshare table syncs, vmalloc purges, busy loops
+# on the isolated CPUs). The bed fails the run on any Oops/WARN/lockdep
+# report; we check that the kernel keeps working and no tlbisol state leaks
+# (module gone, genl family gone, ftrace hooks gone).
+set -u
+. "$SCENARIO_LIB"
+NL=$BIN_DIR/tlbisol_nl
+LOOPS=${LOOPS:-50}
+
+insmod "$KMOD_DIR/test/tlbisol_test.ko" || fail "insmod tlbisol_test"
+case "$TLBISOL_FLAVOUR" in
+generic) WL="$BIN_DIR/collapse -c 0 -n 1000000" ;;
+rt)	 echo 8 > /proc/sys/vm/nr_hugepages; WL="$BIN_DIR/hugetlb_unshare -c 0 -n 1000000" ;;
+esac
+busy_start 2 3
+$WL > /dev/null 2>&1 &
+wl=$!
+( while :; do echo 20 > /sys/module/tlbisol_test/parameters/purge_churn; done ) &
+churn=$!
+i=0
+while [ $i -lt $LOOPS ]; do
+	insmod "$KMOD_DIR/tlbisol.ko" sync=1 defer=1 || fail "insmod #$i"
+	$NL info > "$RESULTS/info.last" || fail "info #$i"
+	grep -q '^defer=on' "$RESULTS/info.last" || { cat "$RESULTS/info.last"; fail "defer not on at #$i"; }
+	grep -q '^sync=on' "$RESULTS/info.last" || fail "sync not on at #$i"
+	usleep 200000 2>/dev/null || sleep 1
+	rmmod tlbisol || fail "rmmod #$i"
+	i=$((i + 1))
+done
+kill $churn $wl 2>/dev/null; wait $churn $wl 2>/dev/null
+busy_stop
+metric loops "$i"
+grep -q '^tlbisol ' /proc/modules && fail "tlbisol still loaded"
+$NL info > /dev/null 2>&1 && fail "genl family still registered"
+if [ -r /sys/kernel/tracing/enabled_functions ]; then
+	cat /sys/kernel/tracing/enabled_functions > "$RESULTS/enabled_functions"
+	grep -q 'tlb_remove_table_sync_one\|vtime_user_exit\|flush_tlb_kernel_range' "$RESULTS/enabled_functions" && fail "ftrace hooks left behind"
+fi
+# the kernel still works: fork, THP/hugetlb, vmalloc
+echo 10 > /sys/module/tlbisol_test/parameters/purge_churn || fail "purge after loop"
+$BIN_DIR/collapse -c 1 -n 5 >/dev/null 2>&1 || [ "$TLBISOL_FLAVOUR" = rt ] || fail "collapse after loop"
+rmmod tlbisol_test || fail "rmmod tlbisol_test"
+echo PASS
