@@ -53,6 +53,7 @@ INSTALL_TARGETS :=
 -include daemon/build.mk
 -include tests/unit/build.mk
 -include tests/workloads/build.mk
+-include profiles/build.mk
 include mk/kmod.mk
 
 user: $(PROGRAMS)
