@@ -48,11 +48,13 @@ metric eff.cpu3_idle.rx_kernel_flush "$k3"; metric eff.cpu1_housekeeping.rx_kern
 stress() { # SECONDS
 	busy_pids=
 	for c in 2 3; do taskset -c $c "$BIN_DIR/busyloop" -y 200000 & busy_pids="$busy_pids $!"; done
+	sleep 1		# let the loops install their SIGUSR1 handler
 	end=$(($(date +%s) + $1))
 	while [ "$(date +%s)" -lt "$end" ]; do
 		churn 20
 		kill -USR1 $busy_pids 2>/dev/null
 	done
+	for p in $busy_pids; do kill -0 $p || { echo "FAIL: stress loop $p died"; rc=1; }; done
 	kill $busy_pids; wait $busy_pids 2>/dev/null
 }
 $NL reset
@@ -65,6 +67,8 @@ for c in 2 3; do
 	metric "stress.cpu$c.deferred" "$d"; metric "stress.cpu$c.catchup_entry" "$cu"
 	[ "$v" -eq 0 ] || { echo "FAIL: CPU $c: $v protocol violations"; rc=1; }
 	[ "$ch" -gt 100 ] || { echo "FAIL: CPU $c: only $ch protocol checks"; rc=1; }
+	[ "$d" -gt 10 ] || { echo "FAIL: CPU $c: only $d deferrals under stress"; rc=1; }
+	[ "$cu" -gt 0 ] || { echo "FAIL: CPU $c: no catch-up at kernel entry"; rc=1; }
 done
 
 # --- 3. negative control

@@ -1,0 +1,44 @@
+# cli/ — tlbctl, its man page, bash completion and JSON schema; the CLI
+# tests (tests/cli/) run from 'make check-unit' as one more entry of
+# UNIT_TESTS (a script that speaks the cmocka summary format of
+# tests/unit/run.sh).
+
+TLBCTL_SRC  := $(wildcard cli/*.c)
+TLBCTL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(TLBCTL_SRC))
+TLBCTL      := $(B)/bin/tlbctl
+TLBCTL_PKGS := libsystemd libtracefs libtraceevent json-c libnl-genl-3.0
+
+EXTRA_CFLAGS_cli += $(call pc_cflags,$(TLBCTL_PKGS))
+
+$(TLBCTL): $(TLBCTL_OBJ) $(LIBTLBISOL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLBCTL_OBJ) $(LIBTLBISOL) $(call pc_libs,$(TLBCTL_PKGS)) -lm
+
+PROGRAMS += $(TLBCTL)
+
+# CLI tests: argv -> exit code, and --json checked against the schema by a
+# small json-c validator (tests/cli/schema-check.c).
+SCHEMA_CHECK := $(B)/tests/cli/schema-check
+CLI_TESTS    := $(B)/tests/cli/run-cli-tests
+
+$(SCHEMA_CHECK): $(B)/obj/tests/cli/schema-check.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call pc_libs,json-c)
+
+$(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) cli/tlbctl-output.schema.json
+	@mkdir -p $(dir $@)
+	sed -e 's|@TOP@|$(abspath .)|g' -e 's|@B@|$(abspath $(B))|g' tests/cli/run.sh > $@
+	chmod +x $@
+
+UNIT_TESTS += $(CLI_TESTS)
+
+install-tlbctl: $(TLBCTL)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/tlbisol
+	install -m 0755 $(TLBCTL) $(DESTDIR)$(SBINDIR)/tlbctl
+	install -m 0644 cli/tlbctl.8 $(DESTDIR)$(MANDIR)/man8/tlbctl.8
+	install -m 0644 cli/tlbctl.bash-completion $(DESTDIR)$(DATADIR)/bash-completion/completions/tlbctl
+	install -m 0644 cli/tlbctl-output.schema.json $(DESTDIR)$(DATADIR)/tlbisol/tlbctl-output.schema.json
+
+.PHONY: install-tlbctl
+INSTALL_TARGETS += install-tlbctl

@@ -1,0 +1,62 @@
+/* isolate.c — 'tlbctl isolate|release CPULIST': ask tlbisold over D-Bus.
+ * The list is checked for syntax here (a usage error, exit 2); whether the
+ * CPUs exist and may be isolated is the daemon's call, and its message is
+ * shown as it is. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlbctl.h"
+#include "util.h"
+
+static int request(struct tlbctl *t, const char *verb, const char *method, int argc, char **argv) {
+        static const struct option opts[] = {
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        _cleanup_free_ char *msg = NULL;
+        struct cpumap m;
+        char why[160];
+        int c, r;
+
+        (void) t;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("Usage: tlbctl %s CPULIST\n\n"
+                               "Ask tlbisold to %s the CPUs in CPULIST (e.g. 2-3,6) at runtime.\n",
+                               verb, streq(verb, "isolate") ? "isolate" : "release (stop isolating)");
+                        return EXIT_OK;
+                default:
+                        return usage_error(verb, "bad option");
+                }
+        if (optind >= argc)
+                return usage_error(verb, "missing CPULIST");
+        if (optind + 1 < argc)
+                return usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
+        /* Syntax only: the daemon knows which CPUs exist and may be used. */
+        if (cpulist_parse_err(argv[optind], 0, &m, why, sizeof(why)) < 0)
+                return usage_error(verb, "bad CPU list '%s': %s", argv[optind], why);
+        if (cpumap_is_empty(&m))
+                return usage_error(verb, "the CPU list is empty");
+
+        r = daemon_call(method, argv[optind], &msg);
+        if (r == -ESRCH) {
+                log_error("%s: " DAEMON_NOT_RUNNING_HINT, verb);
+                return EXIT_FAIL;
+        }
+        if (r < 0) {
+                log_error("%s: %s", verb, msg ? msg : strerror(-r));
+                return EXIT_FAIL;
+        }
+        return EXIT_OK;
+}
+
+int verb_isolate(struct tlbctl *t, int argc, char **argv) {
+        return request(t, "isolate", "Isolate", argc, argv);
+}
+
+int verb_release(struct tlbctl *t, int argc, char **argv) {
+        return request(t, "release", "Release", argc, argv);
+}

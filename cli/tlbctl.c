@@ -1,0 +1,186 @@
+/* tlbctl — show and change CPU isolation, measure IPI noise.
+ *
+ * Purpose: the command people type. main() parses the global options,
+ * reads the isolation facts once, pins itself to housekeeping CPUs (so
+ * that measuring does not disturb what is measured) and dispatches through
+ * the verb table. Exit codes: 0 ok, 1 failure, 2 usage error.
+ *
+ * Usage: tlbctl [--json] [VERB [ARGS]]     (no verb: status) */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsroot.h"
+#include "tlbctl.h"
+#include "util.h"
+
+static const struct verb {
+        const char *name;
+        int (*fn)(struct tlbctl *t, int argc, char **argv);
+        const char *args;
+        const char *help;
+} verbs[] = {
+        { "status",  verb_status,  "[--json] [--interval=DURATION]",
+          "Show per-CPU isolation, IRQs and IPI rates, module and daemon state" },
+        { "isolate", verb_isolate, "CPULIST",
+          "Ask tlbisold to isolate CPUs at runtime" },
+        { "release", verb_release, "CPULIST",
+          "Ask tlbisold to release runtime-isolated CPUs" },
+        { "noise",   verb_noise,   "[-c CPULIST] [-d DURATION] [--workload=user|kernel|none] [--json]",
+          "Measure OS noise and IPIs by kind with the osnoise tracer" },
+        { "ipi",     verb_ipi,     "[-c CPULIST] [--interval=DURATION] [--count=N]",
+          "Show live per-CPU IPI rates" },
+};
+
+void log_error(const char *fmt, ...) {
+        va_list ap;
+
+        fputs("tlbctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+int usage_error(const char *verb, const char *fmt, ...) {
+        va_list ap;
+
+        fprintf(stderr, "tlbctl: %s%s", verb ? verb : "", verb ? ": " : "");
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\nTry 'tlbctl %s%s--help'.\n", verb ? verb : "", verb ? " " : "");
+        return EXIT_USAGE;
+}
+
+int parse_user_cpulist(const struct tlbctl *t, const char *verb, const char *arg,
+                       struct cpumap *out) {
+        char why[160];
+        int r;
+
+        r = cpulist_parse_err(arg, t->iso.ncpus, out, why, sizeof(why));
+        if (r < 0) {
+                log_error("%s: bad CPU list '%s': %s", verb, arg, why);
+                return r;
+        }
+        if (cpumap_is_empty(out)) {
+                log_error("%s: the CPU list is empty", verb);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static void help(FILE *f) {
+        fprintf(f,
+                "Usage: tlbctl [--json] [VERB [ARGS...]]\n"
+                "\n"
+                "Show and change CPU isolation, and measure the IPIs and OS noise that\n"
+                "still reach isolated CPUs. Without a verb, 'status'.\n"
+                "\n"
+                "Verbs:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                fprintf(f, "  %-8s %s\n           %s\n", verbs[i].name, verbs[i].args, verbs[i].help);
+        fprintf(f,
+                "\n"
+                "Options:\n"
+                "  -j, --json      machine-readable output (status, noise)\n"
+                "  -h, --help      show this help ('tlbctl VERB --help' for a verb)\n"
+                "  -V, --version   show the version\n"
+                "\n"
+                "Exit status: 0 success, 1 failure, 2 usage error. See tlbctl(8).\n");
+}
+
+/* Isolated CPUs as the kernel knows them now: nohz_full, isolcpus= domain
+ * CPUs and isolated cgroup partitions. */
+static void compute_sets(struct tlbctl *t) {
+        cpumap_zero(&t->isolated);
+        cpumap_or(&t->isolated, &t->iso.nohz_full, &t->iso.isolated);
+        cpumap_or(&t->isolated, &t->isolated, &t->iso.cgroup_isolated);
+        cpumap_and(&t->isolated, &t->isolated, &t->iso.possible);
+        cpumap_andnot(&t->housekeeping, &t->iso.online, &t->isolated);
+        if (cpumap_is_empty(&t->housekeeping))
+                t->housekeeping = t->iso.online;
+}
+
+/* Runs on housekeeping CPUs only, like rtla's auto_house_keeping: reading
+ * counters from an isolated CPU would be noise on it. Not fatal. */
+static void pin_to_housekeeping(const struct tlbctl *t) {
+        cpu_set_t set;
+        int cpu;
+
+        if (t->fixture_root || cpumap_equal(&t->housekeeping, &t->iso.online))
+                return;
+        CPU_ZERO(&set);
+        CPUMAP_FOREACH(cpu, &t->housekeeping)
+                if (cpu < CPU_SETSIZE)
+                        CPU_SET(cpu, &set);
+        (void) sched_setaffinity(0, sizeof(set), &set);
+}
+
+int main(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "help",    no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { "json",    no_argument, NULL, 'j' },
+                {}
+        };
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct tlbctl t = {};
+        const char *verb = "status";
+        char *defargv[] = { (char *) "status", NULL };
+        const char *root;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+hVj", opts, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help(stdout);
+                        return EXIT_OK;
+                case 'V':
+                        printf("tlbctl %s\n", TLBISOL_VERSION);
+                        return EXIT_OK;
+                case 'j':
+                        t.json = true;
+                        break;
+                default:
+                        fprintf(stderr, "Try 'tlbctl --help'.\n");
+                        return EXIT_USAGE;
+                }
+        if (optind < argc)
+                verb = argv[optind];
+        else {
+                argc = 1;
+                argv = defargv;
+                optind = 0;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                if (!streq(verb, verbs[i].name))
+                        continue;
+                r = fsroot_new_from_env(&fs);
+                if (r < 0) {
+                        log_error("cannot set up the file-system root: %s", strerror(-r));
+                        return EXIT_FAIL;
+                }
+                t.fs = fs;
+                root = getenv(FSROOT_ENV);
+                t.fixture_root = root && *root;
+                r = sysinfo_read(fs, &t.iso);
+                if (r < 0) {
+                        log_error("cannot read the CPU topology from %s/sys and %s/proc: %s",
+                                  fsroot_prefix(fs), fsroot_prefix(fs), strerror(-r));
+                        return EXIT_FAIL;
+                }
+                compute_sets(&t);
+                pin_to_housekeeping(&t);
+                argc -= optind;
+                argv += optind;
+                optind = 0;             /* the verb parses its own options */
+                return verbs[i].fn(&t, argc, argv);
+        }
+        return usage_error(NULL, "unknown verb '%s'", verb);
+}

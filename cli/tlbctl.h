@@ -1,0 +1,87 @@
+/* tlbctl.h — what the verbs of tlbctl share: the context built by main()
+ * (fsroot, isolation facts, output mode), exit codes, and the helpers for
+ * the daemon (bus.c) and the module (module.c). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpumap.h"
+#include "sysinfo.h"
+
+#define EXIT_OK      0
+#define EXIT_FAIL    1
+#define EXIT_USAGE   2
+
+struct fsroot;
+
+struct tlbctl {
+        struct fsroot *fs;              /* $TLBISOL_ROOT or "/" */
+        bool fixture_root;              /* TLBISOL_ROOT set: do not ask the
+                                         * daemon or module of this machine */
+        bool json;                      /* --json given before the verb */
+        struct cpu_isolation iso;
+        struct cpumap isolated;         /* boot + partition isolation (+ daemon's, see status) */
+        struct cpumap housekeeping;
+};
+
+/* Verbs: argc/argv start at the verb itself. Return an exit code. */
+int verb_status(struct tlbctl *t, int argc, char **argv);
+int verb_isolate(struct tlbctl *t, int argc, char **argv);
+int verb_release(struct tlbctl *t, int argc, char **argv);
+int verb_noise(struct tlbctl *t, int argc, char **argv);
+int verb_ipi(struct tlbctl *t, int argc, char **argv);
+
+/* "tlbctl: " + message on stderr. */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For a bad argument: the message, a hint to --help; returns EXIT_USAGE. */
+int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses a user-given CPU list against the online CPUs; on failure prints
+ * "tlbctl: VERB: bad CPU list 'x': <reason>" and returns -EINVAL/-ERANGE. */
+int parse_user_cpulist(const struct tlbctl *t, const char *verb, const char *arg,
+                       struct cpumap *out);
+
+/* ---- daemon over D-Bus (bus.c) ---- */
+struct daemon_source {
+        char *source;                   /* "nohz_full", "partition:/rt.slice", ... */
+        char *cpus;
+};
+struct daemon_irq {
+        uint32_t irq;
+        char *reason;
+};
+struct daemon_state {
+        bool running;
+        char *why_not;                  /* when !running: "no system bus", ... */
+        char *version, *isolated, *housekeeping, *module_state, *last_error;
+        bool restore_on_stop;
+        uint64_t applied_at;            /* usec since the epoch, 0 = never */
+        struct daemon_source *sources;
+        size_t nsources;
+        struct daemon_irq *unmovable;
+        size_t nunmovable;
+};
+#define DAEMON_NOT_RUNNING_HINT "tlbisold is not running; start it with 'systemctl start tlbisold'"
+/* Always fills *s (running or not); -ENOMEM only. */
+int daemon_state_read(struct daemon_state *s);
+void daemon_state_done(struct daemon_state *s);
+/* Calls Isolate/Release(cpulist). 0 on success; -ESRCH when the daemon is
+ * not running; any other failure -EIO with the daemon's message in *msg. */
+int daemon_call(const char *method, const char *cpulist, char **msg);
+
+/* ---- kernel module over generic netlink (module.c) ---- */
+struct module_cpu {
+        bool present;
+        uint64_t rx[5];                 /* by enum ipi_kind */
+        uint64_t avoided_sync, avoided_kflush, catchup_entry, catchup_nmi;
+        uint64_t proto_violations;
+};
+struct module_state {
+        bool loaded;                    /* family registered */
+        char *why_not;                  /* "not loaded", "no permission", ... */
+        char *sync, *defer, *acct;      /* "on", "off", "unavailable: <reason>" */
+        unsigned ncpus;
+        struct module_cpu *cpu;         /* [ncpus]; NULL if no stats */
+};
+int module_state_read(const struct tlbctl *t, struct module_state *m);
+void module_state_done(struct module_state *m);

@@ -1,0 +1,57 @@
+# daemon/ — tlbisold, the tlbisol daemon, plus its unit tests
+# (daemon/test-*.c, run by 'make check-unit') and its systemd files.
+#
+# The pure logic (tlbisold-util.c, tlbisold-conf.c) goes into a small
+# archive that both tlbisold and the tests link, so the tests need neither
+# libsystemd nor a bus.
+
+TLBISOLD_PC      := libsystemd libnl-genl-3.0 inih
+EXTRA_CFLAGS_daemon := $(call pc_cflags,$(TLBISOLD_PC) cmocka)
+# lib/genl.c is part of libtlbisol.a and needs the libnl headers
+EXTRA_CFLAGS_lib += $(call pc_cflags,libnl-genl-3.0)
+
+TLBISOLD_CORE_SRC := daemon/tlbisold-util.c daemon/tlbisold-conf.c
+TLBISOLD_SRC      := daemon/tlbisold.c daemon/tlbisold-manager.c daemon/tlbisold-manager-bus.c \
+                     daemon/tlbisold-log.c
+TLBISOLD_CORE     := $(B)/lib/libtlbisold-core.a
+TLBISOLD          := $(B)/bin/tlbisold
+
+$(TLBISOLD_CORE): $(patsubst %.c,$(B)/obj/%.o,$(TLBISOLD_CORE_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(TLBISOLD): $(patsubst %.c,$(B)/obj/%.o,$(TLBISOLD_SRC)) $(TLBISOLD_CORE) $(LIBTLBISOL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(or $(call pc_libs,$(TLBISOLD_PC)),-lsystemd -lnl-genl-3 -lnl-3 -linih)
+
+PROGRAMS += $(TLBISOLD)
+
+# Unit tests: daemon/test-*.c, cmocka, fixtures in tests/fixtures/daemon.
+TLBISOLD_TEST_SRC  := $(wildcard daemon/test-*.c)
+TLBISOLD_TEST_BINS := $(patsubst daemon/%.c,$(B)/tests/daemon/%,$(TLBISOLD_TEST_SRC))
+UNIT_TESTS += $(TLBISOLD_TEST_BINS)
+
+$(patsubst %.c,$(B)/obj/%.o,$(TLBISOLD_TEST_SRC)): ALL_CFLAGS += -Itests/unit -Idaemon \
+	-DTLBISOL_FIXTURES='"$(abspath tests/fixtures)"'
+
+$(TLBISOLD_TEST_BINS): $(B)/tests/daemon/%: $(B)/obj/daemon/%.o $(TLBISOLD_CORE) $(LIBTLBISOL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(or $(call pc_libs,cmocka inih),-lcmocka -linih)
+
+# Installation: binary, unit, bus policy, tmpfiles, config, man pages.
+DBUS_SYSTEM_POLICYDIR ?= $(DATADIR)/dbus-1/system.d
+TMPFILESDIR           ?= $(PREFIX)/lib/tmpfiles.d
+
+.PHONY: install-daemon
+install-daemon: $(TLBISOLD)
+	install -Dm755 $(TLBISOLD) $(DESTDIR)$(SBINDIR)/tlbisold
+	install -Dm644 systemd/tlbisold.service $(DESTDIR)$(UNITDIR)/tlbisold.service
+	install -Dm644 systemd/org.tlbisol1.conf $(DESTDIR)$(DBUS_SYSTEM_POLICYDIR)/org.tlbisol1.conf
+	install -Dm644 systemd/tlbisol-tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/tlbisol.conf
+	install -Dm644 systemd/tlbisold.conf $(DESTDIR)$(SYSCONFDIR)/tlbisol/tlbisold.conf
+	install -d $(DESTDIR)$(SYSCONFDIR)/tlbisol/tlbisold.conf.d
+	install -Dm644 daemon/tlbisold.8 $(DESTDIR)$(MANDIR)/man8/tlbisold.8
+	install -Dm644 daemon/tlbisold.conf.5 $(DESTDIR)$(MANDIR)/man5/tlbisold.conf.5
+
+INSTALL_TARGETS += install-daemon

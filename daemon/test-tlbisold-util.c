@@ -1,0 +1,474 @@
+/* test-tlbisold-util.c — tlbisold's pure logic against fixture trees:
+ * isolation sources, cgroup partitions, knobs, the state file, converge
+ * (save-then-write, restore) and the IRQ / workqueue plans. No root. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tlbisold-util.h"
+#include "unit.h"
+
+static void assert_list(const struct cpumap *m, const char *expected) {
+        char buf[128];
+
+        assert_int_equal(cpulist_format(m, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, expected);
+}
+
+static struct cpumap cpus(const char *l) {
+        struct cpumap m;
+
+        assert_int_equal(cpulist_parse(l, 0, &m), 0);
+        return m;
+}
+
+/* A writable copy of a fixture tree; removed by drop_copy(). */
+static char *copy_tree(const char *tree) {
+        _cleanup_free_ char *src = fixture_path(tree), *cmd = NULL;
+        char tmpl[] = "/tmp/tlbisold-test-XXXXXX";
+        char *dir;
+
+        assert_non_null(mkdtemp(tmpl));
+        dir = strdup(tmpl);
+        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, dir) > 0);
+        assert_int_equal(system(cmd), 0);
+        return dir;
+}
+
+static void drop_copy(char *dir) {
+        _cleanup_free_ char *cmd = NULL;
+
+        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+        assert_int_equal(system(cmd), 0);
+        free(dir);
+}
+
+static void read_iso(struct fsroot *fs, struct cpu_isolation *sys) {
+        assert_int_equal(sysinfo_read(fs, sys), 0);
+}
+
+static void test_sources_nohz(void **state) {
+        (void) state;
+        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-nohz");
+        static struct cpu_isolation sys;
+        struct isolation iso = {};
+        struct cpumap rt = cpus("1");
+        char *src = NULL;
+
+        read_iso(fs, &sys);
+        assert_int_equal(isolation_compute(&sys, NULL, 0, NULL, NULL, &iso), 0);
+        assert_int_equal(iso.n_sources, 2);
+        assert_string_equal(iso.sources[0].name, "nohz_full");
+        assert_list(&iso.sources[0].cpus, "2-3");
+        assert_string_equal(iso.sources[1].name, "isolcpus:nohz,domain,managed_irq");
+        assert_list(&iso.isolated, "2-3");
+        assert_list(&iso.housekeeping, "0-1");
+
+        /* runtime on top; a CPU's sources exclude "runtime" */
+        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), 0);
+        assert_list(&iso.isolated, "1-3");
+        assert_list(&iso.housekeeping, "0");
+        assert_string_equal(iso.sources[2].name, "runtime");
+        assert_int_equal(isolation_sources_of(&iso, 2, &src), 0);
+        assert_string_equal(src, "nohz_full, isolcpus:nohz,domain,managed_irq");
+        free(src);
+        assert_int_equal(isolation_sources_of(&iso, 1, &src), 0);
+        assert_string_equal(src, "");
+        free(src);
+
+        /* every CPU: refused, but the sets say what would happen */
+        rt = cpus("0-1");
+        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), -EXFULL);
+        assert_list(&iso.isolated, "0-3");
+        assert_true(cpumap_is_empty(&iso.housekeeping));
+        isolation_done(&iso);
+}
+
+static void test_sources_partition(void **state) {
+        (void) state;
+        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-vm");
+        static struct cpu_isolation sys;
+        struct isolation iso = {};
+        struct partition *parts = NULL;
+        struct cpumap conf = cpus("5");
+        char **dirs = NULL;
+        size_t n = 0;
+
+        read_iso(fs, &sys);
+        assert_int_equal(cgroup_scan(fs, NULL, sys.ncpus, &parts, &n, &dirs), 0);
+        /* only the valid isolated partition; the invalid one does not count */
+        assert_int_equal(n, 1);
+        assert_string_equal(parts[0].path, "rt.slice/rt-a");
+        assert_list(&parts[0].cpus, "4");
+        /* every directory, root first */
+        assert_string_equal(dirs[0], "");
+        {
+                size_t nd = 0;
+                bool seen = false;
+
+                for (char **d = dirs; *d; d++, nd++)
+                        seen = seen || streq(*d, "system.slice/x.service");
+                assert_int_equal(nd, 6);
+                assert_true(seen);
+        }
+        strv_free(dirs);
+
+        assert_int_equal(isolation_compute(&sys, parts, n, NULL, &conf, &iso), 0);
+        assert_int_equal(iso.n_sources, 5);
+        assert_string_equal(iso.sources[0].name, "nohz_full");
+        assert_string_equal(iso.sources[1].name, "isolcpus:nohz,domain,managed_irq");
+        assert_string_equal(iso.sources[2].name, "partition:rt.slice/rt-a");
+        assert_string_equal(iso.sources[3].name, "cgroup-isolated");
+        assert_string_equal(iso.sources[4].name, "config");
+        assert_list(&iso.isolated, "3-5");
+        assert_list(&iso.housekeeping, "0-2");
+        isolation_done(&iso);
+        partitions_free(parts, n);
+
+        /* no cgroup2 mount */
+        assert_int_equal(cgroup_scan(fs, "/sys/fs/nope", 6, &parts, &n, NULL), -ENOENT);
+}
+
+static void test_knobs(void **state) {
+        (void) state;
+        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-vm");
+        char *v = NULL;
+
+        assert_int_equal(knob_read(fs, "/sys/kernel/mm/transparent_hugepage/enabled", KNOB_SELECTOR, &v), 0);
+        assert_string_equal(v, "madvise");
+        free(v);
+        assert_int_equal(knob_read(fs, "/proc/sys/kernel/numa_balancing", KNOB_SELECTOR, &v), -EBADMSG);
+        assert_int_equal(knob_read(fs, "/proc/irq/99/smp_affinity_list", KNOB_CPULIST, &v), -ENOENT);
+
+        assert_int_equal(knob_value_equal(KNOB_CPULIST, "0-1", "0,1"), 1);
+        assert_int_equal(knob_value_equal(KNOB_CPULIST, "0-1", "0-2"), 0);
+        assert_int_equal(knob_value_equal(KNOB_HEXMASK, "0f", "00000000,0000000f"), 1);
+        assert_int_equal(knob_value_equal(KNOB_HEXMASK, "3", "f"), 0);
+        assert_int_equal(knob_value_equal(KNOB_STRING, "4\t4  1 7", "4 4 1 7"), 1);
+        assert_int_equal(knob_value_equal(KNOB_STRING, "10", "1"), 0);
+        assert_int_equal(knob_kind_from_string("selector"), KNOB_SELECTOR);
+        assert_int_equal(knob_kind_from_string("nope"), -EINVAL);
+}
+
+static void test_affinity_for(void **state) {
+        (void) state;
+        struct cpumap r, iso = cpus("2-3"), hk = cpus("0-1");
+
+        assert_false(affinity_for(&hk, &iso, &hk, &r));          /* nothing on isolated CPUs */
+        r = cpus("0-3");
+        assert_true(affinity_for(&r, &iso, &hk, &r));            /* aliasing allowed */
+        assert_list(&r, "0-1");
+        r = cpus("1-2");
+        assert_true(affinity_for(&r, &iso, &hk, &r));
+        assert_list(&r, "1");                                   /* keeps its own choice */
+        r = cpus("3");
+        assert_true(affinity_for(&r, &iso, &hk, &r));
+        assert_list(&r, "0-1");                                 /* nothing left: housekeeping */
+}
+
+static void test_state_roundtrip(void **state) {
+        (void) state;
+        struct state s, t;
+        char *text = NULL, *text2 = NULL;
+        unsigned line = 0;
+        char tmpl[] = "/tmp/tlbisold-state-XXXXXX";
+
+        state_init(&s);
+        s.runtime = cpus("1,5-6");
+        s.module_sync = 0;
+        s.module_defer = 1;
+        s.module_has_mask = true;
+        s.module_defer_mask = cpus("2-3");
+        assert_int_equal(state_add(&s, "/proc/irq/24/smp_affinity_list", NULL, KNOB_CPULIST, "0-3"), 0);
+        assert_int_equal(state_add(&s, "/sys/devices/virtual/workqueue/cpumask",
+                                   "/sys/devices/virtual/workqueue/cpumask_requested", KNOB_HEXMASK, "3f"), 0);
+        assert_int_equal(state_add(&s, "/odd", NULL, KNOB_STRING, "a\tb\\c\nd\x01"), 0);
+        assert_int_equal(state_add(&s, "/odd", NULL, KNOB_STRING, "x"), -EEXIST);
+        assert_int_equal(state_serialize(&s, &text), 0);
+        assert_non_null(strstr(text, "runtime\t1,5-6\n"));
+        assert_non_null(strstr(text, "a\\tb\\\\c\\nd\\x01"));
+        assert_int_equal(state_parse(text, &t, &line), 0);
+        assert_int_equal(t.n_saved, 3);
+        assert_string_equal(state_find(&t, "/odd")->orig, "a\tb\\c\nd\x01");
+        assert_string_equal(state_find(&t, "/sys/devices/virtual/workqueue/cpumask")->read_path,
+                            "/sys/devices/virtual/workqueue/cpumask_requested");
+        assert_null(state_find(&t, "/proc/irq/24/smp_affinity_list")->read_path);
+        assert_list(&t.runtime, "1,5-6");
+        assert_int_equal(t.module_sync, 0);
+        assert_int_equal(t.module_defer, 1);
+        assert_list(&t.module_defer_mask, "2-3");
+        assert_int_equal(state_serialize(&t, &text2), 0);
+        assert_string_equal(text, text2);
+        state_done(&t);
+        free(text2);
+
+        /* on disk: write-temp-rename, no temporary left */
+        assert_non_null(mkdtemp(tmpl));
+        assert_int_equal(state_save(&s, tmpl, "state"), 0);
+        assert_int_equal(state_load(tmpl, "state", &t, &line), 0);
+        assert_int_equal(state_serialize(&t, &text2), 0);
+        assert_string_equal(text, text2);
+        state_done(&t);
+        free(text2);
+        {
+                char p[256];
+                struct stat st;
+
+                snprintf(p, sizeof(p), "%s/.state.tmp", tmpl);
+                assert_int_equal(stat(p, &st), -1);
+                snprintf(p, sizeof(p), "%s/state", tmpl);
+                assert_int_equal(unlink(p), 0);
+        }
+        assert_int_equal(state_load(tmpl, "state", &t, &line), -ENOENT);
+        assert_int_equal(rmdir(tmpl), 0);
+
+        state_remove(&s, "/odd");
+        assert_int_equal(s.n_saved, 2);
+        assert_null(state_find(&s, "/odd"));
+        state_done(&s);
+        free(text);
+}
+
+static void test_state_malformed(void **state) {
+        (void) state;
+        static const struct { const char *text; unsigned line; } bad[] = {
+                { "", 0 },
+                { "garbage\n", 1 },
+                { "# tlbisold state v1\nruntime\t1-\n", 2 },
+                { "# tlbisold state v1\nruntime\t0\nsave\tnope\t/x\t-\tv\n", 3 },
+                { "# tlbisold state v1\nsave\tstring\trelative\t-\tv\n", 2 },
+                { "# tlbisold state v1\nsave\tstring\t/x\t-\tbad\\q\n", 2 },
+                { "# tlbisold state v1\nsave\tstring\t/x\t-\ta\nsave\tstring\t/x\t-\tb\n", 3 },
+                { "# tlbisold state v1\nmodule\t2\t0\t-\n", 2 },
+                { "# tlbisold state v1\nwhat\n", 2 },
+        };
+        struct state s;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                unsigned line = 99;
+
+                assert_int_equal(state_parse(bad[i].text, &s, &line), -EBADMSG);
+                assert_int_equal(line, bad[i].line);
+        }
+}
+
+struct log {
+        unsigned persisted, written, restored, failed;
+        size_t saved_at_persist;
+};
+
+static int persist_cb(const struct state *s, void *userdata) {
+        struct log *l = userdata;
+
+        l->persisted++;
+        l->saved_at_persist = s->n_saved;
+        return 0;
+}
+
+static int persist_fail(const struct state *s, void *userdata) {
+        (void) s;
+        (void) userdata;
+        return -EROFS;
+}
+
+static void report_cb(enum converge_event ev, const char *path, int irq, const char *value, int r, void *userdata) {
+        struct log *l = userdata;
+        (void) path;
+        (void) irq;
+        (void) value;
+        (void) r;
+
+        if (ev == CONVERGE_WRITTEN)
+                l->written++;
+        else if (ev == CONVERGE_RESTORED)
+                l->restored++;
+        else
+                l->failed++;
+}
+
+static char *rd(struct fsroot *fs, const char *path) {
+        char *s = NULL;
+
+        assert_int_equal(fsroot_read(fs, path, &s), 0);
+        return s;
+}
+
+static void test_converge_irqs(void **state) {
+        (void) state;
+        char *dir = copy_tree("daemon/root-vm");
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        static struct cpu_isolation sys;
+        struct isolation iso = {};
+        struct knob_list want = {};
+        struct state st;
+        struct log l = {};
+        struct converge_ops ops = { .persist = persist_cb, .report = report_cb, .userdata = &l };
+        struct cpumap rt = cpus("2");
+        unsigned skip_irq = 0;
+        struct irq_skip skip = { .irqs = &skip_irq, .n = 1 };
+        char *v;
+
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        read_iso(fs, &sys);
+        state_init(&st);
+        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), 0);
+        assert_list(&iso.isolated, "2-4");                      /* runtime, nohz_full, cgroup-isolated */
+        assert_list(&iso.housekeeping, "0-1,5");
+
+        assert_int_equal(plan_irqs(fs, &st, &iso, &skip, true, &want), 0);
+        /* IRQ 0 skipped; 24: 0-3 -> 0-1; 25: 2 -> all housekeeping; default f -> 3 */
+        assert_int_equal(want.n, 3);
+        assert_string_equal(knob_list_find(&want, "/proc/irq/24/smp_affinity_list")->value, "0-1");
+        assert_int_equal(knob_list_find(&want, "/proc/irq/24/smp_affinity_list")->irq, 24);
+        assert_string_equal(knob_list_find(&want, "/proc/irq/25/smp_affinity_list")->value, "0-1,5");
+        assert_string_equal(knob_list_find(&want, "/proc/irq/default_smp_affinity")->value, "03");
+
+        assert_int_equal(converge(fs, &st, &want, &ops), 0);
+        assert_int_equal(l.persisted, 1);
+        assert_int_equal(l.saved_at_persist, 3);        /* saved before the first write */
+        assert_int_equal(l.written, 3);
+        v = rd(fs, "/proc/irq/24/smp_affinity_list");
+        assert_string_equal(v, "0-1\n");
+        free(v);
+        assert_string_equal(state_find(&st, "/proc/irq/25/smp_affinity_list")->orig, "2");
+
+        /* again: nothing to do, originals kept (not re-read from our values) */
+        knob_list_done(&want);
+        assert_int_equal(plan_irqs(fs, &st, &iso, &skip, true, &want), 0);
+        assert_string_equal(knob_list_find(&want, "/proc/irq/25/smp_affinity_list")->value, "0-1,5");
+        l = (struct log) {};
+        assert_int_equal(converge(fs, &st, &want, &ops), 0);
+        assert_int_equal(l.written + l.restored + l.persisted, 0);
+
+        /* CPU 2 released: IRQ 25 goes back to CPU 2, 24 gets 0-3 minus 3 */
+        rt = cpus("");
+        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), 0);
+        knob_list_done(&want);
+        assert_int_equal(plan_irqs(fs, &st, &iso, &skip, true, &want), 0);
+        assert_null(knob_list_find(&want, "/proc/irq/25/smp_affinity_list"));
+        assert_string_equal(knob_list_find(&want, "/proc/irq/24/smp_affinity_list")->value, "0-2");
+        l = (struct log) {};
+        assert_int_equal(converge(fs, &st, &want, &ops), 0);
+        assert_int_equal(l.restored, 1);
+        v = rd(fs, "/proc/irq/25/smp_affinity_list");
+        assert_string_equal(v, "2\n");
+        free(v);
+
+        /* release everything: exact originals back, nothing saved */
+        knob_list_done(&want);
+        l = (struct log) {};
+        assert_int_equal(converge(fs, &st, &want, &ops), 0);
+        assert_int_equal(st.n_saved, 0);
+        v = rd(fs, "/proc/irq/24/smp_affinity_list");
+        assert_string_equal(v, "0-3\n");
+        free(v);
+        v = rd(fs, "/proc/irq/default_smp_affinity");
+        assert_string_equal(v, "f\n");
+        free(v);
+
+        /* persisting fails: nothing written */
+        assert_int_equal(plan_irqs(fs, &st, &iso, NULL, true, &want), 0);
+        ops.persist = persist_fail;
+        assert_int_equal(converge(fs, &st, &want, &ops), -EROFS);
+        v = rd(fs, "/proc/irq/24/smp_affinity_list");
+        assert_string_equal(v, "0-3\n");
+        free(v);
+
+        knob_list_done(&want);
+        isolation_done(&iso);
+        state_done(&st);
+        drop_copy(dir);
+}
+
+static void test_converge_missing_and_selector(void **state) {
+        (void) state;
+        char *dir = copy_tree("daemon/root-vm");
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct knob_list want = {};
+        struct state st;
+        struct log l = {};
+        struct converge_ops ops = { .persist = persist_cb, .report = report_cb, .userdata = &l };
+        char *v;
+
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        state_init(&st);
+        assert_int_equal(knob_list_add(&want, "/sys/kernel/mm/transparent_hugepage/enabled", NULL, KNOB_SELECTOR,
+                                       "never", -1), 0);
+        assert_int_equal(knob_list_add(&want, "/proc/sys/kernel/missing", NULL, KNOB_STRING, "0", -1), 0);
+        assert_int_equal(knob_list_add(&want, "/proc/sys/vm/stat_interval", NULL, KNOB_STRING, "1", -1), 0);
+        assert_int_equal(converge(fs, &st, &want, &ops), 1);    /* the missing file */
+        assert_int_equal(l.failed, 1);
+        assert_int_equal(st.n_saved, 1);                        /* stat_interval was already 1 */
+        assert_string_equal(state_find(&st, "/sys/kernel/mm/transparent_hugepage/enabled")->orig, "madvise");
+        v = rd(fs, "/sys/kernel/mm/transparent_hugepage/enabled");
+        assert_string_equal(v, "never\n");       /* a plain file here; the kernel shows brackets */
+        free(v);
+
+        /* a saved file that vanished is forgotten, not retried forever */
+        knob_list_done(&want);
+        assert_int_equal(state_add(&st, "/proc/irq/77/smp_affinity_list", NULL, KNOB_CPULIST, "1"), 0);
+        /* IRQ 77 is gone (-ENOENT: 1 failure, dropped); THP restored to madvise */
+        assert_int_equal(converge(fs, &st, &want, &ops), 1);
+        assert_int_equal(st.n_saved, 0);
+        state_done(&st);
+        drop_copy(dir);
+}
+
+static void test_plan_workqueue(void **state) {
+        (void) state;
+        char *dir = copy_tree("daemon/root-vm");
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        static struct cpu_isolation sys;
+        struct isolation iso = {};
+        struct knob_list want = {};
+        struct state st;
+        struct cpumap excl, rt = cpus("1");
+        _cleanup_free_ char *p = NULL;
+
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        read_iso(fs, &sys);
+        state_init(&st);
+        cpumap_or(&excl, &sys.nohz_full, &sys.isolated);
+        cpumap_or(&excl, &excl, &sys.cgroup_isolated);       /* 3-4 */
+
+        /* 6.8+: boot (3) and partition (4) CPUs are the kernel's: nothing to write */
+        assert_int_equal(isolation_compute(&sys, NULL, 0, NULL, NULL, &iso), 0);
+        assert_int_equal(plan_workqueue(fs, &st, &iso, &excl, &want), 0);
+        assert_int_equal(want.n, 0);
+
+        /* a runtime CPU: removed from the requested mask, read back from cpumask_requested */
+        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), 0);
+        assert_int_equal(plan_workqueue(fs, &st, &iso, &excl, &want), 0);
+        assert_int_equal(want.n, 1);
+        assert_string_equal(want.k[0].path, "/sys/devices/virtual/workqueue/cpumask");
+        assert_string_equal(want.k[0].read_path, "/sys/devices/virtual/workqueue/cpumask_requested");
+        assert_string_equal(want.k[0].value, "3d");
+        knob_list_done(&want);
+
+        /* before 6.8: the effective mask itself, all isolated CPUs */
+        assert_true(asprintf(&p, "%s/sys/devices/virtual/workqueue/cpumask_requested", dir) > 0);
+        assert_int_equal(unlink(p), 0);
+        assert_int_equal(plan_workqueue(fs, &st, &iso, &excl, &want), 0);
+        assert_int_equal(want.n, 1);
+        assert_null(want.k[0].read_path);
+        assert_string_equal(want.k[0].value, "05");     /* 07 minus CPU 1 */
+        knob_list_done(&want);
+        isolation_done(&iso);
+        state_done(&st);
+        drop_copy(dir);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_sources_nohz),
+                cmocka_unit_test(test_sources_partition),
+                cmocka_unit_test(test_knobs),
+                cmocka_unit_test(test_affinity_for),
+                cmocka_unit_test(test_state_roundtrip),
+                cmocka_unit_test(test_state_malformed),
+                cmocka_unit_test(test_converge_irqs),
+                cmocka_unit_test(test_converge_missing_and_selector),
+                cmocka_unit_test(test_plan_workqueue),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,59 @@
+/* tlbisold-conf.h — /etc/tlbisol/tlbisold.conf and tlbisold.conf.d/NAME.conf.
+ *
+ * systemd-style INI read with inih; one table of {section, key, parser,
+ * offset} (tlbisold-conf.c) is the single list of keys, their defaults and
+ * their documentation order (systemd/tlbisold.conf lists them all).
+ * Drop-ins are read after the main file, in lexical order; later ones win.
+ * Errors name the file, the line and the key; nothing is half-loaded: on
+ * error the caller keeps its previous config. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpumap.h"
+
+#define TLBISOLD_CONF "/etc/tlbisol/tlbisold.conf"
+
+/* The sysctl-like knobs, in table order. Value "keep" = do not touch. */
+enum tunable {
+        TUNABLE_NUMA_BALANCING,
+        TUNABLE_STAT_INTERVAL,
+        TUNABLE_NMI_WATCHDOG,
+        TUNABLE_WATCHDOG_CPUMASK,
+        TUNABLE_TIMER_MIGRATION,
+        TUNABLE_THP,
+        TUNABLE_KHUGEPAGED_DEFRAG,
+        TUNABLE_KSM,
+        TUNABLE_SCHED_RT_RUNTIME,
+        _TUNABLE_MAX,
+};
+
+struct tunable_info {
+        const char *key;        /* in [Tuning] */
+        const char *path;
+        int kind;               /* enum knob_kind */
+        const char *def;
+        const char *const *choices;     /* NULL: an integer (min below) */
+        long min;
+};
+extern const struct tunable_info tunables[_TUNABLE_MAX];
+
+struct config {
+        char *cpus_text;                /* [Isolation] CPUs=, as written */
+        struct cpumap cpus;
+        bool irqs, default_affinity, workqueues, irqbalance;
+        char *tunable[_TUNABLE_MAX];    /* "keep" or the value; "housekeeping" for WatchdogCPUMask */
+        bool module_sync, module_defer;
+        bool restore_on_stop;
+        uint64_t debounce_usec;
+};
+
+void config_init(struct config *c);     /* the defaults */
+void config_done(struct config *c);
+/* Parses one file's text into c (on top of what it holds). name is used
+ * in messages. err gets "name:line: ..." on failure (-EINVAL, -ERANGE). */
+int config_parse_string(const char *text, const char *name, unsigned ncpus, struct config *c,
+                        char *err, size_t errlen);
+/* Defaults, then path (absent: fine), then path.d/ *.conf. */
+int config_load(const char *path, unsigned ncpus, struct config *ret, char *err, size_t errlen);

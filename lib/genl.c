@@ -1,0 +1,373 @@
+/* genl.c — libnl-genl-3 client of the "tlbisol" family; see genl.h. */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+#include <string.h>
+
+#include "genl.h"
+#include "util.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct tlbisol_genl {
+        struct nl_sock *sock;
+        int family;
+};
+
+int tlbisol_nlerr_to_errno(int nlerr) {
+        switch (nlerr < 0 ? -nlerr : nlerr) {
+        case 0:                 return 0;
+        case NLE_INTR:          return -EINTR;
+        case NLE_BAD_SOCK:      return -EBADF;
+        case NLE_AGAIN:         return -EAGAIN;
+        case NLE_NOMEM:         return -ENOMEM;
+        case NLE_EXIST:         return -EEXIST;
+        case NLE_INVAL:         return -EINVAL;
+        case NLE_RANGE:         return -ERANGE;
+        case NLE_MSGSIZE:       return -EMSGSIZE;
+        case NLE_OPNOTSUPP:     return -EOPNOTSUPP;
+        case NLE_AF_NOSUPPORT:  return -EAFNOSUPPORT;
+        case NLE_OBJ_NOTFOUND:  return -ENOENT;
+        case NLE_NOATTR:        return -ENOENT;
+        case NLE_MISSING_ATTR:  return -EINVAL;
+        case NLE_AF_MISMATCH:   return -EAFNOSUPPORT;
+        case NLE_SEQ_MISMATCH:  return -EILSEQ;
+        case NLE_MSG_OVERFLOW:  return -EOVERFLOW;
+        case NLE_MSG_TRUNC:     return -EMSGSIZE;
+        case NLE_NOADDR:        return -EADDRNOTAVAIL;
+        case NLE_SRCRT_NOSUPPORT: return -EOPNOTSUPP;
+        case NLE_MSG_TOOSHORT:  return -EBADMSG;
+        case NLE_MSGTYPE_NOSUPPORT: return -EOPNOTSUPP;
+        case NLE_OBJ_MISMATCH:  return -EINVAL;
+        case NLE_NOCACHE:       return -ENOENT;
+        case NLE_BUSY:          return -EBUSY;
+        case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
+        case NLE_NOACCESS:      return -EACCES;
+        case NLE_PERM:          return -EPERM;
+        case NLE_PKTLOC_FILE:   return -ENOENT;
+        case NLE_PARSE_ERR:     return -EBADMSG;
+        case NLE_NODEV:         return -ENODEV;
+        case NLE_IMMUTABLE:     return -EPERM;
+        case NLE_DUMP_INTR:     return -EINTR;
+        case NLE_ATTRSIZE:      return -EMSGSIZE;
+        default:                return -EIO;
+        }
+}
+
+int tlbisol_mask_from_attr(const void *data, size_t len, struct cpumap *out) {
+        struct cpumap m;
+        const uint8_t *p = data;
+
+        if (!out || (len && !data) || len % 8)
+                return -EINVAL;
+        cpumap_zero(&m);
+        for (size_t w = 0; w < len / 8; w++) {
+                uint64_t word;
+
+                memcpy(&word, p + w * 8, 8);
+                if (w >= CPUMAP_WORDS) {
+                        if (word)
+                                return -ERANGE;
+                        continue;
+                }
+                m.bits[w] = word;
+        }
+        *out = m;
+        return 0;
+}
+
+int tlbisol_genl_open(struct tlbisol_genl **ret) {
+        _cleanup_free_ struct tlbisol_genl *g = NULL;
+        int r, one = 1;
+
+        if (!ret)
+                return -EINVAL;
+        g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        g->sock = nl_socket_alloc();
+        if (!g->sock)
+                return -ENOMEM;
+        r = genl_connect(g->sock);
+        if (r < 0)
+                goto fail;
+        /* extended ACKs carry the kernel's reason; cap the echo of our request */
+        (void) setsockopt(nl_socket_get_fd(g->sock), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+        (void) setsockopt(nl_socket_get_fd(g->sock), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+        r = genl_ctrl_resolve(g->sock, TLBISOL_GENL_NAME);
+        if (r < 0)
+                goto fail;
+        g->family = r;
+        *ret = TAKE_PTR(g);
+        return 0;
+fail:
+        nl_socket_free(g->sock);
+        return tlbisol_nlerr_to_errno(r);
+}
+
+void tlbisol_genl_close(struct tlbisol_genl *g) {
+        if (!g)
+                return;
+        nl_socket_free(g->sock);
+        free(g);
+}
+
+int tlbisol_genl_family_id(const struct tlbisol_genl *g) {
+        return g ? g->family : -EINVAL;
+}
+
+int tlbisol_genl_events_group(struct tlbisol_genl *g) {
+        int r;
+
+        if (!g)
+                return -EINVAL;
+        r = genl_ctrl_resolve_grp(g->sock, TLBISOL_GENL_NAME, TLBISOL_MCGRP_EVENTS);
+        return r < 0 ? tlbisol_nlerr_to_errno(r) : r;
+}
+
+/* One request/response exchange. */
+struct xfer {
+        int error;              /* kernel errno (negative) or 0 */
+        bool done;
+        char *err;
+        size_t errlen;
+        int (*valid)(struct nl_msg *msg, void *userdata);
+        void *userdata;
+        int cb_error;
+};
+
+static int on_valid(struct nl_msg *msg, void *arg) {
+        struct xfer *x = arg;
+
+        if (x->valid && x->cb_error >= 0) {
+                int r = x->valid(msg, x->userdata);
+
+                if (r < 0) {
+                        x->cb_error = r;
+                        return NL_SKIP;
+                }
+        }
+        return NL_OK;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg) {
+        (void) msg;
+        ((struct xfer *) arg)->done = true;
+        return NL_STOP;
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
+        struct xfer *x = arg;
+        struct nlmsghdr *nlh = (struct nlmsghdr *) ((char *) e - NLMSG_HDRLEN);
+        (void) nla;
+
+        x->error = e->error;
+        x->done = true;
+        if (x->err && x->errlen && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
+                size_t off = sizeof(*e);
+                int len;
+                struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+
+                if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+                        off += e->msg.nlmsg_len - sizeof(e->msg);
+                len = (int) nlh->nlmsg_len - NLMSG_HDRLEN - (int) off;
+                if (len > 0 && nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *) ((char *) e + off),
+                                         len, NULL) >= 0 && tb[NLMSGERR_ATTR_MSG])
+                        snprintf(x->err, x->errlen, "%s", (const char *) nla_data(tb[NLMSGERR_ATTR_MSG]));
+        }
+        return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg) {
+        (void) msg;
+        ((struct xfer *) arg)->done = true;
+        return NL_STOP;
+}
+
+static int transact(struct tlbisol_genl *g, struct nl_msg *msg, struct xfer *x) {
+        struct nl_cb *cb;
+        int r;
+
+        if (x->err && x->errlen)
+                x->err[0] = 0;
+        cb = nl_cb_alloc(NL_CB_DEFAULT);
+        if (!cb)
+                return -ENOMEM;
+        nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, x);
+        nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, x);
+        nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, x);
+        nl_cb_err(cb, NL_CB_CUSTOM, on_error, x);
+
+        r = nl_send_auto(g->sock, msg);
+        while (r >= 0 && !x->done)
+                r = nl_recvmsgs(g->sock, cb);
+        nl_cb_put(cb);
+        if (r < 0)
+                return tlbisol_nlerr_to_errno(r);
+        if (x->error < 0)
+                return x->error;
+        return x->cb_error < 0 ? x->cb_error : 0;
+}
+
+static void nlmsg_freep(struct nl_msg **m) { if (*m) nlmsg_free(*m); }
+
+static int new_msg(struct tlbisol_genl *g, uint8_t cmd, int flags, struct nl_msg **ret) {
+        struct nl_msg *msg = nlmsg_alloc();
+
+        if (!msg)
+                return -ENOMEM;
+        if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, g->family, 0, flags | NLM_F_ACK,
+                         cmd, TLBISOL_GENL_VERSION)) {
+                nlmsg_free(msg);
+                return -EMSGSIZE;
+        }
+        *ret = msg;
+        return 0;
+}
+
+static void ctl_from(struct nlattr **tb, int st, int why, struct tlbisol_ctl *c) {
+        c->state = tb[st] ? (int) nla_get_u32(tb[st]) : -1;
+        c->reason[0] = 0;
+        if (tb[why])
+                snprintf(c->reason, sizeof(c->reason), "%s", nla_get_string(tb[why]));
+}
+
+static int parse_info(struct nl_msg *msg, void *userdata) {
+        struct tlbisol_info *info = userdata;
+        struct nlattr *tb[TLBISOL_A_MAX + 1];
+        int r;
+
+        r = genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLBISOL_A_MAX, NULL);
+        if (r < 0)
+                return tlbisol_nlerr_to_errno(r);
+        if (tb[TLBISOL_A_RELEASE])
+                snprintf(info->release, sizeof(info->release), "%s", nla_get_string(tb[TLBISOL_A_RELEASE]));
+        if (tb[TLBISOL_A_NOHZ_FULL_MASK])
+                (void) tlbisol_mask_from_attr(nla_data(tb[TLBISOL_A_NOHZ_FULL_MASK]),
+                                              (size_t) nla_len(tb[TLBISOL_A_NOHZ_FULL_MASK]), &info->nohz_full);
+        if (tb[TLBISOL_A_CT_ACTIVE_MASK])
+                (void) tlbisol_mask_from_attr(nla_data(tb[TLBISOL_A_CT_ACTIVE_MASK]),
+                                              (size_t) nla_len(tb[TLBISOL_A_CT_ACTIVE_MASK]), &info->ct_active);
+        if (tb[TLBISOL_A_DEFER_MASK])
+                info->has_defer_mask = tlbisol_mask_from_attr(nla_data(tb[TLBISOL_A_DEFER_MASK]),
+                                                              (size_t) nla_len(tb[TLBISOL_A_DEFER_MASK]),
+                                                              &info->defer_mask) >= 0;
+        ctl_from(tb, TLBISOL_A_SYNC_STATE, TLBISOL_A_SYNC_REASON, &info->sync);
+        ctl_from(tb, TLBISOL_A_DEFER_STATE, TLBISOL_A_DEFER_REASON, &info->defer);
+        ctl_from(tb, TLBISOL_A_ACCT_STATE, TLBISOL_A_ACCT_REASON, &info->acct);
+        info->protocol_check = tb[TLBISOL_A_PROTOCOL_CHECK] ? nla_get_u8(tb[TLBISOL_A_PROTOCOL_CHECK]) : -1;
+        return 0;
+}
+
+int tlbisol_genl_get_info(struct tlbisol_genl *g, struct tlbisol_info *ret) {
+        __attribute__((cleanup(nlmsg_freep))) struct nl_msg *msg = NULL;
+        _cleanup_free_ struct tlbisol_info *info = NULL;
+        struct xfer x = {};
+        int r;
+
+        if (!g || !ret)
+                return -EINVAL;
+        info = calloc(1, sizeof(*info));
+        if (!info)
+                return -ENOMEM;
+        r = new_msg(g, TLBISOL_CMD_GET_INFO, 0, &msg);
+        if (r < 0)
+                return r;
+        x.valid = parse_info;
+        x.userdata = info;
+        r = transact(g, msg, &x);
+        if (r < 0)
+                return r;
+        *ret = *info;
+        return 0;
+}
+
+int tlbisol_genl_set(struct tlbisol_genl *g, const struct tlbisol_set *set, char *err, size_t errlen) {
+        __attribute__((cleanup(nlmsg_freep))) struct nl_msg *msg = NULL;
+        struct xfer x = { .err = err, .errlen = errlen };
+        int r;
+
+        if (!g || !set)
+                return -EINVAL;
+        r = new_msg(g, TLBISOL_CMD_SET, 0, &msg);
+        if (r < 0)
+                return r;
+        if (set->sync_enable >= 0 && nla_put_u8(msg, TLBISOL_A_SYNC_ENABLE, (uint8_t) !!set->sync_enable) < 0)
+                return -EMSGSIZE;
+        if (set->defer_enable >= 0 && nla_put_u8(msg, TLBISOL_A_DEFER_ENABLE, (uint8_t) !!set->defer_enable) < 0)
+                return -EMSGSIZE;
+        if (set->defer_mask) {
+                int last = cpumap_last(set->defer_mask);
+                unsigned nbits = set->ncpus ? set->ncpus : (unsigned) (last + 1);
+                size_t words = nbits ? (nbits + 63) / 64 : 1;
+
+                if (last >= 0 && (unsigned) last >= nbits)
+                        return -ERANGE;
+                if (words > CPUMAP_WORDS)
+                        words = CPUMAP_WORDS;
+                if (nla_put(msg, TLBISOL_A_DEFER_MASK, (int) (words * 8), set->defer_mask->bits) < 0)
+                        return -EMSGSIZE;
+        }
+        return transact(g, msg, &x);
+}
+
+int tlbisol_genl_reset_stats(struct tlbisol_genl *g, char *err, size_t errlen) {
+        __attribute__((cleanup(nlmsg_freep))) struct nl_msg *msg = NULL;
+        struct xfer x = { .err = err, .errlen = errlen };
+        int r;
+
+        if (!g)
+                return -EINVAL;
+        r = new_msg(g, TLBISOL_CMD_RESET_STATS, 0, &msg);
+        if (r < 0)
+                return r;
+        return transact(g, msg, &x);
+}
+
+struct stats_ctx {
+        int (*cb)(const struct tlbisol_cpu_stats *s, void *userdata);
+        void *userdata;
+};
+
+static int parse_stats(struct nl_msg *msg, void *userdata) {
+        struct stats_ctx *c = userdata;
+        struct nlattr *tb[TLBISOL_A_MAX + 1], *st[TLBISOL_STAT_MAX + 1];
+        struct tlbisol_cpu_stats s = {};
+        int r;
+
+        r = genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLBISOL_A_MAX, NULL);
+        if (r < 0)
+                return tlbisol_nlerr_to_errno(r);
+        if (!tb[TLBISOL_A_STATS])
+                return 0;
+        r = nla_parse_nested(st, TLBISOL_STAT_MAX, tb[TLBISOL_A_STATS], NULL);
+        if (r < 0)
+                return tlbisol_nlerr_to_errno(r);
+        if (!st[TLBISOL_STAT_CPU])
+                return -EBADMSG;
+        s.cpu = nla_get_u32(st[TLBISOL_STAT_CPU]);
+        for (int i = TLBISOL_STAT_CPU + 1; i <= TLBISOL_STAT_MAX; i++)
+                if (i != TLBISOL_STAT_PAD && st[i] && nla_len(st[i]) == 8)
+                        s.v[i] = nla_get_u64(st[i]);
+        return c->cb(&s, c->userdata);
+}
+
+int tlbisol_genl_get_stats(struct tlbisol_genl *g,
+                           int (*cb)(const struct tlbisol_cpu_stats *s, void *userdata),
+                           void *userdata) {
+        __attribute__((cleanup(nlmsg_freep))) struct nl_msg *msg = NULL;
+        struct stats_ctx c = { .cb = cb, .userdata = userdata };
+        struct xfer x = { .valid = parse_stats, .userdata = &c };
+        int r;
+
+        if (!g || !cb)
+                return -EINVAL;
+        r = new_msg(g, TLBISOL_CMD_GET_STATS, NLM_F_DUMP, &msg);
+        if (r < 0)
+                return r;
+        return transact(g, msg, &x);
+}

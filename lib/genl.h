@@ -1,0 +1,76 @@
+/* genl.h — the one libnl-genl-3 client of the "tlbisol" generic-netlink
+ * family (include/uapi/linux/tlbisol.h), shared by tlbisold and tlbctl.
+ *
+ * Usage:
+ *   _cleanup_(tlbisol_genl_closep) struct tlbisol_genl *g = NULL;
+ *   r = tlbisol_genl_open(&g);          // -ENOENT: module not loaded
+ *   struct tlbisol_info info;
+ *   r = tlbisol_genl_get_info(g, &info);
+ *   struct tlbisol_set set = TLBISOL_SET_INIT; set.sync_enable = 1;
+ *   char why[256]; r = tlbisol_genl_set(g, &set, why, sizeof(why));
+ *
+ * Every function returns 0 or a negative errno: libnl's NLE_* codes are
+ * converted here and never leak out; the kernel's own errno (from the
+ * netlink ACK) is passed through as it is, with its extack message copied
+ * into err when the caller gives a buffer. Nothing here logs. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpumap.h"
+#include "uapi/linux/tlbisol.h"
+
+struct tlbisol_genl;
+
+struct tlbisol_ctl {
+        int state;                      /* enum tlbisol_ctl_state, -1 if absent */
+        char reason[256];               /* "" if none */
+};
+
+struct tlbisol_info {
+        char release[65];
+        struct cpumap nohz_full, ct_active, defer_mask;
+        bool has_defer_mask;
+        struct tlbisol_ctl sync, defer, acct;
+        int protocol_check;             /* -1 if absent */
+};
+
+struct tlbisol_set {
+        int sync_enable;                /* 0/1, -1 = leave */
+        int defer_enable;               /* 0/1, -1 = leave */
+        const struct cpumap *defer_mask;/* NULL = leave */
+        unsigned ncpus;                 /* bits of defer_mask to send (0: up to its last CPU) */
+};
+#define TLBISOL_SET_INIT { .sync_enable = -1, .defer_enable = -1 }
+
+struct tlbisol_cpu_stats {
+        unsigned cpu;
+        uint64_t v[TLBISOL_STAT_MAX + 1];       /* indexed by enum tlbisol_stat_attr */
+};
+
+/* Connects and resolves the family: -ENOENT when it is not registered
+ * (module not loaded), -EPROTONOSUPPORT without generic netlink. */
+int tlbisol_genl_open(struct tlbisol_genl **ret);
+void tlbisol_genl_close(struct tlbisol_genl *g);
+static inline void tlbisol_genl_closep(struct tlbisol_genl **g) { tlbisol_genl_close(*g); }
+
+int tlbisol_genl_family_id(const struct tlbisol_genl *g);
+/* Multicast group id of TLBISOL_MCGRP_EVENTS, -ENOENT if absent. */
+int tlbisol_genl_events_group(struct tlbisol_genl *g);
+
+int tlbisol_genl_get_info(struct tlbisol_genl *g, struct tlbisol_info *ret);
+/* -EPERM without CAP_NET_ADMIN; the kernel's reason goes to err (may be NULL). */
+int tlbisol_genl_set(struct tlbisol_genl *g, const struct tlbisol_set *set,
+                     char *err, size_t errlen);
+int tlbisol_genl_reset_stats(struct tlbisol_genl *g, char *err, size_t errlen);
+/* Dump of per-CPU counters: cb is called once per CPU; a negative return
+ * from cb stops the dump and is returned. */
+int tlbisol_genl_get_stats(struct tlbisol_genl *g,
+                           int (*cb)(const struct tlbisol_cpu_stats *s, void *userdata),
+                           void *userdata);
+
+/* Converts a libnl error (NLE_*, positive or negative) to a negative errno. */
+int tlbisol_nlerr_to_errno(int nlerr);
+/* CPU masks as carried by the family (u64 words, native endian). */
+int tlbisol_mask_from_attr(const void *data, size_t len, struct cpumap *out);
