@@ -48,10 +48,25 @@ void tlbisol_acct_reset(void);
 /* Address of the callback tlbisol's own IPIs run, for classification. */
 void tlbisol_acct_set_own(void *sync_fn, void *flush_fn);
 
+/* --- tlbisol_hook.c --- */
+#include <linux/ftrace.h>
+struct tlbisol_hook {
+	struct ftrace_ops ops;
+	const char *sym;
+	bool filter_set;	/* filter set once, freed by _release() */
+	bool registered;
+};
+#define TLBISOL_HOOK(_sym, _func, _flags) { \
+	.ops = { .func = (_func), .flags = (_flags) }, .sym = (_sym) }
+int tlbisol_hook_attach(struct tlbisol_hook *h);
+void tlbisol_hook_detach(struct tlbisol_hook *h);
+void tlbisol_hook_release(struct tlbisol_hook *h);
+
 /* --- tlbisol_sync.c --- */
 int tlbisol_sync_enable(const char **reason);
 void tlbisol_sync_disable(void);
 bool tlbisol_sync_enabled(void);
+void tlbisol_sync_release(void);
 void tlbisol_sync_ipi(void *info);
 
 /* --- tlbisol_defer.c --- */
@@ -64,6 +79,7 @@ const struct cpumask *tlbisol_defer_mask(void);
 bool tlbisol_proto_check_enabled(void);
 int tlbisol_defer_init(bool protocol_check);
 void tlbisol_defer_exit(void);
+void tlbisol_defer_release(void);
 void tlbisol_defer_ipi(void *info);
 void tlbisol_proto_checkpoint(void);
 /* Test-only negative control, exported for tests/kmod/tlbisol_test.ko. */

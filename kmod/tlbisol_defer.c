@@ -260,16 +260,14 @@ static void notrace defer_kflush_handler(unsigned long ip, unsigned long parent_
 	}
 }
 
-static struct ftrace_ops entry_ops = {
-	.func = defer_entry_handler,
-	.flags = FTRACE_OPS_FL_PERMANENT | FTRACE_OPS_FL_DYNAMIC,
-};
+static struct tlbisol_hook entry_hook =
+	TLBISOL_HOOK(ENTRY_SYM, defer_entry_handler,
+		     FTRACE_OPS_FL_PERMANENT | FTRACE_OPS_FL_DYNAMIC);
 
-static struct ftrace_ops kflush_ops = {
-	.func = defer_kflush_handler,
-	.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
-		 FTRACE_OPS_FL_DYNAMIC,
-};
+static struct tlbisol_hook kflush_hook =
+	TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_handler,
+		     FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
+		     FTRACE_OPS_FL_DYNAMIC);
 
 /* ---- enable / disable ---- */
 
@@ -323,32 +321,24 @@ static int defer_hooks_attach(const char **reason)
 		*reason = "cannot register the NMI catch-up handler";
 		return r;
 	}
-	r = ftrace_set_filter(&entry_ops, (unsigned char *)ENTRY_SYM,
-			      strlen(ENTRY_SYM), 1);
-	if (!r)
-		r = register_ftrace_function(&entry_ops);
+	r = tlbisol_hook_attach(&entry_hook);
 	if (r) {
 		*reason = ENTRY_SYM " cannot be hooked (not traceable, or ftrace disabled)";
-		goto out_free_entry;
+		goto out_unregister_nmi;
 	}
-	r = ftrace_set_filter(&kflush_ops, (unsigned char *)KFLUSH_SYM,
-			      strlen(KFLUSH_SYM), 1);
-	if (!r)
-		r = register_ftrace_function(&kflush_ops);
+	r = tlbisol_hook_attach(&kflush_hook);
 	if (r) {
 		*reason = r == -EBUSY ?
 			KFLUSH_SYM " is already modified by livepatch or another tracer" :
 			KFLUSH_SYM " cannot be hooked";
-		goto out_free_kflush;
+		goto out_detach_entry;
 	}
 	hooks_on = true;
 	return 0;
 
-out_free_kflush:
-	ftrace_free_filter(&kflush_ops);
-	unregister_ftrace_function(&entry_ops);
-out_free_entry:
-	ftrace_free_filter(&entry_ops);
+out_detach_entry:
+	tlbisol_hook_detach(&entry_hook);
+out_unregister_nmi:
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol");
 	return r;
 }
@@ -357,12 +347,17 @@ static void defer_hooks_detach(void)
 {
 	if (!hooks_on)
 		return;
-	unregister_ftrace_function(&kflush_ops);
-	ftrace_free_filter(&kflush_ops);
-	unregister_ftrace_function(&entry_ops);
-	ftrace_free_filter(&entry_ops);
+	tlbisol_hook_detach(&kflush_hook);
+	tlbisol_hook_detach(&entry_hook);
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol");
 	hooks_on = false;
+}
+
+/* Module exit, after the last disable: free the hooks' filters. */
+void tlbisol_defer_release(void)
+{
+	tlbisol_hook_release(&kflush_hook);
+	tlbisol_hook_release(&entry_hook);
 }
 
 /* Caller holds the ctl lock and ran tlbisol_defer_check(mask). */

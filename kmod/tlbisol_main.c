@@ -205,6 +205,8 @@ out_disable:
 	tlbisol_sync_disable();
 	mutex_unlock(&tlbisol_ctl_lock);
 	synchronize_rcu_tasks();
+	tlbisol_defer_release();
+	tlbisol_sync_release();
 out_defer_exit:
 	tlbisol_defer_exit();
 out_acct_exit:
@@ -226,6 +228,8 @@ static void __exit tlbisol_exit(void)
 	 * text goes away.
 	 */
 	synchronize_rcu_tasks();
+	tlbisol_defer_release();
+	tlbisol_sync_release();
 	tlbisol_defer_exit();
 	tlbisol_acct_exit();
 	pr_info("unloaded\n");

@@ -72,11 +72,10 @@ static void notrace sync_ftrace_handler(unsigned long ip, unsigned long parent_i
 	ftrace_regs_set_instruction_pointer(fregs, (unsigned long)tlbisol_sync_one);
 }
 
-static struct ftrace_ops sync_ops = {
-	.func = sync_ftrace_handler,
-	.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
-		 FTRACE_OPS_FL_DYNAMIC,
-};
+static struct tlbisol_hook sync_hook =
+	TLBISOL_HOOK(SYNC_SYM, sync_ftrace_handler,
+		     FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
+		     FTRACE_OPS_FL_DYNAMIC);
 
 bool tlbisol_sync_enabled(void)
 {
@@ -89,18 +88,11 @@ int tlbisol_sync_enable(const char **reason)
 
 	if (sync_on)
 		return 0;
-	r = ftrace_set_filter(&sync_ops, (unsigned char *)SYNC_SYM,
-			      strlen(SYNC_SYM), 1);
-	if (r) {
-		*reason = SYNC_SYM " is not traceable in this kernel";
-		return r;
-	}
-	r = register_ftrace_function(&sync_ops);
+	r = tlbisol_hook_attach(&sync_hook);
 	if (r) {
 		*reason = r == -EBUSY ?
 			SYNC_SYM " is already modified by livepatch or another tracer" :
-			"cannot register the ftrace hook (is ftrace disabled?)";
-		ftrace_free_filter(&sync_ops);
+			SYNC_SYM " cannot be hooked (not traceable, or ftrace disabled)";
 		return r;
 	}
 	WRITE_ONCE(sync_on, true);
@@ -118,7 +110,12 @@ void tlbisol_sync_disable(void)
 	 * the module stays, and module exit waits for such tasks with
 	 * synchronize_rcu_tasks() before the text goes away.
 	 */
-	unregister_ftrace_function(&sync_ops);
-	ftrace_free_filter(&sync_ops);
+	tlbisol_hook_detach(&sync_hook);
 	WRITE_ONCE(sync_on, false);
+}
+
+/* Module exit, after the last disable: free the hook's filter. */
+void tlbisol_sync_release(void)
+{
+	tlbisol_hook_release(&sync_hook);
 }
