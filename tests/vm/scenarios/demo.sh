@@ -1,41 +1,82 @@
 #!/bin/sh
-# The 'make demo' scenario: what an engineer would look at on an isolated
-# machine. Prints a report (shown on the host by tests/vm/demo.sh).
+# The 'make demo' scenario: what tlbisol does on an isolated machine, as an
+# engineer would look at it. Prints a report (shown on the host by
+# tests/vm/demo.sh) and records the figures in result.json.
 set -u
 . "$SCENARIO_LIB"
-[ -d /run/systemd/system ] && wait_system_running 120 > /dev/null
+[ -d /run/systemd/system ] && wait_system_running 180 > /dev/null
+N=200
 
-echo "== Kernel and isolation"
-echo "kernel:    $(uname -r)"
-echo "cmdline:   $(cat /proc/cmdline)"
-echo "nohz_full: $(cat /sys/devices/system/cpu/nohz_full)"
-echo "isolated:  $(cat /sys/devices/system/cpu/isolated)"
-echo "cgroup isolated partitions: $(cat /sys/fs/cgroup/cpuset.cpus.isolated 2>/dev/null || echo n/a)"
-echo "unbound workqueue cpumask: $(cat /sys/devices/virtual/workqueue/cpumask)"
-echo
+section() { printf '\n== %s\n' "$*"; }
+col() { cut -d' ' -f$(($2 + 1)) "$1"; }
 
-echo "== Loading tlbisol.ko"
-if modprobe tlbisol 2>/dev/null || insmod "$KMOD_DIR/tlbisol.ko"; then
-	echo "loaded: $(grep '^tlbisol ' /proc/modules | cut -d' ' -f1-3)"
+section "1. The machine: Debian 12, $(uname -r), booted with"
+tr ' ' '\n' < /proc/cmdline | grep -E '^(nohz_full|isolcpus|rcu_nocbs|irqaffinity)='
+section "tlbctl status (tlbisold not started yet)"
+tlbctl status --interval 1 || echo "(tlbctl status failed)"
+
+section "2. systemctl start tlbisold"
+# irqbalance rewrites IRQ affinities on its own schedule; stop it so that
+# every change shown below is tlbisold's (with irqbalance running, tlbisold
+# bans the isolated CPUs in it through its socket instead).
+systemctl stop irqbalance 2>/dev/null
+snap() { for f in /proc/irq/default_smp_affinity /proc/irq/*/smp_affinity_list \
+	/sys/devices/virtual/workqueue/cpumask /proc/sys/kernel/numa_balancing \
+	/proc/sys/vm/stat_interval; do printf '%s %s\n' "$f" "$(cat "$f" 2>/dev/null)"; done; }
+snap > /tmp/before
+if systemctl start tlbisold; then
+	snap > /tmp/after
+	echo "files tlbisold changed:"
+	diff /tmp/before /tmp/after | sed -n 's/^> /  /p'
+	journalctl -u tlbisold -b --no-pager -o cat | tail -n 8 | sed 's/^/  journal: /'
+	section "tlbctl isolate 1 (at run time), then tlbctl release 1"
+	if tlbctl isolate 1; then
+		snap > /tmp/isolated
+		echo "moved off CPU 1:"
+		diff /tmp/after /tmp/isolated | sed -n 's/^> /  /p'
+		tlbctl release 1 && snap > /tmp/released
+		diff -q /tmp/after /tmp/released > /dev/null && echo "released: all back as before the request"
+	fi
+	tlbctl isolate 0-3 || true   # refused: someone must keep the lights on
+	section "tlbctl status (tlbisold running)"
+	tlbctl status --interval 1
 else
-	echo "could not load tlbisol.ko"
+	echo "tlbisold did not start"
 fi
-echo
 
-echo "== Per-CPU IPIs over 10 s, CPUs 2-3 running a user-space busy loop"
-for r in CAL TLB RES LOC IWI; do eval "b_$r=\"\$(irq_row $r)\""; done
-busy_start 2 3
-sleep 10
-for r in CAL TLB RES LOC IWI; do eval "a_$r=\"\$(irq_row $r)\""; done
-busy_stop
-printf '%-5s %10s %10s %10s %10s   %s\n' row CPU0 CPU1 CPU2 CPU3 "(delta over 10 s)"
-for r in CAL TLB RES LOC IWI; do
-	eval "b=\$b_$r a=\$a_$r"
-	set -- $b; b0=$1 b1=$2 b2=$3 b3=$4
-	set -- $a
-	printf '%-5s %10d %10d %10d %10d\n' "$r" $(($1 - b0)) $(($2 - b1)) $(($3 - b2)) $(($4 - b3))
-	metric "$r.delta_10s" "$(($1 - b0)) $(($2 - b1)) $(($3 - b2)) $(($4 - b3))"
+section "3. Table-sync IPIs: $N MADV_COLLAPSE collapses on CPU 0, CPUs 2-3 busy in user space"
+collapse() { # LABEL
+	busy_start 2 3
+	sleep 1
+	irq_row CAL > "/tmp/$1.cal0"
+	"$BIN_DIR/collapse" -c 0 -n $N > "/tmp/$1.wl" 2>&1
+	irq_row CAL > "/tmp/$1.cal1"
+	busy_stop
+}
+modprobe -r tlbisol 2>/dev/null
+collapse stock
+modprobe tlbisol || insmod "$KMOD_DIR/tlbisol.ko"
+collapse tlbisol
+printf '%-34s %8s %8s\n' "call-function IPIs (CAL) received" "CPU 2" "CPU 3"
+for l in stock tlbisol; do
+	d2=$(( $(col /tmp/$l.cal1 2) - $(col /tmp/$l.cal0 2) ))
+	d3=$(( $(col /tmp/$l.cal1 3) - $(col /tmp/$l.cal0 3) ))
+	case $l in stock) what="stock kernel";; *) what="with tlbisol.ko (targeted sync)";; esac
+	printf '%-34s %8d %8d\n' "$what" "$d2" "$d3"
+	metric "collapse.$l.cal_cpu2" "$d2"; metric "collapse.$l.cal_cpu3" "$d3"
 done
-echo
-echo "CAL = function-call IPIs (incl. TLB shootdowns), TLB = remote user TLB flushes,"
-echo "RES = reschedule, LOC = local timer, IWI = irq_work. Isolated CPUs 2-3 should stay near 0."
+echo "($(cat /tmp/stock.wl); the isolated CPUs are in user mode, an RCU quiescent"
+echo " state, so they cannot be inside a lockless page-table walk: no IPI needed)"
+
+section "4. systemctl stop tlbisold: every value it changed is put back"
+if systemctl is-active -q tlbisold; then
+	systemctl stop tlbisold
+	snap > /tmp/stopped
+	if diff -q /tmp/before /tmp/stopped > /dev/null; then
+		echo "all $(wc -l < /tmp/before) watched files are as they were before start"
+		metric restored true
+	else
+		echo "differences after stop:"; diff /tmp/before /tmp/stopped
+		metric restored false
+	fi
+fi
