@@ -44,12 +44,20 @@ else
 	echo "tlbisold did not start"
 fi
 
-section "3. Table-sync IPIs: $N MADV_COLLAPSE collapses on CPU 0, CPUs 2-3 busy in user space"
+# generic kernel: khugepaged-style collapses (THP); rt kernel: no THP, so
+# hugetlb PMD unsharing, the other broadcaster of tlb_remove_table_sync_one()
+if [ "$TLBISOL_FLAVOUR" = rt ]; then
+	echo 8 > /proc/sys/vm/nr_hugepages
+	WL="$BIN_DIR/hugetlb_unshare -c 0 -n $N" WHAT="hugetlb PMD unsharings"
+else
+	WL="$BIN_DIR/collapse -c 0 -n $N" WHAT="MADV_COLLAPSE collapses"
+fi
+section "3. Table-sync IPIs: $N $WHAT on CPU 0, CPUs 2-3 busy in user space"
 collapse() { # LABEL
 	busy_start 2 3
 	sleep 1
 	irq_row CAL > "/tmp/$1.cal0"
-	"$BIN_DIR/collapse" -c 0 -n $N > "/tmp/$1.wl" 2>&1
+	$WL > "/tmp/$1.wl" 2>&1
 	irq_row CAL > "/tmp/$1.cal1"
 	busy_stop
 }
