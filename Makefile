@@ -5,6 +5,7 @@
 #   make check-unit    fast unit tests: no root, no VM
 #   make test          unit tests, then the VM scenarios on both 6.12 flavours
 #   make demo          boot the VM and show what tlbisol does
+#   make bench         daemon benchmarks in the VM (reaction time, idle wake-ups, RSS)
 #   make install       install into $(DESTDIR)$(PREFIX)
 #
 # User-space pieces are described by small fragments (lib/build.mk,
@@ -41,7 +42,7 @@ ALL_CFLAGS   = -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-.PHONY: all user deps check-unit check-unit-valgrind test test-vm demo install clean distclean help
+.PHONY: all user deps check-unit check-unit-valgrind test test-vm demo bench install clean distclean help
 all: user kmod
 
 # Each fragment appends to PROGRAMS, UNIT_TESTS and INSTALL_TARGETS.
@@ -80,6 +81,10 @@ test-vm: all
 
 demo: all
 	tests/vm/demo.sh $(FLAVOUR)
+
+# Benchmarks that print figures (counts and latencies measured in the VM).
+bench: all
+	tests/bench/daemon-bench.sh $(or $(FLAVOUR),generic)
 
 install: $(INSTALL_TARGETS)
 

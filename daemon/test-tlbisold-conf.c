@@ -15,6 +15,9 @@ static void test_defaults(void **state) {
         config_init(&c);
         assert_true(c.irqs && c.default_affinity && c.workqueues && c.module_sync && c.restore_on_stop);
         assert_false(c.module_defer);
+        assert_true(c.kthreads);
+        assert_false(c.user_tasks);
+        assert_null(c.user_tasks_exclude);
         assert_int_equal(c.debounce_usec, 50000);
         assert_true(cpumap_is_empty(&c.cpus));
         assert_string_equal(c.tunable[TUNABLE_NUMA_BALANCING], "0");
@@ -33,7 +36,9 @@ static void test_parse_good(void **state) {
         assert_int_equal(config_parse_string(
                 "# comment\n"
                 "[Isolation]\nCPUs = 4-5\n\n"
-                "[Apply]\nIRQs=no\nWorkqueues=off\n"
+                "[Apply]\nIRQs=no\nWorkqueues=off\nKernelThreads=no\nUserTasks=yes\n"
+                "UserTasksExclude=rtapp cyclic*\nUserTasksExclude=\nUserTasksExclude=dpdk-*  l2fwd\n"
+                "UserTasksExclude=oslat\n"
                 "[Tuning]\nNUMABalancing=keep\nTransparentHugepages=madvise\nSchedRTRuntimeUSec=-1\n"
                 "WatchdogCPUMask=0-1\n"
                 "[Module]\nDefer=yes\n"
@@ -43,6 +48,14 @@ static void test_parse_good(void **state) {
         assert_false(c.irqs);
         assert_false(c.workqueues);
         assert_true(c.default_affinity);
+        assert_false(c.kthreads);
+        assert_true(c.user_tasks);
+        /* appended per line; an empty value resets */
+        assert_non_null(c.user_tasks_exclude);
+        assert_string_equal(c.user_tasks_exclude[0], "dpdk-*");
+        assert_string_equal(c.user_tasks_exclude[1], "l2fwd");
+        assert_string_equal(c.user_tasks_exclude[2], "oslat");
+        assert_null(c.user_tasks_exclude[3]);
         assert_string_equal(c.tunable[TUNABLE_NUMA_BALANCING], "keep");
         assert_string_equal(c.tunable[TUNABLE_THP], "madvise");
         assert_string_equal(c.tunable[TUNABLE_SCHED_RT_RUNTIME], "-1");
@@ -164,6 +177,12 @@ static void test_shipped_file(void **state) {
         assert_int_equal(c.restore_on_stop, d.restore_on_stop);
         assert_int_equal(c.debounce_usec, d.debounce_usec);
         assert_int_equal(c.module_defer, d.module_defer);
+        assert_int_equal(c.kthreads, d.kthreads);
+        assert_int_equal(c.user_tasks, d.user_tasks);
+        assert_null(c.user_tasks_exclude);
+        assert_non_null(strstr(text, "\n#KernelThreads=yes\n"));
+        assert_non_null(strstr(text, "\n#UserTasks=no\n"));
+        assert_non_null(strstr(text, "\n#UserTasksExclude=\n"));
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 assert_string_equal(c.tunable[i], d.tunable[i]);
         config_done(&c);

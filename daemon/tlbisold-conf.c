@@ -123,6 +123,43 @@ static int p_cpus(struct ctx *x, const char *value, void *data, const void *arg)
         return 0;
 }
 
+/* Whitespace-separated patterns, appended; an empty value resets the list. */
+static int p_patterns(struct ctx *x, const char *value, void *data, const void *arg) {
+        char ***list = data, *copy, *save = NULL;
+        size_t n = 0;
+        (void) x;
+        (void) arg;
+
+        if (!*value) {
+                strv_free(*list);
+                *list = NULL;
+                return 0;
+        }
+        copy = strdup(value);
+        if (!copy)
+                return -ENOMEM;
+        while (*list && (*list)[n])
+                n++;
+        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                char **v = realloc(*list, (n + 2) * sizeof(char *));
+
+                if (!v) {
+                        free(copy);
+                        return -ENOMEM;
+                }
+                *list = v;
+                v[n] = strdup(w);
+                v[n + 1] = NULL;
+                if (!v[n]) {
+                        free(copy);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        free(copy);
+        return 0;
+}
+
 static int p_tunable(struct ctx *x, const char *value, void *data, const void *arg) {
         const struct tunable_info *t = arg;
         char **slot = data, *v;
@@ -166,6 +203,9 @@ static const struct conf_key keys[] = {
         { "Apply", "DefaultSMPAffinity", p_bool, offsetof(struct config, default_affinity), NULL },
         { "Apply", "Workqueues", p_bool, offsetof(struct config, workqueues), NULL },
         { "Apply", "Irqbalance", p_bool, offsetof(struct config, irqbalance), NULL },
+        { "Apply", "KernelThreads", p_bool, offsetof(struct config, kthreads), NULL },
+        { "Apply", "UserTasks", p_bool, offsetof(struct config, user_tasks), NULL },
+        { "Apply", "UserTasksExclude", p_patterns, offsetof(struct config, user_tasks_exclude), NULL },
         TUN(0), TUN(1), TUN(2), TUN(3), TUN(4), TUN(5), TUN(6), TUN(7), TUN(8),
         { "Module", "TargetedSync", p_bool, offsetof(struct config, module_sync), NULL },
         { "Module", "Defer", p_bool, offsetof(struct config, module_defer), NULL },
@@ -271,6 +311,7 @@ int config_parse_string(const char *text, const char *name, unsigned ncpus, stru
 void config_init(struct config *c) {
         *c = (struct config) {
                 .irqs = true, .default_affinity = true, .workqueues = true, .irqbalance = true,
+                .kthreads = true, .user_tasks = false,
                 .module_sync = true, .module_defer = false,
                 .restore_on_stop = true, .debounce_usec = 50 * USEC_PER_MSEC,
         };
@@ -280,6 +321,7 @@ void config_init(struct config *c) {
 
 void config_done(struct config *c) {
         free(c->cpus_text);
+        strv_free(c->user_tasks_exclude);
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 free(c->tunable[i]);
         memset(c, 0, sizeof(*c));

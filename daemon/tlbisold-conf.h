@@ -43,6 +43,8 @@ struct config {
         char *cpus_text;                /* [Isolation] CPUs=, as written */
         struct cpumap cpus;
         bool irqs, default_affinity, workqueues, irqbalance;
+        bool kthreads, user_tasks;
+        char **user_tasks_exclude;      /* fnmatch patterns on comm, NULL-terminated; NULL = none */
         char *tunable[_TUNABLE_MAX];    /* "keep" or the value; "housekeeping" for WatchdogCPUMask */
         bool module_sync, module_defer;
         bool restore_on_stop;

@@ -151,6 +151,18 @@ static int prop_unmovable(sd_bus *bus, const char *path, const char *iface, cons
         return r;
 }
 
+static int prop_moved_tasks(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        (void) bus;
+        (void) path;
+        (void) iface;
+        (void) prop;
+        (void) error;
+
+        return sd_bus_message_append(reply, "u", (uint32_t) m->state.n_tasks);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", prop_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -162,6 +174,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("RestoreOnStop", "b", prop_restore, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("UnmovableIRQs", "a(us)", prop_unmovable, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("AppliedAt", "t", NULL, offsetof(Manager, applied_at), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MovedTasks", "u", prop_moved_tasks, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_NAMES("Isolate", "s", SD_BUS_PARAM(cpulist), "", , method_isolate,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Release", "s", SD_BUS_PARAM(cpulist), "", , method_release,
@@ -178,7 +191,7 @@ void manager_send_changed(Manager *m, bool isolation_changed) {
                 return;
         r = sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_IFACE, "IsolatedCPUs", "HousekeepingCPUs",
                                            "Sources", "ModuleState", "LastError", "RestoreOnStop",
-                                           "UnmovableIRQs", "AppliedAt", NULL);
+                                           "UnmovableIRQs", "AppliedAt", "MovedTasks", NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
         if (isolation_changed) {

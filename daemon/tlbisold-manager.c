@@ -77,6 +77,18 @@ static void clear_unmovable(Manager *m) {
         free(m->unmovable);
         m->unmovable = NULL;
         m->n_unmovable = 0;
+        free(m->unmovable_tasks);
+        m->unmovable_tasks = NULL;
+        m->n_unmovable_tasks = 0;
+}
+
+static void add_unmovable_task(Manager *m, int tid, unsigned long long start) {
+        struct saved_task *n = realloc(m->unmovable_tasks, (m->n_unmovable_tasks + 1) * sizeof(*n));
+
+        if (!n)
+                return;
+        m->unmovable_tasks = n;
+        n[m->n_unmovable_tasks++] = (struct saved_task) { .tid = tid, .start = start };
 }
 
 /* ---- converge callbacks ---- */
@@ -141,6 +153,104 @@ static void on_report(enum converge_event ev, const char *path, int irq, const c
                 log_field(LOG_WARNING, r, field, "Failed to read %s, leaving it alone: %m", path);
                 break;
         }
+}
+
+/* ---- tasks: movable kthreads and user tasks ---- */
+
+struct task_stats {
+        Manager *m;
+        const struct task_list *want;
+        unsigned moved, restored, failed;
+};
+
+static int task_setaffinity(int tid, const struct cpumap *cpus, void *userdata) {
+        size_t sz = CPU_ALLOC_SIZE(CPUMAP_MAX_CPUS);
+        cpu_set_t *set = CPU_ALLOC(CPUMAP_MAX_CPUS);
+        int cpu, r = 0;
+        (void) userdata;
+
+        if (!set)
+                return -ENOMEM;
+        CPU_ZERO_S(sz, set);
+        CPUMAP_FOREACH(cpu, cpus)
+                CPU_SET_S((size_t) cpu, sz, set);
+        if (sched_setaffinity(tid, sz, set) < 0)
+                r = -errno;
+        CPU_FREE(set);
+        return r;
+}
+
+static int task_persist(const struct state *s, void *userdata) {
+        struct apply_stats st = { .m = ((struct task_stats *) userdata)->m };
+
+        return persist(s, &st);
+}
+
+static void task_report(enum task_event ev, int tid, const char *comm, const struct cpumap *cpus, int r,
+                        void *userdata) {
+        struct task_stats *st = userdata;
+        char field[32], list[128] = "";
+
+        snprintf(field, sizeof(field), "TID=%d", tid);
+        if (cpus)
+                (void) cpulist_format(cpus, list, sizeof(list));
+        switch (ev) {
+        case TASK_MOVED:
+                st->moved++;
+                log_field(LOG_DEBUG, 0, field, "Moved %s (%d) to CPUs %s", comm, tid, list);
+                break;
+        case TASK_RESTORED:
+                st->restored++;
+                log_field(LOG_DEBUG, 0, field, "Restored %s (%d) to CPUs %s", comm, tid, list);
+                break;
+        case TASK_GONE:
+                log_field(LOG_DEBUG, 0, field, "%s (%d) has exited; forgotten", comm, tid);
+                break;
+        case TASK_MOVE_FAILED:
+                st->failed++;
+                for (size_t i = 0; i < st->want->n; i++)
+                        if (st->want->t[i].tid == tid)
+                                add_unmovable_task(st->m, tid, st->want->t[i].start);
+                log_field(LOG_NOTICE, r, field, "%s (%d) cannot be moved to CPUs %s: %m; reported once, "
+                          "not retried", comm, tid, list);
+                break;
+        case TASK_RESTORE_FAILED:
+                st->failed++;
+                log_field(LOG_WARNING, r, field, "Failed to restore the affinity of %s (%d) to %s: %m",
+                          comm, tid, list);
+                break;
+        }
+}
+
+/* kernel_excluded: the CPUs the kernel keeps unbound kthreads off (7.0+). */
+static int converge_tasks_to(Manager *m, bool release_all, const struct cpumap *kernel_excluded) {
+        struct task_list want = {};
+        struct task_stats st = { .m = m, .want = &want };
+        struct task_ops ops = { .setaffinity = task_setaffinity, .persist = task_persist,
+                                .report = task_report, .userdata = &st };
+        const struct cpumap *kx = m->kernel_moves_kthreads ? kernel_excluded : NULL;
+        int r = 0;
+
+        if (!release_all) {
+                struct task_plan_opts o = { .kthreads = m->config.kthreads, .user_tasks = m->config.user_tasks,
+                                            .exclude = m->config.user_tasks_exclude,
+                                            .kernel_excluded = kx, .self = getpid() };
+                struct task_skip skip = { .t = m->unmovable_tasks, .n = m->n_unmovable_tasks };
+
+                r = plan_tasks(m->fs, &m->state, &m->iso, &o, &skip, &want);
+                if (r < 0) {
+                        task_list_done(&want);
+                        return log_error_errno(r, "Failed to plan the kernel threads and tasks to move: %m");
+                }
+        }
+        r = converge_tasks(m->fs, &m->state, &want, kx, &ops);
+        task_list_done(&want);
+        if (r < 0)
+                return r;
+        if (st.moved || st.restored || st.failed)
+                log_info("Tasks: %u moved off the isolated CPUs, %u restored, %u failed; %zu moved tasks saved",
+                         st.moved, st.restored, st.failed, m->state.n_tasks);
+        return (int) st.failed;
 }
 
 /* ---- module (genetlink) ---- */
@@ -252,17 +362,54 @@ static int module_apply(Manager *m, bool restore) {
                                 return r;
                 }
         }
-        if (set.sync_enable >= 0 || set.defer_enable >= 0 || set.defer_mask) {
-                r = tlbisol_genl_set(m->genl, &set, why, sizeof(why));
-                if (r < 0) {
-                        log_warning_errno(r, "Failed to configure the tlbisol module: %s%s%m",
-                                          why, *why ? ": " : "");
-                        manager_set_error(m, "module: %s", *why ? why : strerror(-r));
-                } else if (restore || (!m->config.module_defer && m->state.module_defer >= 0)) {
-                        if (!restore)
-                                m->state.module_defer = -1, m->state.module_has_mask = false;
+        /* Targeted sync and deferral go in separate requests, so that a
+         * deferral the module refuses (with its reason) never holds back
+         * targeted sync. */
+        {
+                struct tlbisol_set sync = TLBISOL_SET_INIT, defer = set;
+                const char *defer_err = NULL;
+                bool sent = false;
+
+                sync.ncpus = set.ncpus;
+                sync.sync_enable = set.sync_enable;
+                defer.sync_enable = -1;
+                if (sync.sync_enable >= 0) {
+                        sent = true;
+                        r = tlbisol_genl_set(m->genl, &sync, why, sizeof(why));
+                        if (r < 0) {
+                                log_warning_errno(r, "Failed to configure targeted sync in the tlbisol module: %s%s%m",
+                                                  why, *why ? ": " : "");
+                                manager_set_error(m, "module: targeted sync: %s", *why ? why : strerror(-r));
+                        }
                 }
-                if (tlbisol_genl_get_info(m->genl, &info) < 0)
+                if (defer.defer_enable >= 0 || defer.defer_mask) {
+                        sent = true;
+                        r = tlbisol_genl_set(m->genl, &defer, why, sizeof(why));
+                        if (r < 0) {
+                                _cleanup_free_ char *msg = NULL;
+
+                                if (asprintf(&msg, "%s%s%s", *why ? why : "", *why ? ": " : "", strerror(-r)) < 0)
+                                        msg = NULL;
+                                /* the same refusal on every apply is logged once */
+                                if (msg && (!m->defer_refused || !streq(m->defer_refused, msg)))
+                                        log_warning_errno(r, "The tlbisol module refused deferral: %s", msg);
+                                if (msg) {
+                                        free(m->defer_refused);
+                                        m->defer_refused = TAKE_PTR(msg);
+                                }
+                                defer_err = m->defer_refused;
+                        } else if (restore || (!m->config.module_defer && m->state.module_defer >= 0)) {
+                                if (!restore)
+                                        m->state.module_defer = -1, m->state.module_has_mask = false;
+                        }
+                }
+                if (!defer_err && sent) {
+                        free(m->defer_refused);
+                        m->defer_refused = NULL;
+                }
+                if (defer_err && !restore)
+                        manager_set_error(m, "module: deferral refused: %s", defer_err);
+                if (sent && tlbisol_genl_get_info(m->genl, &info) < 0)
                         info.sync.state = info.defer.state = -1;
         }
         if (restore) {
@@ -270,12 +417,24 @@ static int module_apply(Manager *m, bool restore) {
                 m->state.module_has_mask = false;
         }
         {
-                char reason[300] = "";
+                _cleanup_free_ char *mask = NULL;
+                char reason[700] = "";
+                size_t off = 0;
 
-                if (info.sync.state == TLBISOL_STATE_UNAVAILABLE && *info.sync.reason)
-                        snprintf(reason, sizeof(reason), " (targeted-sync: %s)", info.sync.reason);
-                set_module_state(m, "loaded: targeted-sync %s, defer %s%s", ctl_word(&info.sync),
-                                 ctl_word(&info.defer), reason);
+                if (*info.sync.reason && info.sync.state != TLBISOL_STATE_ON)
+                        off += (size_t) snprintf(reason + off, sizeof(reason) - off, " (targeted-sync: %s)",
+                                                 info.sync.reason);
+                if (off < sizeof(reason) && *info.defer.reason && info.defer.state != TLBISOL_STATE_ON)
+                        off += (size_t) snprintf(reason + off, sizeof(reason) - off, " (defer: %s)",
+                                                 info.defer.reason);
+                if (off < sizeof(reason) && m->defer_refused && m->config.module_defer && !restore)
+                        off += (size_t) snprintf(reason + off, sizeof(reason) - off, " (defer refused: %s)",
+                                                 m->defer_refused);
+                if (info.has_defer_mask)
+                        (void) cpulist_format_alloc(&info.defer_mask, &mask);
+                set_module_state(m, "loaded: targeted-sync %s, defer %s%s%s%s", ctl_word(&info.sync),
+                                 ctl_word(&info.defer), mask ? " mask " : "", mask ? (*mask ? mask : "none") : "",
+                                 reason);
         }
         return 0;
 }
@@ -580,14 +739,25 @@ static int converge_to(Manager *m, bool release_all) {
         }
         r = converge(m->fs, &m->state, &want, &ops);
         knob_list_done(&want);
+        if (r >= 0) {
+                struct cpumap excl;
+                int k;
+
+                (void) kernel_wq_excluded(m, &excl);
+                k = converge_tasks_to(m, release_all, &excl);
+                if (k < 0)
+                        r = k;
+                else
+                        st.failed += (unsigned) k;
+        }
         if (r < 0) {
                 manager_set_error(m, "cannot write the state file %s/%s: %s; nothing changed",
                                   m->state_dir, TLBISOLD_STATE_FILE, strerror(-r));
                 return r;
         }
-        log_info("%s: %u written, %u restored, %u failed, %u to retry; %zu originals saved",
+        log_info("%s: %u written, %u restored, %u failed, %u to retry; %zu originals and %zu moved tasks saved",
                  release_all ? "Released" : "Applied", st.written, st.restored, st.failed, st.transient,
-                 m->state.n_saved);
+                 m->state.n_saved, m->state.n_tasks);
         if (st.transient && m->retry) {
                 (void) sd_event_source_set_time_relative(m->retry, RETRY_USEC);
                 (void) sd_event_source_set_enabled(m->retry, SD_EVENT_ONESHOT);
@@ -652,7 +822,7 @@ int manager_restore_all(Manager *m) {
         irqbalance_ban(m, true);
         r = converge_to(m, true);
         (void) module_apply(m, true);
-        if (r == 0 && m->state.n_saved == 0 && asprintf(&path, "%s/%s", m->state_dir, TLBISOLD_STATE_FILE) >= 0)
+        if (r == 0 && m->state.n_saved == 0 && m->state.n_tasks == 0 && asprintf(&path, "%s/%s", m->state_dir, TLBISOLD_STATE_FILE) >= 0)
                 (void) unlink(path);
         return r;
 }
@@ -807,6 +977,16 @@ int manager_new(const char *config_path, const char *state_dir, Manager **ret) {
         r = config_load(m->config_path, m->sys->ncpus, &m->config, err, sizeof(err));
         if (r < 0)
                 return log_error_errno(r, "Invalid configuration: %s", err);
+        {
+                _cleanup_free_ char *rel = NULL;
+
+                if (fsroot_read_line(m->fs, "/proc/sys/kernel/osrelease", &rel) >= 0 &&
+                    kernel_moves_kthreads(rel) > 0) {
+                        m->kernel_moves_kthreads = true;
+                        log_info("Kernel %s keeps unbound kthreads off isolated partitions and boot-isolated "
+                                 "CPUs itself; moving kthreads only off the other isolated CPUs", rel);
+                }
+        }
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -932,6 +1112,7 @@ Manager *manager_free(Manager *m) {
         free(m->module_state);
         free(m->last_error);
         free(m->irqbalance_sent);
+        free(m->defer_refused);
         free(m);
         return NULL;
 }

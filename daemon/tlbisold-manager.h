@@ -12,6 +12,7 @@
 #include "genl.h"
 #include "sysinfo.h"
 #include "tlbisold-conf.h"
+#include "tlbisold-tasks.h"
 #include "tlbisold-util.h"
 
 #define TLBISOLD_STATE_DIR "/run/tlbisol"
@@ -40,12 +41,16 @@ typedef struct Manager {
 
         struct unmovable *unmovable;
         size_t n_unmovable;
+        struct saved_task *unmovable_tasks;     /* tid + start of tasks that refused to move */
+        size_t n_unmovable_tasks;
+        bool kernel_moves_kthreads;     /* 7.0+: unbound kthreads follow isolation by themselves */
         struct tlbisol_genl *genl;
 
         char *isolated_text, *housekeeping_text, *module_state, *last_error;
         uint64_t applied_at;            /* CLOCK_REALTIME usec */
         unsigned n_applies;
         char *irqbalance_sent;          /* last command sent to irqbalance */
+        char *defer_refused;            /* the module's last reason for refusing deferral */
 } Manager;
 
 int manager_new(const char *config_path, const char *state_dir, Manager **ret);

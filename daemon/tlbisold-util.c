@@ -412,6 +412,7 @@ void state_done(struct state *s) {
                 free(s->saved[i].orig);
         }
         free(s->saved);
+        free(s->tasks);
         state_init(s);
 }
 
@@ -459,6 +460,40 @@ void state_remove(struct state *s, const char *path) {
                         s->n_saved--;
                         return;
                 }
+}
+
+struct saved_task *state_find_task(const struct state *s, int tid, unsigned long long start) {
+        for (size_t i = 0; i < s->n_tasks; i++)
+                if (s->tasks[i].tid == tid && s->tasks[i].start == start)
+                        return &s->tasks[i];
+        return NULL;
+}
+
+int state_add_task(struct state *s, int tid, unsigned long long start, const char *comm,
+                   const struct cpumap *orig) {
+        struct saved_task *n;
+
+        if (tid <= 0 || !comm || !orig)
+                return -EINVAL;
+        if (state_find_task(s, tid, start))
+                return -EEXIST;
+        n = realloc(s->tasks, (s->n_tasks + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        s->tasks = n;
+        n[s->n_tasks] = (struct saved_task) { .tid = tid, .start = start, .orig = *orig };
+        snprintf(n[s->n_tasks].comm, sizeof(n[s->n_tasks].comm), "%s", comm);
+        s->n_tasks++;
+        return 0;
+}
+
+void state_remove_task(struct state *s, int tid, unsigned long long start) {
+        struct saved_task *t = state_find_task(s, tid, start);
+
+        if (!t)
+                return;
+        memmove(t, t + 1, (size_t) (s->tasks + s->n_tasks - (t + 1)) * sizeof(*t));
+        s->n_tasks--;
 }
 
 static int escape(const char *s, char **ret) {
@@ -550,6 +585,15 @@ int state_serialize(const struct state *s, char **ret) {
                 fprintf(f, "save\t%s\t%s\t%s\t%s\n", knob_kind_to_string(s->saved[i].kind),
                         s->saved[i].path, s->saved[i].read_path ? s->saved[i].read_path : "-", v);
         }
+        for (size_t i = 0; i < s->n_tasks; i++) {
+                _cleanup_free_ char *v = NULL, *cpus = NULL;
+
+                if (escape(s->tasks[i].comm, &v) < 0 || cpulist_format_alloc(&s->tasks[i].orig, &cpus) < 0) {
+                        fclose(f);
+                        return -ENOMEM;
+                }
+                fprintf(f, "task\t%d\t%llu\t%s\t%s\n", s->tasks[i].tid, s->tasks[i].start, cpus, v);
+        }
         if (fclose(f) != 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(buf);
@@ -618,6 +662,23 @@ int state_parse(const char *text, struct state *ret, unsigned *ret_line) {
                                 r = -EBADMSG;
                         else
                                 r = state_add(&s, f[2], streq(f[3], "-") ? NULL : f[3], kind, v);
+                        if (r == -EEXIST)
+                                r = -EBADMSG;
+                } else if (streq(f[0], "task") && nf == 5) {
+                        _cleanup_free_ char *v = NULL;
+                        unsigned long long start;
+                        struct cpumap orig;
+                        unsigned tid;
+                        char *end;
+
+                        errno = 0;
+                        start = strtoull(f[2], &end, 10);
+                        if (parse_uint(f[1], &tid) < 0 || tid == 0 || tid > 0x7fffffffu || errno ||
+                            !isdigit((unsigned char) f[2][0]) ||
+                            end == f[2] || *end || cpulist_parse(f[3], 0, &orig) < 0 || unescape(f[4], &v) < 0)
+                                r = -EBADMSG;
+                        else
+                                r = state_add_task(&s, (int) tid, start, v, &orig);
                         if (r == -EEXIST)
                                 r = -EBADMSG;
                 } else

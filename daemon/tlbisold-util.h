@@ -99,9 +99,19 @@ struct saved {
         char *orig;
 };
 
+/* a task moved off the isolated CPUs (tlbisold-tasks.h) */
+struct saved_task {
+        int tid;
+        unsigned long long start;       /* identity: a recycled TID has another start time */
+        char comm[64];
+        struct cpumap orig;
+};
+
 struct state {
         struct saved *saved;
         size_t n_saved;
+        struct saved_task *tasks;
+        size_t n_tasks;
         struct cpumap runtime;  /* CPUs isolated by runtime requests */
         /* module controls before tlbisold changed them; -1 = not changed */
         int module_sync, module_defer;
@@ -115,8 +125,13 @@ const struct saved *state_find(const struct state *s, const char *path);
 int state_add(struct state *s, const char *path, const char *read_path, enum knob_kind kind,
               const char *orig);
 void state_remove(struct state *s, const char *path);
+struct saved_task *state_find_task(const struct state *s, int tid, unsigned long long start);
+int state_add_task(struct state *s, int tid, unsigned long long start, const char *comm,
+                   const struct cpumap *orig);
+void state_remove_task(struct state *s, int tid, unsigned long long start);
 /* Text form, one record per line ("runtime\t0-1", "save\t<kind>\t<path>\t<read
- * path or ->\t<escaped value>", "module\t..."); values C-escaped. */
+ * path or ->\t<escaped value>", "module\t...", "task\t<tid>\t<start>\t<cpulist>\t<escaped
+ * comm>"); values C-escaped. */
 int state_serialize(const struct state *s, char **ret);
 /* -EBADMSG (with the line number in *ret_line) for a malformed file. */
 int state_parse(const char *text, struct state *ret, unsigned *ret_line);

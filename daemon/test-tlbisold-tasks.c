@@ -1,0 +1,359 @@
+/* test-tlbisold-tasks.c — which kthreads and user tasks tlbisold moves, and
+ * the save / move / restore cycle of their affinity, against the fixture
+ * /proc in tests/fixtures/daemon/root-tasks. sched_setaffinity() is
+ * replaced by a fake that rewrites the fixture's Cpus_allowed_list. No root. */
+#include <errno.h>
+#include <string.h>
+
+#include "tlbisold-tasks.h"
+#include "unit.h"
+
+static struct cpumap cpus(const char *l) {
+        struct cpumap m;
+
+        assert_int_equal(cpulist_parse(l, 0, &m), 0);
+        return m;
+}
+
+static void assert_list(const struct cpumap *m, const char *expected) {
+        char buf[128];
+
+        assert_int_equal(cpulist_format(m, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, expected);
+}
+
+static struct isolation iso_of(const char *isolated, const char *hk) {
+        return (struct isolation) { .isolated = cpus(isolated), .housekeeping = cpus(hk),
+                                    .online = cpus("0-3"), .ncpus = 4 };
+}
+
+/* "tid:cpus tid:cpus" of a plan, in order */
+static void assert_plan(const struct task_list *l, const char *expected) {
+        char buf[512] = "";
+        size_t off = 0;
+
+        for (size_t i = 0; i < l->n; i++) {
+                char c[64];
+
+                assert_int_equal(cpulist_format(&l->t[i].want, c, sizeof(c)), 0);
+                off += (size_t) snprintf(buf + off, sizeof(buf) - off, "%s%d:%s", off ? " " : "", l->t[i].tid, c);
+        }
+        assert_string_equal(buf, expected);
+}
+
+static void test_stat_parse(void **state) {
+        struct task_info t;
+        (void) state;
+
+        assert_int_equal(task_stat_parse("600 (my app) (x) S 2 0 0 0 -1 4194560 0 0 0 0 0 5 0 0 20 0 1 0 1000 0 0\n",
+                                         &t), 0);
+        assert_int_equal(t.tid, 600);
+        assert_string_equal(t.comm, "my app) (x");
+        assert_int_equal(t.state, 'S');
+        assert_int_equal(t.flags, 4194560);
+        assert_true(t.start == 1000);
+
+        assert_int_equal(task_stat_parse("", &t), -EBADMSG);
+        assert_int_equal(task_stat_parse("12 (x) S 2 0", &t), -EBADMSG);           /* truncated */
+        assert_int_equal(task_stat_parse("x (y) S 2 0 0 0 -1 1 0 0 0 0 0 5 0 0 20 0 1 0 9", &t), -EBADMSG);
+        assert_int_equal(task_stat_parse("12 y) S", &t), -EBADMSG);
+}
+
+static void test_task_read(void **state) {
+        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-tasks");
+        struct task_info t;
+        (void) state;
+
+        assert_int_equal(task_read(fs, "/proc/15", &t), 0);
+        assert_string_equal(t.comm, "ksoftirqd/1");
+        assert_true(t.flags & TASK_PF_KTHREAD);
+        assert_true(t.flags & TASK_PF_NO_SETAFFINITY);
+        assert_list(&t.allowed, "1");
+        assert_int_equal(task_read(fs, "/proc/600/task/602", &t), 0);
+        assert_int_equal(t.tgid, 600);
+        assert_list(&t.allowed, "1-3");
+        assert_int_equal(task_read(fs, "/proc/999", &t), -ENOENT);
+}
+
+static void test_kernel_version(void **state) {
+        (void) state;
+
+        assert_int_equal(kernel_moves_kthreads("6.12.117+deb12-rt-amd64"), 0);
+        assert_int_equal(kernel_moves_kthreads("6.19.0"), 0);
+        assert_int_equal(kernel_moves_kthreads("7.0.0-rc1"), 1);
+        assert_int_equal(kernel_moves_kthreads("10.1"), 1);
+        assert_int_equal(kernel_moves_kthreads("x"), -EINVAL);
+        assert_int_equal(kernel_moves_kthreads(NULL), -EINVAL);
+}
+
+static void test_plan_kthreads(void **state) {
+        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-tasks");
+        struct isolation iso = iso_of("2-3", "0-1");
+        struct task_plan_opts o = { .kthreads = true, .self = -1 };
+        struct task_list l = {};
+        struct state st;
+        (void) state;
+
+        state_init(&st);
+        /* not: ksoftirqd/1, kworker (PF_NO_SETAFFINITY), irq/24 (follows its IRQ),
+         * kdriver/2 (bound to one CPU), any user task */
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_plan(&l, "2:0-1 20:0-1 21:0-1");
+        assert_true(l.t[0].kthread);
+        assert_string_equal(l.t[2].comm, "rcuop/2");
+        task_list_done(&l);
+
+        /* a CPU the kernel already owns (7.0+) is left to the kernel */
+        iso = iso_of("1-3", "0");
+        o.kernel_excluded = &(struct cpumap) {};
+        *(struct cpumap *) o.kernel_excluded = cpus("2-3");
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_plan(&l, "2:0,2-3 20:0,2-3 21:0,2-3");
+        task_list_done(&l);
+
+        /* a task found unmovable is not tried again */
+        {
+                struct saved_task s = { .tid = 20, .start = 31 };
+                struct task_skip skip = { .t = &s, .n = 1 };
+
+                o.kernel_excluded = NULL;
+                assert_int_equal(plan_tasks(fs, &st, &iso, &o, &skip, &l), 0);
+                assert_plan(&l, "2:0 21:0");
+                task_list_done(&l);
+        }
+
+        /* nothing isolated, nothing asked */
+        iso = iso_of("", "0-3");
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(l.n, 0);
+        o.kthreads = false;
+        iso = iso_of("2-3", "0-1");
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(l.n, 0);
+        state_done(&st);
+}
+
+static void test_plan_user_tasks(void **state) {
+        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-tasks");
+        struct isolation iso = iso_of("2-3", "0-1");
+        char *exclude[] = { (char *) "rtapp*", NULL };
+        struct task_plan_opts o = { .kthreads = false, .user_tasks = true, .exclude = exclude, .self = 1 };
+        struct task_list l = {};
+        struct state st;
+        (void) state;
+
+        state_init(&st);
+        /* not: rtapp and its thread rtapp-w (excluded), pinned (inside 2-3),
+         * the zombie, tlbisold itself (here: pid 1) */
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_plan(&l, "600:0-1 602:1");
+        task_list_done(&l);
+
+        /* the exclude pattern also matches by the process's name */
+        exclude[0] = (char *) "my app)*";
+        o.self = -1;
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_plan(&l, "1:0-1 500:0-1 501:0-1");
+        task_list_done(&l);
+        state_done(&st);
+}
+
+/* ---- converge with a fake sched_setaffinity ---- */
+
+struct fake {
+        struct fsroot *fs;
+        char calls[512];
+        int fail_tid, fail_r;
+        unsigned persisted;
+        unsigned ev[TASK_GONE + 1];
+};
+
+static int fake_setaffinity(int tid, const struct cpumap *c, void *userdata) {
+        struct fake *f = userdata;
+        _cleanup_free_ char *path = NULL, *text = NULL, *out = NULL;
+        char list[64], *p;
+        size_t off = strlen(f->calls);
+
+        if (tid == f->fail_tid)
+                return f->fail_r;
+        assert_int_equal(cpulist_format(c, list, sizeof(list)), 0);
+        snprintf(f->calls + off, sizeof(f->calls) - off, "%s%d:%s", off ? " " : "", tid, list);
+        /* rewrite Cpus_allowed_list as the kernel would */
+        assert_true(asprintf(&path, "/proc/%d/status", tid) > 0);
+        assert_int_equal(fsroot_read(f->fs, path, &text), 0);
+        p = strstr(text, "Cpus_allowed_list:\t");
+        assert_non_null(p);
+        *p = 0;
+        assert_true(asprintf(&out, "%sCpus_allowed_list:\t%s\nMems_allowed_list:\t0\n", text, list) > 0);
+        assert_int_equal(fsroot_write(f->fs, path, out), 0);
+        return 0;
+}
+
+static int fake_persist(const struct state *s, void *userdata) {
+        (void) s;
+        ((struct fake *) userdata)->persisted++;
+        return 0;
+}
+
+static void fake_report(enum task_event ev, int tid, const char *comm, const struct cpumap *c, int r,
+                        void *userdata) {
+        (void) tid;
+        (void) comm;
+        (void) c;
+        (void) r;
+        ((struct fake *) userdata)->ev[ev]++;
+}
+
+static char *copy_tree(void) {
+        _cleanup_free_ char *src = fixture_path("daemon/root-tasks"), *cmd = NULL;
+        char tmpl[] = "/tmp/tlbisold-tasks-XXXXXX";
+
+        assert_non_null(mkdtemp(tmpl));
+        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, tmpl) > 0);
+        assert_int_equal(system(cmd), 0);
+        return strdup(tmpl);
+}
+
+static void drop_tree(char *dir) {
+        _cleanup_free_ char *cmd = NULL;
+
+        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+        assert_int_equal(system(cmd), 0);
+        free(dir);
+}
+
+static void test_converge(void **state) {
+        char *dir = copy_tree();
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct isolation iso = iso_of("2-3", "0-1");
+        struct task_plan_opts o = { .kthreads = true, .self = -1 };
+        struct fake f = { .fail_tid = -1 };
+        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
+        struct task_list l = {}, none = {};
+        _cleanup_free_ char *text = NULL;
+        struct state st, back;
+        struct task_info t;
+        (void) state;
+
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        f.fs = fs;
+        state_init(&st);
+
+        /* apply: originals saved and persisted before the first move */
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
+        assert_string_equal(f.calls, "2:0-1 20:0-1 21:0-1");
+        assert_int_equal(st.n_tasks, 3);
+        assert_int_equal(f.persisted, 1);
+        assert_int_equal(f.ev[TASK_MOVED], 3);
+        assert_int_equal(task_read(fs, "/proc/20", &t), 0);
+        assert_list(&t.allowed, "0-1");
+        task_list_done(&l);
+
+        /* the state file keeps them across a crash */
+        assert_int_equal(state_serialize(&st, &text), 0);
+        assert_non_null(strstr(text, "task\t20\t31\t0-3\trcu_preempt\n"));
+        assert_int_equal(state_parse(text, &back, NULL), 0);
+        assert_int_equal(back.n_tasks, 3);
+        assert_string_equal(back.tasks[2].comm, "rcuop/2");
+        assert_list(&back.tasks[2].orig, "0-3");
+        state_done(&back);
+
+        /* apply again: planned from the saved originals, nothing to do */
+        f.calls[0] = 0;
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_plan(&l, "2:0-1 20:0-1 21:0-1");
+        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
+        assert_string_equal(f.calls, "");
+        task_list_done(&l);
+
+        /* rcuop/2 exits and its TID is reused: forgotten, not restored, not an error */
+        assert_int_equal(fsroot_write(fs, "/proc/21/stat",
+                                      "21 (bash) S 2 0 0 0 -1 4194560 0 0 0 0 0 5 0 0 20 0 1 0 77 0 0\n"), 0);
+        /* release: the rest restored to their originals */
+        assert_int_equal(converge_tasks(fs, &st, &none, NULL, &ops), 0);
+        assert_string_equal(f.calls, "20:0-3 2:0-3");
+        assert_int_equal(f.ev[TASK_GONE], 1);
+        assert_int_equal(f.ev[TASK_RESTORED], 2);
+        assert_int_equal(st.n_tasks, 0);
+        assert_int_equal(task_read(fs, "/proc/2", &t), 0);
+        assert_list(&t.allowed, "0-3");
+        state_done(&st);
+        drop_tree(dir);
+}
+
+static void test_converge_failures(void **state) {
+        char *dir = copy_tree();
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct isolation iso = iso_of("1-3", "0");
+        struct task_plan_opts o = { .kthreads = true, .self = -1 };
+        struct fake f = { .fail_tid = 20, .fail_r = -EINVAL };
+        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
+        struct cpumap kx = cpus("2-3");
+        struct task_list l = {}, none = {};
+        struct state st;
+        (void) state;
+
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        f.fs = fs;
+        state_init(&st);
+
+        /* a refusal is one failure, and leaves no saved entry behind */
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 1);
+        assert_string_equal(f.calls, "2:0 21:0");
+        assert_int_equal(f.ev[TASK_MOVE_FAILED], 1);
+        assert_int_equal(st.n_tasks, 2);
+        assert_null(state_find_task(&st, 20, 31));
+        task_list_done(&l);
+
+        /* restoring on a kernel that now owns CPUs 2-3: they are left out */
+        f.calls[0] = 0;
+        assert_int_equal(converge_tasks(fs, &st, &none, &kx, &ops), 0);
+        assert_string_equal(f.calls, "21:0-1 2:0-1");
+
+        /* a task that exited before it could be moved is not a failure */
+        state_done(&st);
+        state_init(&st);
+        f.fail_tid = 2;
+        f.fail_r = -ESRCH;
+        f.calls[0] = 0;
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
+        assert_int_equal(f.ev[TASK_GONE], 1);
+        assert_null(state_find_task(&st, 2, 4));
+        task_list_done(&l);
+        state_done(&st);
+        drop_tree(dir);
+}
+
+static void test_state_bad_task(void **state) {
+        struct state st;
+        unsigned line = 0;
+        (void) state;
+
+        assert_int_equal(state_parse("# tlbisold state v1\nruntime\t\ntask\t0\t1\t0-1\tx\n", &st, &line), -EBADMSG);
+        assert_int_equal(line, 3);
+        assert_int_equal(state_parse("# tlbisold state v1\ntask\t5\t-1\t0-1\tx\n", &st, &line), -EBADMSG);
+        assert_int_equal(state_parse("# tlbisold state v1\ntask\t5\t1\tz\tx\n", &st, &line), -EBADMSG);
+        assert_int_equal(state_parse("# tlbisold state v1\ntask\t5\t1\t0\tx\ntask\t5\t1\t0\ty\n", &st, &line),
+                         -EBADMSG);
+        assert_int_equal(state_parse("# tlbisold state v1\ntask\t5\t1\t0\ta\\tb\n", &st, &line), 0);
+        assert_string_equal(st.tasks[0].comm, "a\tb");
+        state_done(&st);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_stat_parse),
+                cmocka_unit_test(test_task_read),
+                cmocka_unit_test(test_kernel_version),
+                cmocka_unit_test(test_plan_kthreads),
+                cmocka_unit_test(test_plan_user_tasks),
+                cmocka_unit_test(test_converge),
+                cmocka_unit_test(test_converge_failures),
+                cmocka_unit_test(test_state_bad_task),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,370 @@
+/* tlbisold-tasks.c — movable kthreads and user tasks; see tlbisold-tasks.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsroot.h"
+#include "parse.h"
+#include "tlbisold-tasks.h"
+#include "util.h"
+
+int task_stat_parse(const char *text, struct task_info *ret) {
+        const char *open, *close, *p;
+        unsigned long long v[20];
+        struct task_info t = {};
+        unsigned tid;
+        size_t n = 0;
+        char num[16];
+
+        if (!text)
+                return -EINVAL;
+        open = strchr(text, '(');
+        close = strrchr(text, ')');
+        if (!open || !close || close < open || (size_t) (open - text) >= sizeof(num) || open == text)
+                return -EBADMSG;
+        memcpy(num, text, (size_t) (open - text));
+        num[open - text - 1] = 0;       /* drop the space before '(' */
+        if (parse_uint(num, &tid) < 0 || tid == 0 || tid > 0x7fffffffu)
+                return -EBADMSG;
+        snprintf(t.comm, sizeof(t.comm), "%.*s", (int) (close - open - 1), open + 1);
+        p = close + 1;
+        while (*p == ' ')
+                p++;
+        if (!isalpha((unsigned char) *p))
+                return -EBADMSG;
+        t.state = *p++;
+        /* fields 4.. (ppid ...): we need flags (9) and starttime (22) */
+        while (n < ELEMENTSOF(v)) {
+                char *end;
+
+                while (*p == ' ')
+                        p++;
+                if (!*p || *p == '\n')
+                        break;
+                errno = 0;
+                v[n] = strtoull(p, &end, 10);
+                if (end == p || errno)
+                        /* negative fields (tty_nr -1, priority) are fine as long as they parse */
+                        v[n] = (unsigned long long) strtoll(p, &end, 10);
+                if (end == p)
+                        return -EBADMSG;
+                p = end;
+                n++;
+        }
+        if (n < 19)
+                return -EBADMSG;
+        t.tid = (int) tid;
+        t.flags = (unsigned) v[5];
+        t.start = v[18];
+        *ret = t;
+        return 0;
+}
+
+static int status_field(const char *text, const char *key, const char **ret) {
+        size_t kl = strlen(key);
+
+        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                if (strncmp(l, key, kl) == 0 && l[kl] == ':') {
+                        l += kl + 1;
+                        while (*l == ' ' || *l == '\t')
+                                l++;
+                        *ret = l;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+int task_read(const struct fsroot *fs, const char *dir, struct task_info *ret) {
+        _cleanup_free_ char *p = NULL, *stat = NULL, *status = NULL, *line = NULL;
+        struct task_info t;
+        const char *v;
+        unsigned tgid;
+        int r;
+
+        if (asprintf(&p, "%s/stat", dir) < 0)
+                return -ENOMEM;
+        r = fsroot_read(fs, p, &stat);
+        if (r < 0)
+                return r;
+        r = task_stat_parse(stat, &t);
+        if (r < 0)
+                return r;
+        free(p);
+        if (asprintf(&p, "%s/status", dir) < 0)
+                return -ENOMEM;
+        r = fsroot_read(fs, p, &status);
+        if (r < 0)
+                return r;
+        if (status_field(status, "Cpus_allowed_list", &v) < 0)
+                return -EBADMSG;
+        line = strndup(v, strcspn(v, "\n"));
+        if (!line)
+                return -ENOMEM;
+        if (cpulist_parse_lenient(line, 0, &t.allowed) < 0)
+                return -EBADMSG;
+        free(line);
+        if (status_field(status, "Tgid", &v) < 0)
+                return -EBADMSG;
+        line = strndup(v, strcspn(v, "\n"));
+        if (!line)
+                return -ENOMEM;
+        if (parse_uint(line, &tgid) < 0)
+                return -EBADMSG;
+        t.tgid = (int) tgid;
+        *ret = t;
+        return 0;
+}
+
+int kernel_moves_kthreads(const char *release) {
+        unsigned major = 0;
+
+        if (!release || !isdigit((unsigned char) *release))
+                return -EINVAL;
+        for (; isdigit((unsigned char) *release); release++)
+                major = major * 10 + (unsigned) (*release - '0');
+        return major >= 7;
+}
+
+void task_list_done(struct task_list *l) {
+        free(l->t);
+        l->t = NULL;
+        l->n = 0;
+}
+
+static int task_list_add(struct task_list *l, const struct task_info *t, bool kthread, const struct cpumap *want) {
+        struct task_want *n = realloc(l->t, (l->n + 1) * sizeof(*n));
+
+        if (!n)
+                return -ENOMEM;
+        l->t = n;
+        n[l->n] = (struct task_want) { .tid = t->tid, .start = t->start, .kthread = kthread, .want = *want };
+        snprintf(n[l->n].comm, sizeof(n[l->n].comm), "%s", t->comm);
+        l->n++;
+        return 0;
+}
+
+static bool excluded(char **patterns, const char *comm, const char *pcomm) {
+        for (char **p = patterns; p && *p; p++)
+                if (fnmatch(*p, comm, 0) == 0 || (pcomm && fnmatch(*p, pcomm, 0) == 0))
+                        return true;
+        return false;
+}
+
+static bool in_skip(const struct task_skip *skip, const struct task_info *t) {
+        for (size_t i = 0; skip && i < skip->n; i++)
+                if (skip->t[i].tid == t->tid && skip->t[i].start == t->start)
+                        return true;
+        return false;
+}
+
+/* One task: decide and, if it must move, add it to out. */
+static int plan_one(const struct state *st, const struct isolation *iso, const struct task_plan_opts *o,
+                    const struct task_skip *skip, const struct task_info *t, const char *pcomm,
+                    struct task_list *out) {
+        bool kthread = t->flags & TASK_PF_KTHREAD;
+        const struct saved_task *s = state_find_task(st, t->tid, t->start);
+        struct cpumap orig = s ? s->orig : t->allowed, need = iso->isolated, want;
+
+        if (t->state == 'Z' || t->state == 'X' || in_skip(skip, t))
+                return 0;
+        if (t->flags & TASK_PF_NO_SETAFFINITY)
+                return 0;
+        if (kthread) {
+                if (!o->kthreads || cpumap_count(&orig) <= 1 || strncmp(t->comm, "irq/", 4) == 0)
+                        return 0;
+                if (o->kernel_excluded)
+                        cpumap_andnot(&need, &need, o->kernel_excluded);
+                if (!affinity_for(&orig, &need, &iso->housekeeping, &want))
+                        return 0;
+        } else {
+                if (!o->user_tasks || t->tgid == o->self || excluded(o->exclude, t->comm, pcomm))
+                        return 0;
+                if (cpumap_is_subset(&orig, &iso->isolated))
+                        return 0;       /* pinned inside the isolated set on purpose */
+                if (!cpumap_intersects(&orig, &need))
+                        return 0;
+                cpumap_andnot(&want, &orig, &need);
+        }
+        return task_list_add(out, t, kthread, &want);
+}
+
+int plan_tasks(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
+               const struct task_plan_opts *o, const struct task_skip *skip, struct task_list *out) {
+        _cleanup_strv_free_ char **pids = NULL;
+        int r;
+
+        if (!o->kthreads && !o->user_tasks)
+                return 0;
+        r = fsroot_list(fs, "/proc", &pids);
+        if (r < 0)
+                return r;
+        for (char **n = pids; *n; n++) {
+                _cleanup_strv_free_ char **tids = NULL;
+                _cleanup_free_ char *dir = NULL;
+                struct task_info t;
+                unsigned pid;
+
+                if (parse_uint(*n, &pid) < 0 || pid == 0)
+                        continue;
+                if (asprintf(&dir, "/proc/%u", pid) < 0)
+                        return -ENOMEM;
+                if (task_read(fs, dir, &t) < 0 || t.tgid != (int) pid)
+                        continue;       /* exited meanwhile, or not a thread-group leader */
+                if (t.flags & TASK_PF_KTHREAD) {
+                        r = plan_one(st, iso, o, skip, &t, NULL, out);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!o->user_tasks)
+                        continue;
+                free(dir);
+                if (asprintf(&dir, "/proc/%u/task", pid) < 0)
+                        return -ENOMEM;
+                if (fsroot_list(fs, dir, &tids) < 0)
+                        continue;
+                for (char **tn = tids; *tn; tn++) {
+                        _cleanup_free_ char *tdir = NULL;
+                        struct task_info th;
+
+                        if (asprintf(&tdir, "%s/%s", dir, *tn) < 0)
+                                return -ENOMEM;
+                        if (task_read(fs, tdir, &th) < 0)
+                                continue;
+                        r = plan_one(st, iso, o, skip, &th, t.comm, out);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static void report(const struct task_ops *ops, enum task_event ev, int tid, const char *comm,
+                   const struct cpumap *cpus, int r) {
+        if (ops && ops->report)
+                ops->report(ev, tid, comm, cpus, r, ops->userdata);
+}
+
+/* The live task with that identity: 1 and *ret, or 0 if it is gone. */
+static int live(const struct fsroot *fs, int tid, unsigned long long start, struct task_info *ret) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (asprintf(&dir, "/proc/%d", tid) < 0)
+                return -ENOMEM;
+        if (task_read(fs, dir, ret) < 0 || ret->start != start || ret->state == 'Z' || ret->state == 'X')
+                return 0;
+        return 1;
+}
+
+static const struct task_want *want_find(const struct task_list *l, int tid, unsigned long long start) {
+        for (size_t i = 0; i < l->n; i++)
+                if (l->t[i].tid == tid && l->t[i].start == start)
+                        return &l->t[i];
+        return NULL;
+}
+
+int converge_tasks(const struct fsroot *fs, struct state *st, const struct task_list *want,
+                   const struct cpumap *restore_excluded, const struct task_ops *ops) {
+        _cleanup_free_ bool *skip = calloc(want->n + 1, sizeof(bool));
+        bool dirty = false;
+        int failures = 0, r;
+
+        if (!skip)
+                return -ENOMEM;
+
+        /* 1. save the originals, persist before moving anything */
+        for (size_t i = 0; i < want->n; i++) {
+                const struct task_want *w = &want->t[i];
+                struct task_info t;
+
+                if (state_find_task(st, w->tid, w->start))
+                        continue;
+                r = live(fs, w->tid, w->start, &t);
+                if (r < 0)
+                        return r;
+                if (r == 0 || cpumap_equal(&t.allowed, &w->want)) {
+                        skip[i] = true;         /* gone, or already so: not ours to restore */
+                        continue;
+                }
+                r = state_add_task(st, w->tid, w->start, w->comm, &t.allowed);
+                if (r < 0)
+                        return r;
+                dirty = true;
+        }
+        if (dirty && ops && ops->persist) {
+                r = ops->persist(st, ops->userdata);
+                if (r < 0)
+                        return r;
+        }
+        dirty = false;
+
+        /* 2. move */
+        for (size_t i = 0; i < want->n; i++) {
+                const struct task_want *w = &want->t[i];
+                struct task_info t;
+
+                if (skip[i])
+                        continue;
+                r = live(fs, w->tid, w->start, &t);
+                if (r < 0)
+                        return r;
+                if (r > 0 && cpumap_equal(&t.allowed, &w->want))
+                        continue;
+                r = r == 0 ? -ESRCH : ops && ops->setaffinity ? ops->setaffinity(w->tid, &w->want, ops->userdata) : 0;
+                if (r == -ESRCH) {
+                        report(ops, TASK_GONE, w->tid, w->comm, NULL, 0);
+                        state_remove_task(st, w->tid, w->start);
+                        dirty = true;
+                } else if (r < 0) {
+                        report(ops, TASK_MOVE_FAILED, w->tid, w->comm, &w->want, r);
+                        state_remove_task(st, w->tid, w->start);        /* nothing changed */
+                        dirty = true;
+                        failures++;
+                } else
+                        report(ops, TASK_MOVED, w->tid, w->comm, &w->want, 0);
+        }
+
+        /* 3. restore the tasks no longer wanted */
+        for (size_t i = st->n_tasks; i-- > 0;) {
+                struct saved_task s = st->tasks[i];
+                struct cpumap to = s.orig;
+                struct task_info t;
+
+                if (want_find(want, s.tid, s.start))
+                        continue;
+                r = live(fs, s.tid, s.start, &t);
+                if (r < 0)
+                        return r;
+                if (r > 0 && restore_excluded && t.flags & TASK_PF_KTHREAD) {
+                        cpumap_andnot(&to, &s.orig, restore_excluded);
+                        if (cpumap_is_empty(&to))
+                                to = s.orig;
+                }
+                if (r == 0)
+                        r = -ESRCH;
+                else if (cpumap_equal(&t.allowed, &to))
+                        r = 0;
+                else {
+                        r = ops && ops->setaffinity ? ops->setaffinity(s.tid, &to, ops->userdata) : 0;
+                        if (r == 0)
+                                report(ops, TASK_RESTORED, s.tid, s.comm, &to, 0);
+                }
+                if (r == -ESRCH)
+                        report(ops, TASK_GONE, s.tid, s.comm, NULL, 0);
+                else if (r < 0) {
+                        report(ops, TASK_RESTORE_FAILED, s.tid, s.comm, &to, r);
+                        failures++;
+                }
+                state_remove_task(st, s.tid, s.start);
+                dirty = true;
+        }
+        if (dirty && ops && ops->persist) {
+                r = ops->persist(st, ops->userdata);
+                if (r < 0)
+                        return r;
+        }
+        return failures;
+}
