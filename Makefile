@@ -69,6 +69,8 @@ deps:
 	scripts/deps.sh
 
 check-unit: $(UNIT_TESTS)
+	@empty=$$(find tests/fixtures -type d -empty); if [ -n "$$empty" ]; then \
+	  echo "check-unit: git does not keep empty fixture directories; add a file to: $$empty" >&2; exit 1; fi
 	@tests/unit/run.sh $(UNIT_TESTS)
 
 check-unit-valgrind: $(UNIT_TESTS)
