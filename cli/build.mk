@@ -25,6 +25,16 @@ $(SCHEMA_CHECK): $(B)/obj/tests/cli/schema-check.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call pc_libs,json-c)
 
+# The same checker, static, for VM scenarios (the bed copies
+# $(B)/tests/workloads into the guest as $BIN_DIR; the schema is installed).
+SCHEMA_CHECK_STATIC := $(B)/tests/workloads/cli_schema_check
+
+$(SCHEMA_CHECK_STATIC): $(B)/obj/tests/cli/schema-check.o
+	@mkdir -p $(dir $@)
+	$(CC) -static -o $@ $< -ljson-c
+
+PROGRAMS += $(SCHEMA_CHECK_STATIC)
+
 $(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) cli/tlbctl-output.schema.json
 	@mkdir -p $(dir $@)
 	sed -e 's|@TOP@|$(abspath .)|g' -e 's|@B@|$(abspath $(B))|g' tests/cli/run.sh > $@

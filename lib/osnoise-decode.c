@@ -9,8 +9,8 @@
 
 struct noise_acc {
         struct cpumap cpus;
-        int *ignore;
-        size_t nignore;
+        int *workload;                  /* thread ids */
+        size_t nworkload;
         uint64_t win_start, win_end;    /* win_end 0: no window */
         struct noise_cpu **cpu;         /* indexed by CPU, NULL if not measured */
         unsigned ncpu;                  /* entries in cpu[] */
@@ -60,7 +60,7 @@ void noise_acc_free(struct noise_acc *a) {
                 free(a->cpu[i]);
         }
         free(a->cpu);
-        free(a->ignore);
+        free(a->workload);
         free(a);
 }
 
@@ -69,13 +69,23 @@ void noise_acc_set_window(struct noise_acc *a, uint64_t start_ns, uint64_t end_n
         a->win_end = end_ns;
 }
 
-int noise_acc_ignore_pid(struct noise_acc *a, int pid) {
-        int *n = realloc(a->ignore, (a->nignore + 1) * sizeof(*n));
+static bool is_workload(const struct noise_acc *a, int pid) {
+        for (size_t i = 0; i < a->nworkload; i++)
+                if (a->workload[i] == pid)
+                        return true;
+        return false;
+}
 
+int noise_acc_workload_pid(struct noise_acc *a, int pid) {
+        int *n;
+
+        if (is_workload(a, pid))
+                return 0;
+        n = realloc(a->workload, (a->nworkload + 1) * sizeof(*n));
         if (!n)
                 return -ENOMEM;
-        a->ignore = n;
-        a->ignore[a->nignore++] = pid;
+        a->workload = n;
+        a->workload[a->nworkload++] = pid;
         return 0;
 }
 
@@ -114,9 +124,8 @@ static void noise_add(struct noise_cpu *c, uint64_t d) {
                 c->max_ns = d;
 }
 
-/* end: the IPI's exit time on the ring-buffer clock */
+/* end: the IPI's exit time on the ring-buffer clock; d its duration */
 static void attribute_call_function(struct noise_cpu *c, uint64_t end, uint64_t d) {
-        uint64_t lo = end > d + NOISE_CSD_SLACK_NS ? end - d - NOISE_CSD_SLACK_NS : 0;
         uint64_t hi = end + NOISE_CSD_SLACK_NS;
         bool first = true;
         size_t keep = 0;
@@ -128,8 +137,6 @@ static void attribute_call_function(struct noise_cpu *c, uint64_t end, uint64_t 
                         c->pending[keep++] = *p;
                         continue;
                 }
-                if (p->ts < lo)                 /* ran outside an IPI (locally) */
-                        continue;
                 c->csd_runs[p->kind]++;
                 if (first)
                         stat_add(&c->kind[p->kind], d);
@@ -138,13 +145,6 @@ static void attribute_call_function(struct noise_cpu *c, uint64_t end, uint64_t 
         c->npending = keep;
         if (first)
                 stat_add(&c->unattributed, d);
-}
-
-static bool ignored(const struct noise_acc *a, int pid) {
-        for (size_t i = 0; i < a->nignore; i++)
-                if (a->ignore[i] == pid)
-                        return true;
-        return false;
 }
 
 int noise_acc_add(struct noise_acc *a, const struct noise_event *ev) {
@@ -188,13 +188,21 @@ int noise_acc_add(struct noise_acc *a, const struct noise_event *ev) {
                 noise_add(c, ev->duration);
                 return 0;
         case NOISE_EV_THREAD:
-                if (ev->pid == 0 || ignored(a, ev->pid))
+                if (ev->pid == 0)
                         return 0;
+                if (is_workload(a, ev->pid)) {
+                        stat_add(&c->workload, ev->duration);
+                        return 0;
+                }
                 stat_add(&c->thread, ev->duration);
                 noise_add(c, ev->duration);
                 return named_add(&c->threads, &c->nthreads, ev->name, ev->duration);
         case NOISE_EV_CSD_ENTRY:
                 c->csd_events++;
+                if (ev->not_in_irq) {           /* ran locally, not in an IPI */
+                        c->csd_local++;
+                        return 0;
+                }
                 if (c->npending == NOISE_PENDING_MAX) {  /* oldest never got an IPI */
                         memmove(c->pending, c->pending + 1,
                                 (NOISE_PENDING_MAX - 1) * sizeof(c->pending[0]));
@@ -352,9 +360,15 @@ int noise_event_parse_line(const char *line, struct noise_event *ev, char *buf, 
         e.cpu = (unsigned) cpu;
         p = skip_ws(p + 1);
         if (parse_time(p, &name, &e.ts) < 0) {  /* a flags field first */
+                const char *flags = p;
+
                 p = strchr(p, ' ');
                 if (!p || parse_time(skip_ws(p), &name, &e.ts) < 0)
                         return 0;
+                /* "d.h1.": the third column is h (hardirq) or H (hardirq
+                 * in softirq) inside an interrupt */
+                if (p - flags >= 3 && flags[2] != 'h' && flags[2] != 'H')
+                        e.not_in_irq = true;
         }
         if (*name != ':')
                 return 0;

@@ -6,10 +6,22 @@
 #     'tlbctl noise -c 2-3 --workload none' must put CPU 2's call-function
 #     IPIs under user_tlb_flush, see next to none on CPU 3, and count as
 #     many call-function IPIs as the CAL delta of the same window.
+#     With --workload none the application's own threads (pinned to the
+#     measured CPUs) are workload, not noise: CPU 3's busy loop must not
+#     show up as seconds of thread noise.
 #  2. kernel TLB flushes: 100 vmalloc purges (tlbisol_test.ko purge_churn)
 #     from CPU 0 under the default user workload on CPUs 2-3.
-#  3. SIGINT after a few seconds: exit 0, partial results, no instance
-#     left, osnoise/options and osnoise/cpus as before, no busy loop left.
+#  3. SIGINT a few seconds into the window: exit 0, partial results, no
+#     instance left, osnoise/options and osnoise/cpus as before, no busy
+#     loop left.
+#  4. not a check: a short text trace of osnoise + csd events (CPUs 2-3,
+#     user and kernel flushes) saved as $RESULTS/osnoise-csd-trace.txt, the
+#     source of tests/fixtures/cli/osnoise-csd-trace.txt.
+#
+# tlbctl's setup (tracing instance, event formats, kallsyms) takes seconds
+# under TCG, so every stimulus waits until the measurement window has
+# opened (wait_window) instead of sleeping a fixed time: a fixed 4 s sleep
+# let all 100 purges of part 2 land before the window (0 attributed).
 set -u
 . "$SCENARIO_LIB"
 T=/sys/kernel/tracing
@@ -24,13 +36,34 @@ tlbctl status | tee "$RESULTS/status.txt"
 grep -qw osnoise $T/available_tracers || skip "no osnoise tracer in this kernel"
 opts0=$(cat $T/osnoise/options); cpus0=$(cat $T/osnoise/cpus); tracer0=$(cat $T/current_tracer)
 
+# wait_window PID: until tlbctl PID has opened its measurement window (its
+# instance traces with osnoise: tracing_on is set just before the first
+# /proc/interrupts read); prints the milliseconds waited. Fails if PID
+# died or after 60 s.
+wait_window() {
+	w0=$(date +%s%N)
+	while :; do
+		i=$T/instances/tlbctl-$1
+		[ "$(cat $i/current_tracer 2>/dev/null)" = osnoise ] &&
+			[ "$(cat $i/tracing_on 2>/dev/null)" = 1 ] && break
+		kill -0 "$1" 2>/dev/null || return 1
+		[ $(( ($(date +%s%N) - w0) / 1000000000 )) -lt 60 ] || return 1
+		sleep 0.1
+	done
+	echo $(( ($(date +%s%N) - w0) / 1000000 ))
+}
+
 # --- 1: user TLB flushes ------------------------------------------------
 busy_start 3
 ls $T/events/csd > "$RESULTS/csd-events.txt" 2>&1
 "$BIN_DIR/cli_tlbipi" -t 2 -s 0 -d 60 -p 5000 > "$RESULTS/tlbipi.out" &
 ipi_pid=$!
 sleep 2
-taskset -c 0 tlbctl noise -c 2-3 -d 10s --workload none --json > "$RESULTS/noise-user.json"
+taskset -c 0 tlbctl noise -c 2-3 -d 10s --workload none --json > "$RESULTS/noise-user.json" &
+npid=$!
+setup_ms=$(wait_window $npid) || fail "tlbctl noise never opened its window"
+metric user.setup_ms "$setup_ms"
+wait $npid
 rc=$?
 kill $ipi_pid 2>/dev/null; wait $ipi_pid
 busy_stop
@@ -51,6 +84,10 @@ metric user.cpu2.unattributed "$(q '.data.per_cpu[] | select(.cpu == 2) | .call_
 metric user.cpu3.call_function "$c3_cf"
 metric user.cpu3.cal_delta "$c3_cal"
 metric user.cpu3.noise_ns "$c3_noise"
+c3_wl=$(q '.data.per_cpu[] | select(.cpu == 3) | .workload.total_ns')
+c2_wl=$(q '.data.per_cpu[] | select(.cpu == 2) | .workload.total_ns')
+metric user.cpu3.workload_ns "$c3_wl"
+metric user.cpu2.workload_ns "$c2_wl"
 metric user.csd_events "$(q .data.csd_events)"
 metric user.csd_reason "$(q .data.csd_reason)"
 metric user.lost_events "$(q .data.lost_events)"
@@ -64,20 +101,41 @@ c3_tlb=$(q '.data.per_cpu[] | select(.cpu == 3) | .call_function_by_kind.user_tl
 metric user.cpu3.tlb_flush "$c3_tlb"
 [ "$c3_tlb" -eq 0 ] || fail "quiet CPU 3 received $c3_tlb TLB-flush IPIs"
 [ "$c3_cf" -le 30 ] || fail "quiet CPU 3 saw $c3_cf call-function IPIs in 10 s"
+# The busy loop on CPU 3 and cli_tlbipi's spinner on CPU 2 are the
+# application: their run time is workload, not noise. Before that fix CPU 3
+# showed 8.6-9.7 s of thread "noise" in 10 s; after it, 3.1-3.6 ms (and
+# 18 ms in 12 s under the user workload of part 2), so 0.5 s is far from
+# both.
+[ "$c3_noise" -le 500000000 ] || fail "CPU 3: $c3_noise ns of noise in 10 s (the busy loop counted as noise?)"
+[ "$c3_wl" -ge 5000000000 ] || fail "CPU 3: busy loop ran only $c3_wl ns as workload"
+[ "$c2_wl" -ge 5000000000 ] || fail "CPU 2: cli_tlbipi spinner ran only $c2_wl ns as workload"
 
 # --- 2: kernel TLB flushes ----------------------------------------------
 if insmod "$KMOD_DIR/test/tlbisol_test.ko" 2>/dev/null; then
+	# Without tlbctl, 100 purges from CPU 0 raised CAL by exactly 100 on
+	# CPUs 2 and 3 (each purge: on_each_cpu(do_kernel_range_flush or
+	# do_flush_tlb_all)), in 0.3 s.
 	taskset -c 0 tlbctl noise -d 12s --json > "$RESULTS/noise-kernel.json" &
 	npid=$!
-	sleep 4
+	setup_ms=$(wait_window $npid) || fail "tlbctl noise never opened its window"
+	metric kernel.setup_ms "$setup_ms"
+	sleep 1
 	taskset -c 0 sh -c 'echo 100 > /sys/module/tlbisol_test/parameters/purge_churn' || fail "purge_churn"
 	wait $npid || fail "tlbctl noise (kernel flushes) failed"
+	[ "$(jq -r .data.interrupted "$RESULTS/noise-kernel.json")" = false ] || fail "kernel part: window cut short"
 	for c in 2 3; do
 		k=$(jq -r ".data.per_cpu[] | select(.cpu == $c) | .call_function_by_kind.kernel_tlb_flush.count" "$RESULTS/noise-kernel.json")
+		kr=$(jq -r ".data.per_cpu[] | select(.cpu == $c) | .call_function_by_kind.kernel_tlb_flush.csd_runs" "$RESULTS/noise-kernel.json")
+		kcf=$(jq -r ".data.per_cpu[] | select(.cpu == $c) | $cf" "$RESULTS/noise-kernel.json")
 		cal=$(jq -r ".data.per_cpu[] | select(.cpu == $c) | .interrupts_delta.CAL" "$RESULTS/noise-kernel.json")
 		metric kernel.cpu$c.kernel_tlb_flush "$k"
+		metric kernel.cpu$c.kernel_tlb_flush_csd_runs "$kr"
+		metric kernel.cpu$c.call_function "$kcf"
 		metric kernel.cpu$c.cal_delta "$cal"
 		[ "$k" -ge 90 ] || fail "CPU $c: only $k kernel TLB flush IPIs attributed for 100 purges"
+		[ "$cal" -ge 100 ] || fail "CPU $c: CAL +$cal for 100 purges"
+		diff=$((kcf - cal)); [ $diff -lt 0 ] && diff=$((-diff))
+		[ $((diff * 20)) -le $((cal + 20)) ] || fail "CPU $c: osnoise counted $kcf call-function IPIs, /proc/interrupts CAL +$cal"
 	done
 	rmmod tlbisol_test
 else
@@ -88,7 +146,8 @@ fi
 # --- 3: SIGINT restores everything --------------------------------------
 tlbctl noise -d 60s > "$RESULTS/noise-sigint.txt" 2>&1 &
 npid=$!
-sleep 5
+wait_window $npid > /dev/null || fail "tlbctl noise never opened its window"
+sleep 3
 kill -INT $npid
 wait $npid; rc=$?
 metric sigint.exit "$rc"
@@ -104,4 +163,41 @@ cat "$RESULTS/noise-sigint.txt"
 
 # fallback path is exercised on the generic kernel; here the quiet figure:
 taskset -c 0 tlbctl noise -c 3 -d 5s | tee "$RESULTS/noise-quiet.txt"
+
+# --- 4: a real text trace for the decoder's unit test ------------------
+if insmod "$KMOD_DIR/test/tlbisol_test.ko" 2>/dev/null; then
+	I=$T/instances/fixture
+	mkdir $I
+	echo mono > $I/trace_clock
+	echo c > $I/tracing_cpumask             # CPUs 2-3
+	echo 512 > $I/buffer_size_kb
+	echo 0 > $I/tracing_on
+	echo 2-3 > $T/osnoise/cpus
+	echo NO_OSNOISE_WORKLOAD > $T/osnoise/options
+	echo 1 > $I/events/osnoise/enable
+	echo 1 > $I/events/csd/csd_function_entry/enable
+	echo osnoise > $I/current_tracer
+	busy_start 3
+	"$BIN_DIR/cli_tlbipi" -t 2 -s 0 -d 30 -p 50000 > /dev/null &
+	ipi_pid=$!
+	sleep 1
+	echo 1 > $I/tracing_on
+	sleep 1
+	taskset -c 0 sh -c 'echo 10 > /sys/module/tlbisol_test/parameters/purge_churn'
+	sleep 1
+	echo 0 > $I/tracing_on
+	cat $I/trace > "$RESULTS/osnoise-csd-trace.txt"
+	kill $ipi_pid 2>/dev/null; wait $ipi_pid; busy_stop
+	echo nop > $I/current_tracer
+	echo 0 > $I/events/enable
+	rmdir $I
+	case " $opts0 " in
+	*" NO_OSNOISE_WORKLOAD "*) echo NO_OSNOISE_WORKLOAD > $T/osnoise/options ;;
+	*) echo OSNOISE_WORKLOAD > $T/osnoise/options ;;
+	esac
+	echo "$cpus0" > $T/osnoise/cpus
+	[ "$(cat $T/osnoise/options)" = "$opts0" ] || fail "part 4 left osnoise/options changed"
+	rmmod tlbisol_test
+	metric fixture.lines "$(wc -l < "$RESULTS/osnoise-csd-trace.txt")"
+fi
 echo "PASS"
