@@ -4,6 +4,7 @@
  *
  *   tlbisol_main.c   module init/exit, parameters, the control state machine
  *   tlbisol_sym.c    symbol addresses of unexported kernel functions
+ *   tlbisol_hook.c   one ftrace_ops carrying every hook, dispatch on ip
  *   tlbisol_acct.c   per-CPU IPI accounting (csd tracepoints) and events
  *   tlbisol_sync.c   targeted tlb_remove_table_sync_one()
  *   tlbisol_defer.c  deferred kernel TLB flush (see DEFERRAL.md)
@@ -21,6 +22,7 @@
 #include <uapi/linux/tlbisol.h>
 
 /* --- tlbisol_sym.c --- */
+void tlbisol_sym_init(void);
 unsigned long tlbisol_sym_addr(const char *name);
 int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end);
 
@@ -48,25 +50,23 @@ void tlbisol_acct_reset(void);
 /* Address of the callback tlbisol's own IPIs run, for classification. */
 void tlbisol_acct_set_own(void *sync_fn, void *flush_fn);
 
-/* --- tlbisol_hook.c --- */
+/* --- tlbisol_hook.c: one ftrace_ops for every hook, dispatch on ip --- */
 #include <linux/ftrace.h>
 struct tlbisol_hook {
-	struct ftrace_ops ops;
 	const char *sym;
-	bool filter_set;	/* filter set once, freed by _release() */
-	bool registered;
+	ftrace_func_t func;
+	unsigned long start, end;	/* the function's text, resolved once */
+	bool active;
 };
-#define TLBISOL_HOOK(_sym, _func, _flags) { \
-	.ops = { .func = (_func), .flags = (_flags) }, .sym = (_sym) }
+#define TLBISOL_HOOK(_sym, _func) { .sym = (_sym), .func = (_func) }
 int tlbisol_hook_attach(struct tlbisol_hook *h);
 void tlbisol_hook_detach(struct tlbisol_hook *h);
-void tlbisol_hook_release(struct tlbisol_hook *h);
+void tlbisol_hook_release(void);
 
 /* --- tlbisol_sync.c --- */
 int tlbisol_sync_enable(const char **reason);
 void tlbisol_sync_disable(void);
 bool tlbisol_sync_enabled(void);
-void tlbisol_sync_release(void);
 void tlbisol_sync_ipi(void *info);
 
 /* --- tlbisol_defer.c --- */
@@ -79,7 +79,6 @@ const struct cpumask *tlbisol_defer_mask(void);
 bool tlbisol_proto_check_enabled(void);
 int tlbisol_defer_init(bool protocol_check);
 void tlbisol_defer_exit(void);
-void tlbisol_defer_release(void);
 void tlbisol_defer_ipi(void *info);
 void tlbisol_proto_checkpoint(void);
 /* Test-only negative control, exported for tests/kmod/tlbisol_test.ko. */
@@ -89,6 +88,8 @@ void tlbisol_test_skip_catchup(bool skip);
 int tlbisol_nl_init(void);
 void tlbisol_nl_exit(void);
 bool tlbisol_nl_has_listeners(void);
+/* Event messages multicast / not sent (rate limited, queue full). */
+extern atomic64_t tlbisol_ev_sent, tlbisol_ev_dropped;
 void tlbisol_nl_event(int cpu, enum tlbisol_ipi_class kind, void *func,
 		      pid_t pid, const char *comm, int sender_cpu);
 

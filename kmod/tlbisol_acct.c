@@ -100,6 +100,7 @@ static struct acct_event ev_ring[ACCT_EV_RING];
 static unsigned int ev_head, ev_tail;
 static DEFINE_RAW_SPINLOCK(ev_lock);
 static DEFINE_RATELIMIT_STATE(ev_rs, HZ, 10);
+atomic64_t tlbisol_ev_sent, tlbisol_ev_dropped;
 static void acct_ev_work_fn(struct work_struct *w);
 static DECLARE_WORK(ev_work, acct_ev_work_fn);
 static void acct_ev_irq_work_fn(struct irq_work *w);
@@ -148,13 +149,18 @@ static void notrace acct_probe_queue(void *data, unsigned int cpu,
 
 	if (cls != TLBISOL_IPI_TABLE_SYNC && cls != TLBISOL_IPI_KERNEL_FLUSH)
 		return;
+	/* nothing is built, counted or queued while nobody listens */
 	if (!acct_despite_control(cpu, cls) || !tlbisol_nl_has_listeners())
 		return;
-	if (!__ratelimit(&ev_rs))
+	if (!__ratelimit(&ev_rs)) {
+		atomic64_inc(&tlbisol_ev_dropped);
 		return;
+	}
 
 	raw_spin_lock_irqsave(&ev_lock, flags);
-	if (ev_head - ev_tail < ACCT_EV_RING) {
+	if (ev_head - ev_tail >= ACCT_EV_RING) {
+		atomic64_inc(&tlbisol_ev_dropped);
+	} else {
 		ev = &ev_ring[ev_head++ % ACCT_EV_RING];
 		ev->cpu = cpu;
 		ev->sender_cpu = smp_processor_id();
@@ -261,14 +267,15 @@ out_fail:
 	return 0;
 }
 
+/* Also waits for the protocol check's probes (tlbisol_defer_exit() first). */
 void tlbisol_acct_exit(void)
 {
 	if (acct_on) {
 		tracepoint_probe_unregister(tp_queue, acct_probe_queue, NULL);
 		tracepoint_probe_unregister(tp_entry, acct_probe_entry, NULL);
-		tracepoint_synchronize_unregister();
 		acct_on = false;
 	}
+	tracepoint_synchronize_unregister();
 	irq_work_sync(&ev_irq_work);
 	cancel_work_sync(&ev_work);
 	free_percpu(acct_base);

@@ -27,12 +27,15 @@
  *    (synchronize_rcu()), IPI-flush every deferral CPU, and only then remove
  *    the catch-up hooks.
  *
- * Protocol check (module parameter protocol_check, for tests): senders record
- * the context-tracking value of the EQS they skipped, flushes record the value
- * at the flush; check points after kernel entry (raw_syscalls:sys_enter,
- * exceptions:page_fault_user, csd:csd_function_entry) count a violation when
- * a skip is newer than the last flush. The state word only grows (ct_state_inc()),
- * so a flush made after leaving the skipped EQS always carries a larger value.
+ * Protocol check (module parameter protocol_check, for tests; DEFERRAL.md
+ * "Protocol check"): each deferring request takes a number from proto_gen
+ * after the caller's PTE clears and before its pending stores; a sender
+ * that skips a CPU records that number for it; a flush, after consuming the
+ * pending flag with a full barrier, records the newest number it covers.
+ * Check points after kernel entry (raw_syscalls:sys_enter,
+ * exceptions:page_fault_user, irq_vectors:{local_timer,reschedule,irq_work}
+ * _entry, signal:signal_deliver, csd:csd_function_entry) count a violation
+ * when a skip is newer than everything the CPU's flushes covered.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -68,12 +71,26 @@ static DEFINE_PER_CPU(int, defer_pending);
 /* Test-only negative control, set through tlbisol_test_skip_catchup(). */
 static bool test_skip_catchup;
 
-/* Protocol check state (only touched when proto_on). */
+/*
+ * Protocol check state (only touched when proto_on; DEFERRAL.md "Protocol
+ * check"). proto_gen numbers the deferring flush requests. A sender takes a
+ * number after the caller's PTE clears and before its pending stores; a
+ * flush consumes the pending flag with a full barrier and then reads
+ * proto_gen: every request numbered up to that value had its PTE clears
+ * visible before this flush.
+ */
 static bool proto_on;
-static DEFINE_PER_CPU(atomic_t, proto_skip_seq);
-static DEFINE_PER_CPU(int, proto_skip_valid);
-static DEFINE_PER_CPU(int, proto_flush_seq);
-static struct tracepoint *tp_sys_enter, *tp_pf_user;
+static atomic_t proto_gen;
+static DEFINE_PER_CPU(atomic_t, proto_skip_max);	/* senders: newest request that skipped the CPU */
+static DEFINE_PER_CPU(int, proto_flushed);		/* owning CPU: newest request its flushes cover */
+/*
+ * The previous check compared context-tracking values (skip newer than the
+ * last flush); it reports a deferral whose pending flag the CPU consumed
+ * before the sender read its state. Counted for the record, not a failure.
+ */
+static DEFINE_PER_CPU(atomic_t, proto_ct_skip);
+static DEFINE_PER_CPU(int, proto_ct_flush);
+static DEFINE_PER_CPU(unsigned long, proto_ct_only);
 
 bool tlbisol_defer_enabled(void)
 {
@@ -97,23 +114,44 @@ bool tlbisol_proto_check_enabled(void)
 
 /* ---- protocol check ---- */
 
-static __always_inline void proto_record_flush(void)
+/* wrap-safe "a is newer than b" */
+static __always_inline bool proto_newer(int a, int b)
 {
-	if (proto_on)
-		this_cpu_write(proto_flush_seq, tlbisol_ct_state(smp_processor_id()));
+	return (int)(a - b) > 0;
 }
 
-static void proto_record_skip(int cpu, int seq)
+/*
+ * On the flushing CPU, after it consumed its pending flag with a full
+ * barrier and before the flush. NMI-safe: this_cpu_try_cmpxchg() is one
+ * instruction, so an NMI's newer value is never overwritten by an older one.
+ */
+static __always_inline int proto_flush_begin(void)
 {
-	atomic_t *s = per_cpu_ptr(&proto_skip_seq, cpu);
-	int old = atomic_read(s);
+	return proto_on ? atomic_read(&proto_gen) : 0;
+}
 
-	/* keep the newest skipped EQS (values only grow, wrap-safe compare) */
+static __always_inline void proto_flush_done(int seen)
+{
+	int old;
+
+	if (!proto_on)
+		return;
+	old = this_cpu_read(proto_flushed);
 	do {
-		if (READ_ONCE(per_cpu(proto_skip_valid, cpu)) && (int)(seq - old) <= 0)
+		if (!proto_newer(seen, old))
 			break;
-	} while (!atomic_try_cmpxchg(s, &old, seq));
-	WRITE_ONCE(per_cpu(proto_skip_valid, cpu), 1);
+	} while (!this_cpu_try_cmpxchg(proto_flushed, &old, seen));
+	this_cpu_write(proto_ct_flush, tlbisol_ct_state(smp_processor_id()));
+}
+
+static void proto_atomic_max(atomic_t *v, int seq)
+{
+	int old = atomic_read(v);
+
+	do {
+		if (!proto_newer(seq, old))
+			break;
+	} while (!atomic_try_cmpxchg(v, &old, seq));
 }
 
 /* Called on a CPU that runs kernel code past its entry. */
@@ -127,10 +165,12 @@ void notrace tlbisol_proto_checkpoint(void)
 	if (!cpumask_test_cpu(cpu, &defer_mask))
 		return;
 	this_cpu_inc(tlbisol_stats.proto_checks);
-	if (this_cpu_read(proto_skip_valid) &&
-	    (int)(atomic_read(this_cpu_ptr(&proto_skip_seq)) -
-		  this_cpu_read(proto_flush_seq)) >= 0)
+	if (proto_newer(atomic_read(this_cpu_ptr(&proto_skip_max)),
+			this_cpu_read(proto_flushed)))
 		this_cpu_inc(tlbisol_stats.proto_violations);
+	else if (!proto_newer(this_cpu_read(proto_ct_flush),
+			      atomic_read(this_cpu_ptr(&proto_ct_skip))))
+		this_cpu_inc(proto_ct_only);
 }
 
 static void notrace proto_probe_sys_enter(void *data, struct pt_regs *regs, long id)
@@ -144,29 +184,68 @@ static void notrace proto_probe_pf_user(void *data, unsigned long address,
 	tlbisol_proto_checkpoint();
 }
 
+/* irq_vectors:{local_timer,reschedule,irq_work}_entry: IRQs, also from user */
+static void notrace proto_probe_vector(void *data, int vector)
+{
+	tlbisol_proto_checkpoint();
+}
+
+/* signal:signal_deliver: on the way back to user after any entry */
+static void notrace proto_probe_signal(void *data, int sig, void *info, void *ka)
+{
+	tlbisol_proto_checkpoint();
+}
+
+/* Check points; the first two are required, the others add coverage. */
+static struct {
+	const char *name;
+	void *probe;
+	bool required;
+	struct tracepoint *tp;
+	bool registered;
+} proto_tps[] = {
+	{ "sys_enter",		proto_probe_sys_enter,	true },	/* raw_syscalls */
+	{ "page_fault_user",	proto_probe_pf_user,	true },	/* exceptions */
+	{ "local_timer_entry",	proto_probe_vector },		/* irq_vectors */
+	{ "reschedule_entry",	proto_probe_vector },		/* irq_vectors */
+	{ "irq_work_entry",	proto_probe_vector },		/* irq_vectors */
+	{ "signal_deliver",	proto_probe_signal },		/* signal */
+};
+
 static void proto_find_tp(struct tracepoint *tp, void *priv)
 {
-	if (!strcmp(tp->name, "sys_enter"))
-		tp_sys_enter = tp;
-	else if (!strcmp(tp->name, "page_fault_user"))
-		tp_pf_user = tp;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(proto_tps); i++)
+		if (!strcmp(tp->name, proto_tps[i].name))
+			proto_tps[i].tp = tp;
 }
 
 /* ---- catch-up on the deferred CPU ---- */
 
+/*
+ * Consume this CPU's pending flag and flush. xchg() is a full barrier: the
+ * flush (and the protocol check's read of proto_gen) is ordered after the
+ * store that set the flag, hence after the sender's PTE clears
+ * (DEFERRAL.md "Protocol").
+ */
 static __always_inline void defer_catch_up(bool nmi)
 {
+	int seen;
+
 	if (likely(!this_cpu_read(defer_pending)))
 		return;
-	this_cpu_write(defer_pending, 0);
+	if (!xchg(this_cpu_ptr(&defer_pending), 0))
+		return;		/* an NMI consumed it meanwhile */
 	if (!nmi && unlikely(READ_ONCE(test_skip_catchup)))
 		return;		/* negative control: the protocol check must fail */
+	seen = proto_flush_begin();
 	__flush_tlb_all();
 	if (nmi)
 		this_cpu_inc(tlbisol_stats.catchup_nmi);
 	else
 		this_cpu_inc(tlbisol_stats.catchup_entry);
-	proto_record_flush();
+	proto_flush_done(seen);
 }
 
 /*
@@ -194,16 +273,19 @@ static int defer_nmi_handler(unsigned int type, struct pt_regs *regs)
 /* IPI callback for CPUs not skipped (and for the final flush on disable). */
 void tlbisol_defer_ipi(void *info)
 {
-	this_cpu_write(defer_pending, 0);
+	int seen;
+
+	xchg(this_cpu_ptr(&defer_pending), 0);
+	seen = proto_flush_begin();
 	__flush_tlb_all();
-	proto_record_flush();
+	proto_flush_done(seen);
 }
 
 /* ---- sender ---- */
 
 static bool defer_cond(int cpu, void *info)
 {
-	int state;
+	int state, *gen = info;
 
 	if (!cpumask_test_cpu(cpu, &defer_mask) || cpu == smp_processor_id())
 		return true;
@@ -212,20 +294,26 @@ static bool defer_cond(int cpu, void *info)
 	if (!tlbisol_ct_user_eqs(state))
 		return true;	/* kernel, idle, guest, or RCU watching: IPI */
 	atomic64_inc(&per_cpu(tlbisol_stats, cpu).avoided_kflush);
-	if (proto_on)
-		proto_record_skip(cpu, state);
+	if (gen) {	/* protocol check on */
+		proto_atomic_max(per_cpu_ptr(&proto_skip_max, cpu), *gen);
+		proto_atomic_max(per_cpu_ptr(&proto_ct_skip, cpu), state);
+	}
 	return false;
 }
 
 /* Replacement for flush_tlb_kernel_range(start, end) from allowlisted callers. */
 static void tlbisol_flush_kernel_range(unsigned long start, unsigned long end)
 {
+	int cpu, this, gen, *genp = NULL;
 	bool defer;
-	int cpu, this;
 
 	preempt_disable();	/* an RCU-sched reader: disable waits for us */
 	defer = READ_ONCE(defer_on);
 	if (defer) {
+		if (proto_on) {	/* after the PTE clears, before the pending stores */
+			gen = atomic_inc_return(&proto_gen);
+			genp = &gen;
+		}
 		this = smp_processor_id();
 		for_each_cpu_and(cpu, &defer_mask, cpu_online_mask)
 			if (cpu != this)
@@ -238,7 +326,7 @@ static void tlbisol_flush_kernel_range(unsigned long start, unsigned long end)
 		smp_mb();
 	}
 	/* A full flush covers [start, end); the range is not needed. */
-	on_each_cpu_cond_mask(defer ? defer_cond : NULL, tlbisol_defer_ipi, NULL,
+	on_each_cpu_cond_mask(defer ? defer_cond : NULL, tlbisol_defer_ipi, genp,
 			      true, cpu_online_mask);
 	preempt_enable();
 }
@@ -260,14 +348,8 @@ static void notrace defer_kflush_handler(unsigned long ip, unsigned long parent_
 	}
 }
 
-static struct tlbisol_hook entry_hook =
-	TLBISOL_HOOK(ENTRY_SYM, defer_entry_handler,
-		     FTRACE_OPS_FL_PERMANENT | FTRACE_OPS_FL_DYNAMIC);
-
-static struct tlbisol_hook kflush_hook =
-	TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_handler,
-		     FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
-		     FTRACE_OPS_FL_DYNAMIC);
+static struct tlbisol_hook entry_hook = TLBISOL_HOOK(ENTRY_SYM, defer_entry_handler);
+static struct tlbisol_hook kflush_hook = TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_handler);
 
 /* ---- enable / disable ---- */
 
@@ -353,13 +435,6 @@ static void defer_hooks_detach(void)
 	hooks_on = false;
 }
 
-/* Module exit, after the last disable: free the hooks' filters. */
-void tlbisol_defer_release(void)
-{
-	tlbisol_hook_release(&kflush_hook);
-	tlbisol_hook_release(&entry_hook);
-}
-
 /* Caller holds the ctl lock and ran tlbisol_defer_check(mask). */
 int tlbisol_defer_enable(const struct cpumask *mask, const char **reason)
 {
@@ -372,8 +447,13 @@ int tlbisol_defer_enable(const struct cpumask *mask, const char **reason)
 		return r;
 	cpumask_copy(&defer_mask, mask);
 	for_each_possible_cpu(cpu) {
-		per_cpu(proto_skip_valid, cpu) = 0;
-		per_cpu(proto_flush_seq, cpu) = tlbisol_ct_state(cpu) - 4;
+		int ct = tlbisol_ct_state(cpu);
+
+		atomic_set(per_cpu_ptr(&proto_skip_max, cpu), atomic_read(&proto_gen));
+		per_cpu(proto_flushed, cpu) = atomic_read(&proto_gen);
+		atomic_set(per_cpu_ptr(&proto_ct_skip, cpu), ct - 4);
+		per_cpu(proto_ct_flush, cpu) = ct;
+		per_cpu(proto_ct_only, cpu) = 0;
 	}
 	/* hooks are live on every CPU (ftrace patched text with sync IPIs) */
 	smp_mb();
@@ -392,6 +472,13 @@ void tlbisol_defer_disable(void)
 	/* nobody defers any more; flush whatever is pending, wait for it */
 	on_each_cpu_mask(&defer_mask, tlbisol_defer_ipi, NULL, true);
 	defer_hooks_detach();
+	if (proto_on) {
+		int cpu;
+
+		for_each_cpu(cpu, &defer_mask)
+			pr_info("protocol check: CPU %d: %lu check points passed that the context-tracking comparison would have failed (pending flag consumed before the sender read the state; not violations)\n",
+				cpu, per_cpu(proto_ct_only, cpu));
+	}
 	cpumask_clear(&defer_mask);
 }
 
@@ -405,37 +492,57 @@ void tlbisol_test_skip_catchup(bool skip)
 }
 EXPORT_SYMBOL_GPL(tlbisol_test_skip_catchup);
 
+/* The caller waits with tracepoint_synchronize_unregister(). */
+static void proto_unregister(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(proto_tps); i++)
+		if (proto_tps[i].registered) {
+			tracepoint_probe_unregister(proto_tps[i].tp,
+						    proto_tps[i].probe, NULL);
+			proto_tps[i].registered = false;
+		}
+}
+
 int tlbisol_defer_init(bool protocol_check)
 {
+	unsigned int i;
 	int r;
 
 	if (!protocol_check)
 		return 0;
 	for_each_kernel_tracepoint(proto_find_tp, NULL);
-	if (!tp_sys_enter || !tp_pf_user) {
-		pr_warn("protocol check: tracepoints not found\n");
-		return -ENOENT;
-	}
-	r = tracepoint_probe_register(tp_sys_enter, proto_probe_sys_enter, NULL);
-	if (r)
-		return r;
-	r = tracepoint_probe_register(tp_pf_user, proto_probe_pf_user, NULL);
-	if (r) {
-		tracepoint_probe_unregister(tp_sys_enter, proto_probe_sys_enter, NULL);
-		tracepoint_synchronize_unregister();
-		return r;
+	for (i = 0; i < ARRAY_SIZE(proto_tps); i++) {
+		if (!proto_tps[i].tp) {
+			pr_warn("protocol check: tracepoint %s not found\n",
+				proto_tps[i].name);
+			if (proto_tps[i].required) {
+				r = -ENOENT;
+				goto out_unregister;
+			}
+			continue;
+		}
+		r = tracepoint_probe_register(proto_tps[i].tp, proto_tps[i].probe, NULL);
+		if (r)
+			goto out_unregister;
+		proto_tps[i].registered = true;
 	}
 	proto_on = true;
 	pr_info("deferral protocol check on\n");
 	return 0;
+
+out_unregister:
+	proto_unregister();
+	tracepoint_synchronize_unregister();
+	return r;
 }
 
+/* Module exit: the caller then waits (tlbisol_acct_exit() does). */
 void tlbisol_defer_exit(void)
 {
 	if (proto_on) {
-		tracepoint_probe_unregister(tp_pf_user, proto_probe_pf_user, NULL);
-		tracepoint_probe_unregister(tp_sys_enter, proto_probe_sys_enter, NULL);
-		tracepoint_synchronize_unregister();
+		proto_unregister();
 		proto_on = false;
 	}
 }

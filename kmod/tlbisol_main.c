@@ -180,6 +180,7 @@ static int __init tlbisol_init(void)
 {
 	int r;
 
+	tlbisol_sym_init();
 	tlbisol_acct_set_own(tlbisol_sync_ipi, tlbisol_defer_ipi);
 	r = tlbisol_acct_init();
 	if (r)
@@ -204,9 +205,7 @@ out_disable:
 	tlbisol_defer_disable();
 	tlbisol_sync_disable();
 	mutex_unlock(&tlbisol_ctl_lock);
-	synchronize_rcu_tasks();
-	tlbisol_defer_release();
-	tlbisol_sync_release();
+	tlbisol_hook_release();
 out_defer_exit:
 	tlbisol_defer_exit();
 out_acct_exit:
@@ -222,14 +221,13 @@ static void __exit tlbisol_exit(void)
 	tlbisol_sync_disable();
 	mutex_unlock(&tlbisol_ctl_lock);
 	/*
-	 * A task may have been redirected into tlbisol_sync_one() or
-	 * tlbisol_flush_kernel_range() and been preempted there; wait until
-	 * every task has passed a voluntary context switch before the module
-	 * text goes away.
+	 * No grace period of our own for tasks redirected into
+	 * tlbisol_sync_one() or tlbisol_flush_kernel_range() and preempted
+	 * there: the last hook detach unregistered the shared ftrace_ops, and
+	 * ftrace_shutdown() waited for synchronize_rcu_tasks() after the last
+	 * redirect could start (tlbisol_hook.c head comment).
 	 */
-	synchronize_rcu_tasks();
-	tlbisol_defer_release();
-	tlbisol_sync_release();
+	tlbisol_hook_release();
 	tlbisol_defer_exit();
 	tlbisol_acct_exit();
 	pr_info("unloaded\n");

@@ -27,7 +27,12 @@ static struct genl_family tlbisol_family;
 
 enum { TLBISOL_MCGRP_EVENTS_ID };
 static const struct genl_multicast_group tlbisol_mcgrps[] = {
-	[TLBISOL_MCGRP_EVENTS_ID] = { .name = TLBISOL_MCGRP_EVENTS },
+	/*
+	 * Events name the sending task (pid, comm) of IPIs that reached
+	 * isolated CPUs: joining needs CAP_NET_ADMIN, like the mutating ops.
+	 */
+	[TLBISOL_MCGRP_EVENTS_ID] = { .name = TLBISOL_MCGRP_EVENTS,
+				      .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static const struct nla_policy tlbisol_set_policy[TLBISOL_A_DEFER_MASK + 1] = {
@@ -136,6 +141,11 @@ static int tlbisol_fill_info(struct sk_buff *skb)
 	if (put_mask(skb, TLBISOL_A_DEFER_MASK, tlbisol_cfg_defer_mask()))
 		goto out;
 	if (nla_put_u8(skb, TLBISOL_A_PROTOCOL_CHECK, tlbisol_proto_check_enabled()))
+		goto out;
+	if (nla_put_u64_64bit(skb, TLBISOL_A_EVENTS_SENT,
+			      atomic64_read(&tlbisol_ev_sent), TLBISOL_A_PAD) ||
+	    nla_put_u64_64bit(skb, TLBISOL_A_EVENTS_DROPPED,
+			      atomic64_read(&tlbisol_ev_dropped), TLBISOL_A_PAD))
 		goto out;
 	r = 0;
 out:
@@ -318,8 +328,11 @@ void tlbisol_nl_event(int cpu, enum tlbisol_ipi_class kind, void *func,
 		goto out_free;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&tlbisol_family, msg, 0, TLBISOL_MCGRP_EVENTS_ID,
-			  GFP_KERNEL);
+	if (!genlmsg_multicast(&tlbisol_family, msg, 0, TLBISOL_MCGRP_EVENTS_ID,
+			       GFP_KERNEL))
+		atomic64_inc(&tlbisol_ev_sent);
+	else
+		atomic64_inc(&tlbisol_ev_dropped);
 	return;
 
 out_free:

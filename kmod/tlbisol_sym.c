@@ -15,6 +15,15 @@
  * ("name+off/size", exported), never from kp.addr alone. The kprobes core
  * refuses names that are not unique (-EADDRNOTAVAIL), so a static function
  * with a homonym elsewhere is reported as unavailable rather than guessed.
+ *
+ * Every unregister waits for an RCU grace period (unregister_kprobes()), so
+ * tlbisol_sym_init() resolves all the names the module uses at once, with
+ * one unregister_kprobes() for the lot, and keeps the result for the
+ * module's lifetime (kernel text does not move). A name outside that table
+ * is resolved on its own, slowly.
+ *
+ * Usage: tlbisol_sym_init() once at load; then tlbisol_sym_addr(name),
+ *        tlbisol_sym_range(name, &start, &end).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,32 +33,89 @@
 #include <linux/string.h>
 #include "tlbisol.h"
 
-/* Start and end of the function called @name; 0 on success or -errno. */
-int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end)
-{
-	struct kprobe kp = { .symbol_name = name, .flags = KPROBE_FLAG_DISABLED };
-	char buf[KSYM_SYMBOL_LEN];
-	unsigned long addr, off, size;
-	size_t len = strlen(name);
-	char *plus;
-	int r;
+static const char *const sym_names[] = {
+	/* tlbisol_acct.c: IPI callbacks */
+	"flush_tlb_func", "do_flush_tlb_all", "do_kernel_range_flush",
+	"tlb_remove_table_smp_sync", "do_sync_core",
+	/* tlbisol_defer.c: native flush check, allowlist, hooks */
+	"native_flush_tlb_global", "__purge_vmap_area_lazy", "_vm_unmap_aliases",
+	"flush_tlb_kernel_range", "vtime_user_exit",
+	/* tlbisol_sync.c */
+	"tlb_remove_table_sync_one",
+};
+#define SYM_NR ARRAY_SIZE(sym_names)
 
-	r = register_kprobe(&kp);
-	if (r < 0)
-		return r;
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
+static struct {
+	unsigned long start, end;
+	int err;			/* 0: resolved; -errno */
+} sym_cache[SYM_NR];
+static bool sym_cached;
+
+/* Function start and end around @addr, if it lies in the function @name. */
+static int sym_bounds(const char *name, unsigned long addr,
+		      unsigned long *start, unsigned long *end)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	size_t len = strlen(name);
+	unsigned long off, size;
 
 	/* "name+0x4/0x1a0" (plus " [module]" for module symbols) */
 	sprint_symbol(buf, addr);
 	if (strncmp(buf, name, len) || buf[len] != '+')
 		return -ENOENT;
-	plus = buf + len + 1;
-	if (sscanf(plus, "%lx/%lx", &off, &size) != 2 || off >= size)
+	if (sscanf(buf + len + 1, "%lx/%lx", &off, &size) != 2 || off >= size)
 		return -ENOENT;
 	*start = addr - off;
 	*end = addr - off + size;
 	return 0;
+}
+
+/* Resolve the table; one RCU grace period for all names. */
+void tlbisol_sym_init(void)
+{
+	static struct kprobe kp[SYM_NR];
+	struct kprobe *reg[SYM_NR];
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < SYM_NR; i++) {
+		memset(&kp[i], 0, sizeof(kp[i]));
+		kp[i].symbol_name = sym_names[i];
+		kp[i].flags = KPROBE_FLAG_DISABLED;
+		sym_cache[i].err = register_kprobe(&kp[i]);
+		if (sym_cache[i].err < 0)
+			continue;
+		sym_cache[i].err = sym_bounds(sym_names[i], (unsigned long)kp[i].addr,
+					      &sym_cache[i].start, &sym_cache[i].end);
+		reg[n++] = &kp[i];
+	}
+	unregister_kprobes(reg, n);
+	sym_cached = true;
+}
+
+/* Start and end of the function called @name; 0 on success or -errno. */
+int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end)
+{
+	struct kprobe kp = { .symbol_name = name, .flags = KPROBE_FLAG_DISABLED };
+	unsigned long addr;
+	unsigned int i;
+	int r;
+
+	for (i = 0; sym_cached && i < SYM_NR; i++) {
+		if (strcmp(name, sym_names[i]))
+			continue;
+		if (sym_cache[i].err)
+			return sym_cache[i].err;
+		*start = sym_cache[i].start;
+		*end = sym_cache[i].end;
+		return 0;
+	}
+	r = register_kprobe(&kp);
+	if (r < 0)
+		return r;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return sym_bounds(name, addr, start, end);
 }
 
 /* Start address of the function called @name, or 0 if unavailable. */

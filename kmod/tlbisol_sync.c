@@ -72,10 +72,7 @@ static void notrace sync_ftrace_handler(unsigned long ip, unsigned long parent_i
 	ftrace_regs_set_instruction_pointer(fregs, (unsigned long)tlbisol_sync_one);
 }
 
-static struct tlbisol_hook sync_hook =
-	TLBISOL_HOOK(SYNC_SYM, sync_ftrace_handler,
-		     FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
-		     FTRACE_OPS_FL_DYNAMIC);
+static struct tlbisol_hook sync_hook = TLBISOL_HOOK(SYNC_SYM, sync_ftrace_handler);
 
 bool tlbisol_sync_enabled(void)
 {
@@ -104,18 +101,12 @@ void tlbisol_sync_disable(void)
 	if (!sync_on)
 		return;
 	/*
-	 * After unregister_ftrace_function() no new call is redirected. A task
-	 * may still be inside tlbisol_sync_one() (preempted before
-	 * on_each_cpu_cond_mask() disables preemption); that is harmless while
-	 * the module stays, and module exit waits for such tasks with
-	 * synchronize_rcu_tasks() before the text goes away.
+	 * After the detach no new call is redirected. A task may still be
+	 * inside tlbisol_sync_one() (preempted before on_each_cpu_cond_mask()
+	 * disables preemption); that is harmless while the module stays, and
+	 * the unregister of the shared ftrace_ops, at the latest when the
+	 * last hook detaches, waits for such tasks (tlbisol_hook.c).
 	 */
 	tlbisol_hook_detach(&sync_hook);
 	WRITE_ONCE(sync_on, false);
-}
-
-/* Module exit, after the last disable: free the hook's filter. */
-void tlbisol_sync_release(void)
-{
-	tlbisol_hook_release(&sync_hook);
 }

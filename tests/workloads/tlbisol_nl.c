@@ -107,6 +107,12 @@ static int info_cb(struct nl_msg *msg, void *arg __attribute__((unused)))
 		printf("acct_reason=%s\n", nla_get_string(tb[TLBISOL_A_ACCT_REASON]));
 	if (tb[TLBISOL_A_PROTOCOL_CHECK])
 		printf("protocol_check=%u\n", nla_get_u8(tb[TLBISOL_A_PROTOCOL_CHECK]));
+	if (tb[TLBISOL_A_EVENTS_SENT])
+		printf("events_sent=%llu\n",
+		       (unsigned long long)nla_get_u64(tb[TLBISOL_A_EVENTS_SENT]));
+	if (tb[TLBISOL_A_EVENTS_DROPPED])
+		printf("events_dropped=%llu\n",
+		       (unsigned long long)nla_get_u64(tb[TLBISOL_A_EVENTS_DROPPED]));
 	return NL_OK;
 }
 

@@ -66,6 +66,9 @@ enum tlbisol_attr {
 	TLBISOL_A_STATS,		/* nest: enum tlbisol_stat_attr (GET_STATS) */
 	TLBISOL_A_EVENT,		/* nest: enum tlbisol_event_attr (EVENT) */
 	TLBISOL_A_PAD,
+	TLBISOL_A_EVENTS_SENT,		/* u64: event messages multicast since load */
+	TLBISOL_A_EVENTS_DROPPED,	/* u64: events not sent (rate limit, queue
+					 * full); only counted while someone listens */
 	__TLBISOL_A_MAX,
 };
 #define TLBISOL_A_MAX (__TLBISOL_A_MAX - 1)
@@ -94,7 +97,8 @@ enum tlbisol_event_attr {
 	TLBISOL_EV_UNSPEC,
 	TLBISOL_EV_CPU,			/* u32: target (isolated) CPU */
 	TLBISOL_EV_KIND,		/* u32 enum tlbisol_ipi_class */
-	TLBISOL_EV_FUNC,		/* string: the callback, e.g. "do_flush_tlb_all" */
+	TLBISOL_EV_FUNC,		/* string: the callback, e.g. "do_flush_tlb_all";
+					 * tlbisol.ko's own: "tlbisol_sync_ipi [tlbisol]" */
 	TLBISOL_EV_SENDER_PID,		/* u32 */
 	TLBISOL_EV_SENDER_COMM,		/* string */
 	TLBISOL_EV_SENDER_CPU,		/* u32 */

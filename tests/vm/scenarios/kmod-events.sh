@@ -1,0 +1,91 @@
+#!/bin/sh
+# Scenario: the "events" multicast group of tlbisol.ko.
+#
+# An isolated CPU that is sent a table-sync or kernel-flush IPI although the
+# control is on must produce an event (callback name, sender pid/comm/CPU),
+# rate limited to 10 per second; nothing is built while nobody listens.
+# How we make IPIs happen despite the controls: CPU 2 runs a kernel-mode
+# hog (dd from /dev/zero: clear_user() in the kernel, RCU watching), so
+# targeted sync and the deferral both must IPI it; CPU 3 is idle, and the
+# deferral never defers idle CPUs.
+# 1. nobody listens: purges and table syncs; events_sent/events_dropped
+#    (GET_INFO) stay 0;
+# 2. a listener for 8 s: 200 purges in a burst, then table syncs 2 s later;
+#    events of both kinds arrive with the right callback, sender and CPU,
+#    and no more than the rate limit allows.
+set -u
+. "$SCENARIO_LIB"
+NL=$BIN_DIR/tlbisol_nl
+LISTEN=8
+
+info_of() { $NL info | sed -n "s/^$1=//p"; }
+churn() { taskset -c 0 sh -c "echo $1 > /sys/module/tlbisol_test/parameters/purge_churn"; }
+case "$TLBISOL_FLAVOUR" in
+generic) syncs() { $BIN_DIR/collapse -c 0 -n "$1"; } ;;
+rt)	 echo 8 > /proc/sys/vm/nr_hugepages; syncs() { $BIN_DIR/hugetlb_unshare -c 0 -n "$1"; } ;;
+esac
+
+insmod "$KMOD_DIR/tlbisol.ko" sync=1 defer=1 || fail "insmod tlbisol"
+insmod "$KMOD_DIR/test/tlbisol_test.ko" || fail "insmod tlbisol_test"
+$NL info | tee "$RESULTS/info"
+grep -q '^defer=on' "$RESULTS/info" && grep -q '^sync=on' "$RESULTS/info" || fail "controls not on"
+rc=0
+
+taskset -c 2 dd if=/dev/zero of=/dev/null bs=4M 2>/dev/null &
+hog=$!
+sleep 1
+
+# --- 1. nobody listens
+$NL reset
+churn 50 || fail "churn"
+syncs 10 > /dev/null || fail "table syncs"
+$NL stats > "$RESULTS/quiet.stats"
+stat2() { awk -v k="$1" '$1 == "cpu=2" { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$RESULTS/quiet.stats"; }
+k2=$(stat2 rx_kernel_flush); t2=$(stat2 rx_table_sync)
+s0=$(info_of events_sent); d0=$(info_of events_dropped)
+metric quiet.cpu2_rx_kernel_flush "$k2"; metric quiet.cpu2_rx_table_sync "$t2"
+metric quiet.events_sent "$s0"; metric quiet.events_dropped "$d0"
+# dd returns to user mode briefly between its syscalls: most, not all, IPIs
+[ "$k2" -ge 25 ] || { echo "FAIL: CPU 2 in kernel mode got only $k2 of 50 kernel-flush IPIs"; rc=1; }
+[ "$t2" -ge 1 ] || { echo "FAIL: CPU 2 in kernel mode got no table-sync IPI"; rc=1; }
+[ "$s0" = 0 ] && [ "$d0" = 0 ] || { echo "FAIL: events built without a listener: sent=$s0 dropped=$d0"; rc=1; }
+
+# --- 1b. an unprivileged listener may not join (events name other users'
+#          tasks): the group needs CAP_NET_ADMIN
+if $NL --drop-priv events 1 > "$RESULTS/events.unpriv" 2>&1; then
+	echo "FAIL: an unprivileged listener joined the events group"; rc=1
+else
+	echo "unprivileged listener refused: $(head -n 1 "$RESULTS/events.unpriv")"
+fi
+metric events.unprivileged_refused "$([ $rc = 0 ] && echo true || echo false)"
+
+# --- 2. a listener
+$NL events $LISTEN > "$RESULTS/events.log" &
+lis=$!
+sleep 1
+churn 200 || fail "churn"
+sleep 2
+syncs 20 > /dev/null || fail "table syncs"
+wait $lis
+kill $hog; wait $hog 2>/dev/null
+cat "$RESULTS/events.log"
+n=$(grep -c '^event ' "$RESULTS/events.log")
+nk=$(grep -c '^event .*kind=1 func=tlbisol_defer_ipi ' "$RESULTS/events.log")
+ns=$(grep -c '^event .*kind=2 func=tlbisol_sync_ipi ' "$RESULTS/events.log")
+bad=$(grep '^event ' "$RESULTS/events.log" | grep -v -c ' cpu=[23] .*sender_pid=[1-9][0-9]* sender_comm=[^ ?][^ ]* sender_cpu=[0-9]')
+s1=$(info_of events_sent); d1=$(info_of events_dropped)
+metric events.received "$n"; metric events.kernel_flush "$nk"; metric events.table_sync "$ns"
+metric events.malformed "$bad"; metric events.sent "$s1"; metric events.dropped "$d1"
+[ "$nk" -ge 1 ] || { echo "FAIL: no kernel-flush event"; rc=1; }
+[ "$ns" -ge 1 ] || { echo "FAIL: no table-sync event"; rc=1; }
+[ "$bad" = 0 ] || { echo "FAIL: $bad events lack CPU, sender pid/comm/CPU"; rc=1; }
+# 10 per second: at most 10 per started second of listening
+[ "$n" -le $((10 * (LISTEN + 1))) ] || { echo "FAIL: $n events in $LISTEN s: not rate limited"; rc=1; }
+[ "$d1" -gt 0 ] || { echo "FAIL: 200 purges in a burst and nothing rate limited"; rc=1; }
+[ "$s1" -ge "$n" ] || { echo "FAIL: events_sent $s1 < received $n"; rc=1; }
+grep -q 'sender_comm=sh .*\|sender_comm=\(collapse\|hugetlb_unshar\)' "$RESULTS/events.log" ||
+	{ echo "FAIL: no event names the sending process"; rc=1; }
+
+rmmod tlbisol_test; rmmod tlbisol || fail "rmmod"
+[ $rc = 0 ] || fail "events checks"
+echo PASS
