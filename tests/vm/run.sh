@@ -35,11 +35,13 @@ Options:
   --timeout S        hard timeout for the scenario in seconds (default 240;
                      the whole VM gets this plus boot time)
   --mem MB           guest memory (default 2048 busybox, 3072 full)
+  --env NAME=VALUE   export NAME=VALUE to the scenario (repeatable)
   --quiet            print only the verdict line
 USAGE
 }
 
 DEFAULT_ISOLATION="nohz_full=2-3 isolcpus=nohz,domain,managed_irq,2-3 rcu_nocbs=2-3 irqaffinity=0-1"
+envs=()
 flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem= quiet=0
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -51,6 +53,12 @@ while [ $# -gt 0 ]; do
 	--timeout)   timeout=${2:?}; shift ;;
 	--mem)       mem=${2:?}; shift ;;
 	--quiet)     quiet=1 ;;
+	--env)
+		case "${2:-}" in
+		[A-Za-z_]*=*) envs+=("$2") ;;
+		*) echo "run.sh: --env takes NAME=VALUE" >&2; exit 2 ;;
+		esac
+		shift ;;
 	-h|--help)   usage; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -94,6 +102,9 @@ TLBISOL_FLAVOUR=$flavour
 TLBISOL_RELEASE=$rel
 SCENARIO_LIB=/mnt/share/lib.sh
 ENV
+for e in "${envs[@]+"${envs[@]}"}"; do
+	printf 'export %s=%q\n' "${e%%=*}" "${e#*=}" >> "$run/share/run.env"
+done
 
 cmdline="console=ttyS0,115200 loglevel=7 panic=-1 $init $isolation $append"
 vm_timeout=$((timeout + boot_budget))
