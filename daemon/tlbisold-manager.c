@@ -26,18 +26,23 @@
 
 static const char *const tunable_field = "KNOB=%s";
 
-void manager_set_error(Manager *m, const char *fmt, ...) {
+/* Replace *dst by the formatted string; on allocation failure keep *dst. */
+static void replace_vformat(char **dst, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void replace_vformat(char **dst, const char *fmt, va_list ap) {
         char *s = NULL;
+
+        if (vasprintf(&s, fmt, ap) < 0)
+                return;
+        free(*dst);
+        *dst = s;
+}
+
+void manager_set_error(Manager *m, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
+        replace_vformat(&m->last_error, fmt, ap);
         va_end(ap);
-        if (!s)
-                return;
-        free(m->last_error);
-        m->last_error = s;
 }
 
 static void clear_error(Manager *m) {
@@ -257,17 +262,11 @@ static int converge_tasks_to(Manager *m, bool release_all, const struct cpumap *
 
 static void set_module_state(Manager *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_module_state(Manager *m, const char *fmt, ...) {
-        char *s = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
+        replace_vformat(&m->module_state, fmt, ap);
         va_end(ap);
-        if (s) {
-                free(m->module_state);
-                m->module_state = s;
-        }
 }
 
 static const char *ctl_word(const struct tlbisol_ctl *c) {
