@@ -58,3 +58,13 @@ wait_system_running() {
 	done
 	echo "$s"
 }
+
+# cpulist_expand LIST: "0-2,5" -> "0,1,2,5" (the kernel's cpulist grammar
+# without strides, as /proc/irq/*/smp_affinity_list prints it)
+cpulist_expand() {
+	echo "$1" | tr ',' '\n' | while IFS=- read -r a b; do
+		[ -n "$a" ] || continue
+		[ -n "$b" ] || b=$a
+		seq "$a" "$b"
+	done | paste -sd, -
+}

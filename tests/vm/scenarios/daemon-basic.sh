@@ -41,20 +41,12 @@ irqs_avoid() {
 		n=${d##*/}
 		aff=$(cat $d/smp_affinity_list 2>/dev/null) || continue
 		for c in $(echo "$1" | tr ',' ' '); do
-			case ",$(expand "$aff")," in *",$c,"*)
+			case ",$(cpulist_expand "$aff")," in *",$c,"*)
 				case " $unmov " in *" $n \""*) ;; *) bad="$bad $n($aff)" ;; esac ;;
 			esac
 		done
 	done
 	[ -z "$bad" ] || { echo "IRQs still on CPU(s) $1:$bad"; return 1; }
-}
-# expand "0-2,5" -> "0,1,2,5"
-expand() {
-	echo "$1" | tr ',' '\n' | while IFS=- read a b; do
-		[ -n "$a" ] || continue
-		[ -n "$b" ] || b=$a
-		seq "$a" "$b"
-	done | paste -sd, -
 }
 wq_mask() { cat /sys/devices/virtual/workqueue/cpumask; }
 wq_has_cpu() { [ $(( 0x$(wq_mask | tr -d ,) >> $1 & 1 )) -eq 1 ]; }

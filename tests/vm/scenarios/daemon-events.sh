@@ -31,14 +31,7 @@ wait_applied() {
 	while [ "$(prop AppliedAt)" = "$1" ] && [ $n -lt "$2" ]; do sleep 0.1; n=$((n + 1)); done
 	[ "$(prop AppliedAt)" != "$1" ]
 }
-on_cpu() { case ",$(expand "$1")," in *",$2,"*) return 0 ;; esac; return 1; }
-expand() {
-	echo "$1" | tr ',' '\n' | while IFS=- read a b; do
-		[ -n "$a" ] || continue
-		[ -n "$b" ] || b=$a
-		seq "$a" "$b"
-	done | paste -sd, -
-}
+on_cpu() { case ",$(cpulist_expand "$1")," in *",$2,"*) return 0 ;; esac; return 1; }
 irqs_on() { # CPU -> movable IRQs whose affinity includes it
 	unmov=$(busctl get-property $BUS UnmovableIRQs 2>/dev/null)
 	for d in /proc/irq/[0-9]*; do
