@@ -80,6 +80,7 @@ busybox)
 	initrd=$("$TOP/tests/vm/mkinitramfs-busybox.sh" "$rel")
 	boot_budget=120 init=rdinit=/init devices=() mem=${mem:-2048} ;;
 full)
+	mkdir -p "$VM_BUILD/runs"   # the overlay goes there; a fresh clone has no build/ yet
 	# a NIC whose IRQs the daemon can move; restrict=on: no traffic leaves the VM
 	initrd=$(OVERLAY_OUT="$VM_BUILD/runs/.initrd-$flavour-$$.cpio" "$TOP/tests/vm/mkrootfs.sh" "$rel")
 	boot_budget=300 init=rdinit=/sbin/init mem=${mem:-3072}
