@@ -76,7 +76,7 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
         if (optind < argc)
                 return usage_error("ipi", "unexpected argument '%s'", argv[optind]);
         if (!have_cpus)
-                cpus = cpumap_is_empty(&t->isolated) ? t->iso.online : t->isolated;
+                cpus = cpumap_is_empty(&t->iso.isolated) ? t->facts.sys.online : t->iso.isolated;
 
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);

@@ -76,7 +76,7 @@ int module_state_read(const struct tlbctl *t, struct module_state *m) {
         m->acct = ctl_text(&info.acct);
         if (!m->sync || !m->defer || !m->acct)
                 return -ENOMEM;
-        m->ncpus = t->iso.ncpus;
+        m->ncpus = t->facts.sys.ncpus;
         m->cpu = calloc(m->ncpus ? m->ncpus : 1, sizeof(*m->cpu));
         if (!m->cpu)
                 return -ENOMEM;

@@ -42,6 +42,7 @@
 #include "json-out.h"
 #include "osnoise-decode.h"
 #include "parse.h"
+#include "task.h"
 #include "tlbctl.h"
 #include "util.h"
 
@@ -102,15 +103,14 @@ static int workers_start(struct noise_run *n) {
                 if (pid < 0)
                         return -errno;
                 if (pid == 0) {
-                        cpu_set_t set;
+                        struct cpumap one = {};
 
                         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                         if (getppid() != parent)
                                 _exit(0);
                         signal(SIGINT, SIG_IGN);        /* the parent decides */
-                        CPU_ZERO(&set);
-                        CPU_SET(cpu, &set);
-                        if (sched_setaffinity(0, sizeof(set), &set) < 0)
+                        cpumap_set(&one, (unsigned) cpu);
+                        if (task_set_affinity(0, &one) < 0)
                                 _exit(1);
                         (void) prctl(PR_SET_NAME, "tlbctl-busy");
                         for (;;)
@@ -139,67 +139,18 @@ static void workers_stop(struct noise_run *n) {
  * threads allowed elsewhere too stay noise. Scanned before and after the
  * window; a thread that lives only inside it is not seen and counts as
  * noise. */
-#define PF_KTHREAD 0x00200000u
+static int add_if_pinned(const struct task_info *task, const struct task_info *leader, void *userdata) {
+        struct noise_run *n = userdata;
+        (void) leader;
 
-static bool task_is_kthread(const char *stat) {
-        const char *p = strrchr(stat, ')');     /* comm may hold ')' */
-        unsigned long long flags;
-
-        if (!p)
-                return false;
-        /* ") S ppid pgrp session tty_nr tpgid flags" */
-        if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %llu", &flags) != 1)
-                return false;
-        return flags & PF_KTHREAD;
+        if (task->flags & TASK_PF_KTHREAD || cpumap_is_empty(&task->allowed) ||
+            !cpumap_is_subset(&task->allowed, &n->cpus))
+                return 0;
+        return noise_acc_workload_pid(n->acc, task->tid);
 }
 
 static int add_pinned_threads(struct noise_run *n) {
-        _cleanup_strv_free_ char **pids = NULL;
-        int r;
-
-        r = fsroot_list(n->t->fs, "/proc", &pids);
-        if (r < 0)
-                return r;
-        for (char **p = pids; *p; p++) {
-                _cleanup_strv_free_ char **tids = NULL;
-                char dir[64];
-                unsigned v;
-
-                if (parse_uint(*p, &v) < 0)
-                        continue;
-                snprintf(dir, sizeof(dir), "/proc/%u/task", v);
-                if (fsroot_list(n->t->fs, dir, &tids) < 0)
-                        continue;               /* gone */
-                for (char **q = tids; *q; q++) {
-                        _cleanup_free_ char *stat = NULL, *status = NULL;
-                        char path[96];
-                        char *a, *nl;
-                        struct cpumap allowed;
-                        unsigned tid;
-
-                        if (parse_uint(*q, &tid) < 0)
-                                continue;
-                        snprintf(path, sizeof(path), "%s/%u/stat", dir, tid);
-                        if (fsroot_read(n->t->fs, path, &stat) < 0 || task_is_kthread(stat))
-                                continue;
-                        snprintf(path, sizeof(path), "%s/%u/status", dir, tid);
-                        if (fsroot_read(n->t->fs, path, &status) < 0 ||
-                            !(a = strstr(status, "\nCpus_allowed_list:")))
-                                continue;
-                        a += strlen("\nCpus_allowed_list:");
-                        a += strspn(a, " \t");
-                        nl = strchr(a, '\n');
-                        if (nl)
-                                *nl = 0;
-                        if (cpulist_parse_lenient(a, n->t->iso.ncpus, &allowed) < 0 ||
-                            cpumap_is_empty(&allowed) || !cpumap_is_subset(&allowed, &n->cpus))
-                                continue;
-                        r = noise_acc_workload_pid(n->acc, (int) tid);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        return 0;
+        return task_walk(n->t->fs, true, add_if_pinned, n);
 }
 
 /* ---- tracing setup and teardown ---- */
@@ -855,13 +806,13 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         if (optind < argc)
                 return usage_error("noise", "unexpected argument '%s'", argv[optind]);
         if (!have_cpus) {
-                n.cpus = t->isolated;
+                n.cpus = t->iso.isolated;
                 if (cpumap_is_empty(&n.cpus)) {
                         log_error("noise: no CPU is isolated; name the CPUs to measure with -c CPULIST");
                         return EXIT_FAIL;
                 }
         }
-        if (!cpumap_is_subset(&n.cpus, &t->iso.online)) {
+        if (!cpumap_is_subset(&n.cpus, &t->facts.sys.online)) {
                 log_error("noise: CPUs to measure must be online");
                 return EXIT_FAIL;
         }

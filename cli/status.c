@@ -22,11 +22,6 @@
 static const char *const ipi_rows[] = { "CAL", "TLB", "RES", "LOC", "IWI" };
 #define NIPI ELEMENTSOF(ipi_rows)
 
-struct partition {
-        char *path;                     /* "/rt.slice" */
-        struct cpumap cpus;
-};
-
 struct affined_irq {
         unsigned irq;
         const char *name;               /* points into the interrupts snapshot */
@@ -47,15 +42,13 @@ struct cpu_row {
 
 struct status {
         uint64_t window_usec;
-        struct partition *parts;
-        size_t nparts;
         struct cpu_row *rows;
         size_t nrows;
         char **summary;
         size_t nsummary;
         struct daemon_state daemon;
         struct module_state module;
-        struct cpumap isolated, housekeeping;
+        struct isolation iso;           /* the kernel's and the daemon's sources */
 };
 
 static int strv_push(char ***v, size_t *n, char *s) {
@@ -88,111 +81,25 @@ static int summary_add(struct status *s, const char *fmt, ...) {
         return strv_push(&s->summary, &s->nsummary, line);
 }
 
-/* Isolated cgroup v2 partitions, up to three levels below the root. */
-static int scan_partitions(const struct tlbctl *t, struct status *s, const char *dir, int depth) {
-        _cleanup_strv_free_ char **names = NULL;
+/* The daemon's runtime requests and configured CPUs on top of what the
+ * kernel says: one model (lib/isolation.h), the daemon's sources by name. */
+static int status_isolation(const struct tlbctl *t, struct status *s) {
+        struct cpumap runtime = {}, config = {};
         int r;
 
-        if (depth > 3 || fsroot_list(t->fs, dir, &names) < 0)
-                return 0;
-        for (char **n = names; *n; n++) {
-                _cleanup_free_ char *sub = NULL, *file = NULL, *state = NULL;
-                struct cpumap cpus;
-
-                if (asprintf(&sub, "%s/%s", dir, *n) < 0 ||
-                    asprintf(&file, "%s/cpuset.cpus.partition", sub) < 0)
-                        return -ENOMEM;
-                if (fsroot_read_line(t->fs, file, &state) < 0)
-                        continue;       /* not a cgroup directory */
-                if (strncmp(state, "isolated", 8) == 0 && !strstr(state, "invalid")) {
-                        _cleanup_free_ char *eff = NULL;
-
-                        if (asprintf(&eff, "%s/cpuset.cpus.effective", sub) < 0)
-                                return -ENOMEM;
-                        r = sysinfo_read_cpulist(t->fs, eff, t->iso.ncpus, &cpus);
-                        if (r < 0) {
-                                free(eff);
-                                if (asprintf(&eff, "%s/cpuset.cpus", sub) < 0)
-                                        return -ENOMEM;
-                                r = sysinfo_read_cpulist(t->fs, eff, t->iso.ncpus, &cpus);
-                        }
-                        if (r >= 0) {
-                                struct partition *np = realloc(s->parts, (s->nparts + 1) * sizeof(*np));
-
-                                if (!np)
-                                        return -ENOMEM;
-                                s->parts = np;
-                                np[s->nparts].path = strdup(sub + strlen(SYSINFO_CGROUP2_MOUNT));
-                                np[s->nparts].cpus = cpus;
-                                if (!np[s->nparts].path)
-                                        return -ENOMEM;
-                                s->nparts++;
-                        }
-                }
-                r = scan_partitions(t, s, sub, depth + 1);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static char *isolcpus_source(unsigned flags) {
-        char *s = NULL;
-
-        if (asprintf(&s, "isolcpus:%s%s%s%s%s",
-                     flags & ISOLCPUS_NOHZ ? "nohz" : "",
-                     (flags & ISOLCPUS_NOHZ) && (flags & ~ISOLCPUS_NOHZ) ? "," : "",
-                     flags & ISOLCPUS_DOMAIN ? "domain" : "",
-                     (flags & ISOLCPUS_DOMAIN) && (flags & ISOLCPUS_MANAGED_IRQ) ? "," : "",
-                     flags & ISOLCPUS_MANAGED_IRQ ? "managed_irq" : "") < 0)
-                return NULL;
-        return s;
-}
-
-static int add_source(struct cpu_row *row, const char *src) {
-        for (size_t i = 0; i < row->nsources; i++)
-                if (streq(row->sources[i], src))
-                        return 0;
-        return strv_push(&row->sources, &row->nsources, strdup(src));
-}
-
-static int row_sources(const struct tlbctl *t, struct status *s, struct cpu_row *row) {
-        const struct cmdline_isolation *ci = &t->iso.cmdline;
-        unsigned cpu = row->cpu;
-        bool in_part = false;
-        int r = 0;
-
-        if (cpumap_test(&t->iso.nohz_full, cpu))
-                r = add_source(row, "nohz_full");
-        if (r >= 0 && ci->isolcpus.present && !ci->isolcpus.error &&
-            cpumap_test(&ci->isolcpus.cpus, cpu)) {
-                _cleanup_free_ char *src = isolcpus_source(ci->isolcpus_flags);
-
-                r = src ? add_source(row, src) : -ENOMEM;
-        } else if (r >= 0 && cpumap_test(&t->iso.isolated, cpu))
-                r = add_source(row, "isolcpus:domain");
-        for (size_t i = 0; r >= 0 && i < s->nparts; i++)
-                if (cpumap_test(&s->parts[i].cpus, cpu)) {
-                        _cleanup_free_ char *src = NULL;
-
-                        in_part = true;
-                        r = asprintf(&src, "partition:%s", s->parts[i].path) < 0 ? -ENOMEM
-                                : add_source(row, src);
-                }
-        /* Since 6.8 the root's cpuset.cpus.isolated also lists isolcpus=
-         * domain CPUs: name the cgroup only when nothing else explains it. */
-        if (r >= 0 && !in_part && cpumap_test(&t->iso.cgroup_isolated, cpu) &&
-            !cpumap_test(&t->iso.isolated, cpu) &&
-            !(ci->isolcpus.present && cpumap_test(&ci->isolcpus.cpus, cpu)))
-                r = add_source(row, "cgroup-isolated");
-        for (size_t i = 0; r >= 0 && i < s->daemon.nsources; i++) {
+        for (size_t i = 0; s->daemon.running && i < s->daemon.nsources; i++) {
+                const struct daemon_source *d = &s->daemon.sources[i];
                 struct cpumap m;
 
-                if (cpulist_parse_lenient(s->daemon.sources[i].cpus, t->iso.ncpus, &m) >= 0 &&
-                    cpumap_test(&m, cpu))
-                        r = add_source(row, s->daemon.sources[i].source);
+                if (cpulist_parse_lenient(d->cpus, t->facts.sys.ncpus, &m) < 0)
+                        continue;
+                if (streq(d->source, "runtime"))
+                        cpumap_or(&runtime, &runtime, &m);
+                else if (streq(d->source, "config"))
+                        cpumap_or(&config, &config, &m);
         }
-        return r;
+        r = isolation_compute(&t->facts, &runtime, &config, &s->iso);
+        return r == -EXFULL ? 0 : r;
 }
 
 /* The CPUs an IRQ is delivered to: effective affinity where the kernel
@@ -204,7 +111,7 @@ static int irq_cpus(const struct tlbctl *t, unsigned irq, struct cpumap *out) {
                 char path[96];
 
                 snprintf(path, sizeof(path), "/proc/irq/%u/%s", irq, files[i]);
-                if (sysinfo_read_cpulist(t->fs, path, t->iso.ncpus, out) >= 0)
+                if (sysinfo_read_cpulist(t->fs, path, t->facts.sys.ncpus, out) >= 0)
                         return 0;
         }
         return -ENOENT;
@@ -216,9 +123,6 @@ static int collect(const struct tlbctl *t, struct status *s) {
         double secs = (double) s->window_usec / 1e6;
         int cpu, r;
 
-        r = scan_partitions(t, s, SYSINFO_CGROUP2_MOUNT, 1);
-        if (r < 0)
-                return r;
         if (!t->fixture_root) {
                 r = daemon_state_read(&s->daemon);
                 if (r < 0)
@@ -232,14 +136,9 @@ static int collect(const struct tlbctl *t, struct status *s) {
         if (r < 0)
                 return r;
 
-        s->isolated = t->isolated;
-        if (s->daemon.running && s->daemon.isolated) {
-                struct cpumap m;
-
-                if (cpulist_parse_lenient(s->daemon.isolated, t->iso.ncpus, &m) >= 0)
-                        cpumap_or(&s->isolated, &s->isolated, &m);
-        }
-        cpumap_andnot(&s->housekeeping, &t->iso.online, &s->isolated);
+        r = status_isolation(t, s);
+        if (r < 0)
+                return r;
 
         r = interrupts_read(t->fs, &a);
         if (r < 0) {
@@ -262,18 +161,19 @@ static int collect(const struct tlbctl *t, struct status *s) {
         } else
                 b = TAKE_PTR(a);
 
-        s->rows = calloc(t->iso.ncpus ? t->iso.ncpus : 1, sizeof(*s->rows));
+        s->rows = calloc(t->facts.sys.ncpus ? t->facts.sys.ncpus : 1, sizeof(*s->rows));
         if (!s->rows)
                 return -ENOMEM;
-        CPUMAP_FOREACH(cpu, &t->iso.possible) {
+        CPUMAP_FOREACH(cpu, &t->facts.sys.possible) {
                 struct cpu_row *row = &s->rows[s->nrows++];
 
                 row->cpu = (unsigned) cpu;
-                row->online = cpumap_test(&t->iso.online, cpu);
-                row->isolated = cpumap_test(&s->isolated, cpu);
-                r = row_sources(t, s, row);
+                row->online = cpumap_test(&t->facts.sys.online, cpu);
+                row->isolated = cpumap_test(&s->iso.isolated, cpu);
+                r = isolation_sources_of(&s->iso, (unsigned) cpu, &row->sources);
                 if (r < 0)
                         return r;
+                row->nsources = strv_length(row->sources);
                 for (size_t i = 0; i < NIPI; i++) {
                         const struct irq_row *ir = interrupts_find(b, ipi_rows[i]);
                         const struct irq_row *dr = rates ? interrupts_find(d, ipi_rows[i]) : NULL;
@@ -290,7 +190,7 @@ static int collect(const struct tlbctl *t, struct status *s) {
                 struct cpumap m;
 
                 if (!ir->numeric || irq_cpus(t, ir->irq, &m) < 0 ||
-                    !cpumap_intersects(&m, &s->isolated))
+                    !cpumap_intersects(&m, &s->iso.isolated))
                         continue;
                 for (size_t k = 0; k < s->nrows; k++) {
                         struct cpu_row *row = &s->rows[k];
@@ -314,7 +214,7 @@ static int collect(const struct tlbctl *t, struct status *s) {
         }
 
         /* Summary: what a person can act on. */
-        if (cpumap_is_empty(&s->isolated))
+        if (cpumap_is_empty(&s->iso.isolated))
                 r = summary_add(s, "no CPU is isolated (no nohz_full=, isolcpus=, isolated cgroup partition or runtime request)");
         for (size_t k = 0; r >= 0 && k < s->nrows; k++) {
                 const struct cpu_row *row = &s->rows[k];
@@ -349,7 +249,7 @@ static int collect(const struct tlbctl *t, struct status *s) {
                         if (v * secs < 2 || v < (tick ? 2.5 : 1.0))
                                 continue;
                         quiet = false;
-                        if (tick && cpumap_test(&t->iso.nohz_full, row->cpu))
+                        if (tick && cpumap_test(&t->facts.sys.nohz_full, row->cpu))
                                 r = summary_add(s, "CPU %u: %.0f LOC/s: the tick is not stopped on this nohz_full CPU (idle, or more than one runnable task?)",
                                                 row->cpu, v);
                         else if (streq(ipi_rows[i], "CAL") || streq(ipi_rows[i], "TLB"))
@@ -369,15 +269,13 @@ static int collect(const struct tlbctl *t, struct status *s) {
 }
 
 static void status_done(struct status *s) {
-        for (size_t i = 0; i < s->nparts; i++)
-                free(s->parts[i].path);
-        free(s->parts);
         for (size_t k = 0; k < s->nrows; k++) {
                 strv_free(s->rows[k].sources);
                 free(s->rows[k].irqs);
         }
         free(s->rows);
         strv_free(s->summary);
+        isolation_done(&s->iso);
         daemon_state_done(&s->daemon);
         module_state_done(&s->module);
 }
@@ -393,15 +291,15 @@ static struct json_object *status_json(const struct tlbctl *t, const struct stat
 
         json_object_object_add(o, "window_s", s->window_usec ?
                                json_rate((double) s->window_usec / 1e6) : NULL);
-        json_object_object_add(o, "online", json_cpulist(&t->iso.online));
-        json_object_object_add(o, "isolated", json_cpulist(&s->isolated));
-        json_object_object_add(o, "housekeeping", json_cpulist(&s->housekeeping));
-        json_object_object_add(o, "nohz_full", json_cpulist(&t->iso.nohz_full));
-        for (size_t i = 0; i < s->nparts; i++) {
+        json_object_object_add(o, "online", json_cpulist(&t->facts.sys.online));
+        json_object_object_add(o, "isolated", json_cpulist(&s->iso.isolated));
+        json_object_object_add(o, "housekeeping", json_cpulist(&s->iso.housekeeping));
+        json_object_object_add(o, "nohz_full", json_cpulist(&t->facts.sys.nohz_full));
+        for (size_t i = 0; i < t->facts.n_parts; i++) {
                 struct json_object *p = json_object_new_object();
 
-                json_object_object_add(p, "path", json_object_new_string(s->parts[i].path));
-                json_object_object_add(p, "cpus", json_cpulist(&s->parts[i].cpus));
+                json_object_object_add(p, "path", json_object_new_string(t->facts.parts[i].path));
+                json_object_object_add(p, "cpus", json_cpulist(&t->facts.parts[i].cpus));
                 json_object_array_add(parts, p);
         }
         json_object_object_add(o, "partitions", parts);
@@ -512,8 +410,8 @@ static void status_print(const struct tlbctl *t, const struct status *s) {
         bool rates = s->window_usec > 0;
 
         (void) t;
-        (void) cpulist_format_alloc(&s->isolated, &iso);
-        (void) cpulist_format_alloc(&s->housekeeping, &hk);
+        (void) cpulist_format_alloc(&s->iso.isolated, &iso);
+        (void) cpulist_format_alloc(&s->iso.housekeeping, &hk);
         printf("isolated: %s   housekeeping: %s\n", iso && *iso ? iso : "none", hk ? hk : "?");
         if (s->daemon.running)
                 printf("tlbisold: running%s%s, isolated %s, module %s\n",

@@ -8,13 +8,13 @@
  * Usage: tlbctl [--json] [VERB [ARGS]]     (no verb: status) */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fsroot.h"
+#include "task.h"
 #include "tlbctl.h"
 #include "util.h"
 
@@ -62,7 +62,7 @@ int parse_user_cpulist(const struct tlbctl *t, const char *verb, const char *arg
         char why[160];
         int r;
 
-        r = cpulist_parse_err(arg, t->iso.ncpus, out, why, sizeof(why));
+        r = cpulist_parse_err(arg, t->facts.sys.ncpus, out, why, sizeof(why));
         if (r < 0) {
                 log_error("%s: bad CPU list '%s': %s", verb, arg, why);
                 return r;
@@ -94,31 +94,14 @@ static void help(FILE *f) {
                 "Exit status: 0 success, 1 failure, 2 usage error. See tlbctl(8).\n");
 }
 
-/* Isolated CPUs as the kernel knows them now: nohz_full, isolcpus= domain
- * CPUs and isolated cgroup partitions. */
-static void compute_sets(struct tlbctl *t) {
-        cpumap_zero(&t->isolated);
-        cpumap_or(&t->isolated, &t->iso.nohz_full, &t->iso.isolated);
-        cpumap_or(&t->isolated, &t->isolated, &t->iso.cgroup_isolated);
-        cpumap_and(&t->isolated, &t->isolated, &t->iso.possible);
-        cpumap_andnot(&t->housekeeping, &t->iso.online, &t->isolated);
-        if (cpumap_is_empty(&t->housekeeping))
-                t->housekeeping = t->iso.online;
-}
-
 /* Runs on housekeeping CPUs only, like rtla's auto_house_keeping: reading
- * counters from an isolated CPU would be noise on it. Not fatal. */
+ * counters from an isolated CPU would be noise on it. Not fatal; when
+ * every online CPU is isolated there is nowhere better to run. */
 static void pin_to_housekeeping(const struct tlbctl *t) {
-        cpu_set_t set;
-        int cpu;
-
-        if (t->fixture_root || cpumap_equal(&t->housekeeping, &t->iso.online))
+        if (t->fixture_root || cpumap_is_empty(&t->iso.housekeeping) ||
+            cpumap_equal(&t->iso.housekeeping, &t->facts.sys.online))
                 return;
-        CPU_ZERO(&set);
-        CPUMAP_FOREACH(cpu, &t->housekeeping)
-                if (cpu < CPU_SETSIZE)
-                        CPU_SET(cpu, &set);
-        (void) sched_setaffinity(0, sizeof(set), &set);
+        (void) task_set_affinity(0, &t->iso.housekeeping);
 }
 
 int main(int argc, char **argv) {
@@ -169,18 +152,25 @@ int main(int argc, char **argv) {
                 t.fs = fs;
                 root = getenv(FSROOT_ENV);
                 t.fixture_root = root && *root;
-                r = sysinfo_read(fs, &t.iso);
+                r = isolation_facts_read(fs, &t.facts, NULL);
                 if (r < 0) {
                         log_error("cannot read the CPU topology from %s/sys and %s/proc: %s",
                                   fsroot_prefix(fs), fsroot_prefix(fs), strerror(-r));
                         return EXIT_FAIL;
                 }
-                compute_sets(&t);
+                r = isolation_compute(&t.facts, NULL, NULL, &t.iso);
+                if (r < 0 && r != -EXFULL) {
+                        log_error("cannot compute the isolated CPUs: %s", strerror(-r));
+                        return EXIT_FAIL;
+                }
                 pin_to_housekeeping(&t);
                 argc -= optind;
                 argv += optind;
                 optind = 0;             /* the verb parses its own options */
-                return verbs[i].fn(&t, argc, argv);
+                r = verbs[i].fn(&t, argc, argv);
+                isolation_done(&t.iso);
+                isolation_facts_done(&t.facts);
+                return r;
         }
         return usage_error(NULL, "unknown verb '%s'", verb);
 }

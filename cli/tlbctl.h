@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "cpumap.h"
-#include "sysinfo.h"
+#include "isolation.h"
 
 #define EXIT_OK      0
 #define EXIT_FAIL    1
@@ -19,9 +19,10 @@ struct tlbctl {
         bool fixture_root;              /* TLBISOL_ROOT set: do not ask the
                                          * daemon or module of this machine */
         bool json;                      /* --json given before the verb */
-        struct cpu_isolation iso;
-        struct cpumap isolated;         /* boot + partition isolation (+ daemon's, see status) */
-        struct cpumap housekeeping;
+        struct isolation_facts facts;   /* what the kernel says (lib/isolation.h) */
+        struct isolation iso;           /* isolated and housekeeping CPUs, each CPU's
+                                         * sources; without the daemon's requests
+                                         * (status adds them) */
 };
 
 /* Verbs: argc/argv start at the verb itself. Return an exit code. */

@@ -8,20 +8,6 @@
 #include "tlbisold-tasks.h"
 #include "unit.h"
 
-static struct cpumap cpus(const char *l) {
-        struct cpumap m;
-
-        assert_int_equal(cpulist_parse(l, 0, &m), 0);
-        return m;
-}
-
-static void assert_list(const struct cpumap *m, const char *expected) {
-        char buf[128];
-
-        assert_int_equal(cpulist_format(m, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, expected);
-}
-
 static struct isolation iso_of(const char *isolated, const char *hk) {
         return (struct isolation) { .isolated = cpus(isolated), .housekeeping = cpus(hk),
                                     .online = cpus("0-3"), .ncpus = 4 };
@@ -39,40 +25,6 @@ static void assert_plan(const struct task_list *l, const char *expected) {
                 off += (size_t) snprintf(buf + off, sizeof(buf) - off, "%s%d:%s", off ? " " : "", l->t[i].tid, c);
         }
         assert_string_equal(buf, expected);
-}
-
-static void test_stat_parse(void **state) {
-        struct task_info t;
-        (void) state;
-
-        assert_int_equal(task_stat_parse("600 (my app) (x) S 2 0 0 0 -1 4194560 0 0 0 0 0 5 0 0 20 0 1 0 1000 0 0\n",
-                                         &t), 0);
-        assert_int_equal(t.tid, 600);
-        assert_string_equal(t.comm, "my app) (x");
-        assert_int_equal(t.state, 'S');
-        assert_int_equal(t.flags, 4194560);
-        assert_true(t.start == 1000);
-
-        assert_int_equal(task_stat_parse("", &t), -EBADMSG);
-        assert_int_equal(task_stat_parse("12 (x) S 2 0", &t), -EBADMSG);           /* truncated */
-        assert_int_equal(task_stat_parse("x (y) S 2 0 0 0 -1 1 0 0 0 0 0 5 0 0 20 0 1 0 9", &t), -EBADMSG);
-        assert_int_equal(task_stat_parse("12 y) S", &t), -EBADMSG);
-}
-
-static void test_task_read(void **state) {
-        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-tasks");
-        struct task_info t;
-        (void) state;
-
-        assert_int_equal(task_read(fs, "/proc/15", &t), 0);
-        assert_string_equal(t.comm, "ksoftirqd/1");
-        assert_true(t.flags & TASK_PF_KTHREAD);
-        assert_true(t.flags & TASK_PF_NO_SETAFFINITY);
-        assert_list(&t.allowed, "1");
-        assert_int_equal(task_read(fs, "/proc/600/task/602", &t), 0);
-        assert_int_equal(t.tgid, 600);
-        assert_list(&t.allowed, "1-3");
-        assert_int_equal(task_read(fs, "/proc/999", &t), -ENOENT);
 }
 
 static void test_kernel_version(void **state) {
@@ -345,8 +297,6 @@ static void test_state_bad_task(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_stat_parse),
-                cmocka_unit_test(test_task_read),
                 cmocka_unit_test(test_kernel_version),
                 cmocka_unit_test(test_plan_kthreads),
                 cmocka_unit_test(test_plan_user_tasks),

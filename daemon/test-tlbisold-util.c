@@ -1,5 +1,5 @@
 /* test-tlbisold-util.c — tlbisold's pure logic against fixture trees:
- * isolation sources, cgroup partitions, knobs, the state file, converge
+ * knobs, the state file, converge
  * (save-then-write, restore) and the IRQ / workqueue plans. No root. */
 #include <errno.h>
 #include <string.h>
@@ -7,20 +7,6 @@
 
 #include "tlbisold-util.h"
 #include "unit.h"
-
-static void assert_list(const struct cpumap *m, const char *expected) {
-        char buf[128];
-
-        assert_int_equal(cpulist_format(m, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, expected);
-}
-
-static struct cpumap cpus(const char *l) {
-        struct cpumap m;
-
-        assert_int_equal(cpulist_parse(l, 0, &m), 0);
-        return m;
-}
 
 /* A writable copy of a fixture tree; removed by drop_copy(). */
 static char *copy_tree(const char *tree) {
@@ -43,90 +29,8 @@ static void drop_copy(char *dir) {
         free(dir);
 }
 
-static void read_iso(struct fsroot *fs, struct cpu_isolation *sys) {
-        assert_int_equal(sysinfo_read(fs, sys), 0);
-}
-
-static void test_sources_nohz(void **state) {
-        (void) state;
-        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-nohz");
-        static struct cpu_isolation sys;
-        struct isolation iso = {};
-        struct cpumap rt = cpus("1");
-        char *src = NULL;
-
-        read_iso(fs, &sys);
-        assert_int_equal(isolation_compute(&sys, NULL, 0, NULL, NULL, &iso), 0);
-        assert_int_equal(iso.n_sources, 2);
-        assert_string_equal(iso.sources[0].name, "nohz_full");
-        assert_list(&iso.sources[0].cpus, "2-3");
-        assert_string_equal(iso.sources[1].name, "isolcpus:nohz,domain,managed_irq");
-        assert_list(&iso.isolated, "2-3");
-        assert_list(&iso.housekeeping, "0-1");
-
-        /* runtime on top; a CPU's sources exclude "runtime" */
-        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), 0);
-        assert_list(&iso.isolated, "1-3");
-        assert_list(&iso.housekeeping, "0");
-        assert_string_equal(iso.sources[2].name, "runtime");
-        assert_int_equal(isolation_sources_of(&iso, 2, &src), 0);
-        assert_string_equal(src, "nohz_full, isolcpus:nohz,domain,managed_irq");
-        free(src);
-        assert_int_equal(isolation_sources_of(&iso, 1, &src), 0);
-        assert_string_equal(src, "");
-        free(src);
-
-        /* every CPU: refused, but the sets say what would happen */
-        rt = cpus("0-1");
-        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), -EXFULL);
-        assert_list(&iso.isolated, "0-3");
-        assert_true(cpumap_is_empty(&iso.housekeeping));
-        isolation_done(&iso);
-}
-
-static void test_sources_partition(void **state) {
-        (void) state;
-        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-vm");
-        static struct cpu_isolation sys;
-        struct isolation iso = {};
-        struct partition *parts = NULL;
-        struct cpumap conf = cpus("5");
-        char **dirs = NULL;
-        size_t n = 0;
-
-        read_iso(fs, &sys);
-        assert_int_equal(cgroup_scan(fs, NULL, sys.ncpus, &parts, &n, &dirs), 0);
-        /* only the valid isolated partition; the invalid one does not count */
-        assert_int_equal(n, 1);
-        assert_string_equal(parts[0].path, "rt.slice/rt-a");
-        assert_list(&parts[0].cpus, "4");
-        /* every directory, root first */
-        assert_string_equal(dirs[0], "");
-        {
-                size_t nd = 0;
-                bool seen = false;
-
-                for (char **d = dirs; *d; d++, nd++)
-                        seen = seen || streq(*d, "system.slice/x.service");
-                assert_int_equal(nd, 6);
-                assert_true(seen);
-        }
-        strv_free(dirs);
-
-        assert_int_equal(isolation_compute(&sys, parts, n, NULL, &conf, &iso), 0);
-        assert_int_equal(iso.n_sources, 5);
-        assert_string_equal(iso.sources[0].name, "nohz_full");
-        assert_string_equal(iso.sources[1].name, "isolcpus:nohz,domain,managed_irq");
-        assert_string_equal(iso.sources[2].name, "partition:rt.slice/rt-a");
-        assert_string_equal(iso.sources[3].name, "cgroup-isolated");
-        assert_string_equal(iso.sources[4].name, "config");
-        assert_list(&iso.isolated, "3-5");
-        assert_list(&iso.housekeeping, "0-2");
-        isolation_done(&iso);
-        partitions_free(parts, n);
-
-        /* no cgroup2 mount */
-        assert_int_equal(cgroup_scan(fs, "/sys/fs/nope", 6, &parts, &n, NULL), -ENOENT);
+static void read_facts(struct fsroot *fs, struct isolation_facts *f) {
+        assert_int_equal(isolation_facts_read(fs, f, NULL), 0);
 }
 
 static void test_knobs(void **state) {
@@ -297,7 +201,7 @@ static void test_converge_irqs(void **state) {
         (void) state;
         char *dir = copy_tree("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
-        static struct cpu_isolation sys;
+        static struct isolation_facts f;
         struct isolation iso = {};
         struct knob_list want = {};
         struct state st;
@@ -309,9 +213,9 @@ static void test_converge_irqs(void **state) {
         char *v;
 
         assert_int_equal(fsroot_new(dir, &fs), 0);
-        read_iso(fs, &sys);
+        read_facts(fs, &f);
         state_init(&st);
-        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), 0);
+        assert_int_equal(isolation_compute(&f, &rt, NULL, &iso), 0);
         assert_list(&iso.isolated, "2-4");                      /* runtime, nohz_full, cgroup-isolated */
         assert_list(&iso.housekeeping, "0-1,5");
 
@@ -342,7 +246,7 @@ static void test_converge_irqs(void **state) {
 
         /* CPU 2 released: IRQ 25 goes back to CPU 2, 24 gets 0-3 minus 3 */
         rt = cpus("");
-        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), 0);
+        assert_int_equal(isolation_compute(&f, &rt, NULL, &iso), 0);
         knob_list_done(&want);
         assert_int_equal(plan_irqs(fs, &st, &iso, &skip, true, &want), 0);
         assert_null(knob_list_find(&want, "/proc/irq/25/smp_affinity_list"));
@@ -418,7 +322,7 @@ static void test_plan_workqueue(void **state) {
         (void) state;
         char *dir = copy_tree("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
-        static struct cpu_isolation sys;
+        static struct isolation_facts f;
         struct isolation iso = {};
         struct knob_list want = {};
         struct state st;
@@ -426,18 +330,18 @@ static void test_plan_workqueue(void **state) {
         _cleanup_free_ char *p = NULL;
 
         assert_int_equal(fsroot_new(dir, &fs), 0);
-        read_iso(fs, &sys);
+        read_facts(fs, &f);
         state_init(&st);
-        cpumap_or(&excl, &sys.nohz_full, &sys.isolated);
-        cpumap_or(&excl, &excl, &sys.cgroup_isolated);       /* 3-4 */
+        cpumap_or(&excl, &f.sys.nohz_full, &f.sys.isolated);
+        cpumap_or(&excl, &excl, &f.sys.cgroup_isolated);       /* 3-4 */
 
         /* 6.8+: boot (3) and partition (4) CPUs are the kernel's: nothing to write */
-        assert_int_equal(isolation_compute(&sys, NULL, 0, NULL, NULL, &iso), 0);
+        assert_int_equal(isolation_compute(&f, NULL, NULL, &iso), 0);
         assert_int_equal(plan_workqueue(fs, &st, &iso, &excl, &want), 0);
         assert_int_equal(want.n, 0);
 
         /* a runtime CPU: removed from the requested mask, read back from cpumask_requested */
-        assert_int_equal(isolation_compute(&sys, NULL, 0, &rt, NULL, &iso), 0);
+        assert_int_equal(isolation_compute(&f, &rt, NULL, &iso), 0);
         assert_int_equal(plan_workqueue(fs, &st, &iso, &excl, &want), 0);
         assert_int_equal(want.n, 1);
         assert_string_equal(want.k[0].path, "/sys/devices/virtual/workqueue/cpumask");
@@ -460,8 +364,6 @@ static void test_plan_workqueue(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_sources_nohz),
-                cmocka_unit_test(test_sources_partition),
                 cmocka_unit_test(test_knobs),
                 cmocka_unit_test(test_affinity_for),
                 cmocka_unit_test(test_state_roundtrip),

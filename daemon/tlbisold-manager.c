@@ -169,20 +169,8 @@ struct task_stats {
 };
 
 static int task_setaffinity(int tid, const struct cpumap *cpus, void *userdata) {
-        size_t sz = CPU_ALLOC_SIZE(CPUMAP_MAX_CPUS);
-        cpu_set_t *set = CPU_ALLOC(CPUMAP_MAX_CPUS);
-        int cpu, r = 0;
         (void) userdata;
-
-        if (!set)
-                return -ENOMEM;
-        CPU_ZERO_S(sz, set);
-        CPUMAP_FOREACH(cpu, cpus)
-                CPU_SET_S((size_t) cpu, sz, set);
-        if (sched_setaffinity(tid, sz, set) < 0)
-                r = -errno;
-        CPU_FREE(set);
-        return r;
+        return task_set_affinity(tid, cpus);
 }
 
 static int task_persist(const struct state *s, void *userdata) {
@@ -317,7 +305,7 @@ static int module_apply(Manager *m, bool restore) {
                         return 0;
                 }
         }
-        set.ncpus = m->sys->ncpus;
+        set.ncpus = m->facts.sys.ncpus;
         if (restore) {
                 set.sync_enable = m->state.module_sync;
                 if (m->state.module_defer >= 0)
@@ -509,13 +497,13 @@ static void watch_cgroups(Manager *m, char **dirs) {
         for (char **d = dirs; d && *d; d++) {
                 _cleanup_free_ char *rel = NULL, *path = NULL, *part = NULL;
 
-                if (asprintf(&rel, "%s%s%s", SYSINFO_CGROUP2_MOUNT, **d ? "/" : "", *d) < 0 ||
+                if (asprintf(&rel, "%s%s", SYSINFO_CGROUP2_MOUNT, streq(*d, "/") ? "" : *d) < 0 ||
                     fsroot_path(m->fs, rel, &path) < 0)
                         return;
                 if (inotify_add_watch(m->inotify_fd, path, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
                                       IN_MOVED_TO | IN_MODIFY | IN_ONLYDIR) < 0)
                         continue;       /* removed meanwhile, or out of watches */
-                if (**d && asprintf(&part, "%s/cpuset.cpus.partition", path) >= 0)
+                if (!streq(*d, "/") && asprintf(&part, "%s/cpuset.cpus.partition", path) >= 0)
                         (void) inotify_add_watch(m->inotify_fd, part, IN_MODIFY);
         }
 }
@@ -622,18 +610,10 @@ static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *
 /* ---- apply ---- */
 
 static void pin_self(const struct cpumap *hk) {
-        size_t sz = CPU_ALLOC_SIZE(CPUMAP_MAX_CPUS);
-        cpu_set_t *set = CPU_ALLOC(CPUMAP_MAX_CPUS);
-        int cpu;
+        int r = task_set_affinity(0, hk);
 
-        if (!set)
-                return;
-        CPU_ZERO_S(sz, set);
-        CPUMAP_FOREACH(cpu, hk)
-                CPU_SET_S((size_t) cpu, sz, set);
-        if (sched_setaffinity(0, sz, set) < 0)
-                log_warning_errno(errno, "Failed to pin tlbisold to the housekeeping CPUs, ignoring: %m");
-        CPU_FREE(set);
+        if (r < 0)
+                log_warning_errno(r, "Failed to pin tlbisold to the housekeeping CPUs, ignoring: %m");
 }
 
 static int plan_tunables(Manager *m, struct knob_list *out) {
@@ -681,30 +661,21 @@ static int format_sets(Manager *m, bool *changed) {
 /* Facts and sources: sysinfo, partitions (and the watches), isolation. */
 static int compute(Manager *m, const struct cpumap *runtime, struct isolation *ret) {
         _cleanup_strv_free_ char **dirs = NULL;
-        struct partition *parts = NULL;
-        size_t n = 0;
         int r;
 
-        r = sysinfo_read(m->fs, m->sys);
+        r = isolation_facts_read(m->fs, &m->facts, m->inotify_fd >= 0 ? &dirs : NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the CPU isolation facts: %m");
-        r = cgroup_scan(m->fs, SYSINFO_CGROUP2_MOUNT, m->sys->ncpus, &parts, &n,
-                        m->inotify_fd >= 0 ? &dirs : NULL);
-        if (r == -ENOENT)
-                r = 0;
-        else if (r < 0)
-                log_warning_errno(r, "Failed to scan the cgroup tree, ignoring partitions: %m");
-        else
-                watch_cgroups(m, dirs);
-        partitions_free(m->parts, m->n_parts);
-        m->parts = parts;
-        m->n_parts = n;
-        return isolation_compute(m->sys, m->parts, m->n_parts, runtime, &m->config.cpus, ret);
+        if (m->facts.partitions_error < 0)
+                log_warning_errno(m->facts.partitions_error,
+                                  "Failed to scan the cgroup tree, ignoring partitions: %m");
+        watch_cgroups(m, dirs);
+        return isolation_compute(&m->facts, runtime, &m->config.cpus, ret);
 }
 
 static int kernel_wq_excluded(Manager *m, struct cpumap *ret) {
-        cpumap_or(ret, &m->sys->cgroup_isolated, &m->sys->nohz_full);
-        cpumap_or(ret, ret, &m->sys->isolated);
+        cpumap_or(ret, &m->facts.sys.cgroup_isolated, &m->facts.sys.nohz_full);
+        cpumap_or(ret, ret, &m->facts.sys.isolated);
         return 0;
 }
 
@@ -832,7 +803,7 @@ int manager_reload(Manager *m) {
         int r;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
-        r = config_load(m->config_path, m->sys->ncpus, &c, err, sizeof(err));
+        r = config_load(m->config_path, m->facts.sys.ncpus, &c, err, sizeof(err));
         if (r < 0) {
                 manager_set_error(m, "reload refused, keeping the running configuration: %s", err);
                 log_error_errno(r, "%s", m->last_error);
@@ -843,7 +814,7 @@ int manager_reload(Manager *m) {
         {
                 struct isolation iso = {};
 
-                r = isolation_compute(m->sys, m->parts, m->n_parts, &m->state.runtime, &c.cpus, &iso);
+                r = isolation_compute(&m->facts, &m->state.runtime, &c.cpus, &iso);
                 isolation_done(&iso);
                 if (r == -EXFULL) {
                         manager_set_error(m, "reload refused, keeping the running configuration: "
@@ -867,7 +838,7 @@ int manager_reload(Manager *m) {
 
 static int parse_request(Manager *m, const char *cpulist, struct cpumap *ret, const char **ename,
                          char *err, size_t errlen) {
-        if (cpulist_parse_err(cpulist, m->sys->ncpus, ret, err, errlen) < 0) {
+        if (cpulist_parse_err(cpulist, m->facts.sys.ncpus, ret, err, errlen) < 0) {
                 *ename = "org.tlbisol1.Error.InvalidCPUList";
                 return -EINVAL;
         }
@@ -915,6 +886,29 @@ int manager_isolate(Manager *m, const char *cpulist, const char **ename, char *e
         return 0;
 }
 
+/* Where the first source other than a runtime request that isolates cpu is set. */
+static const char *where_to_change(const Manager *m, unsigned cpu) {
+        for (size_t i = 0; i < m->iso.n_sources; i++) {
+                const struct iso_source *src = &m->iso.sources[i];
+
+                if (!cpumap_test(&src->cpus, cpu))
+                        continue;
+                switch (src->kind) {
+                case ISOLATION_NOHZ_FULL:
+                case ISOLATION_ISOLCPUS:
+                        return "the kernel command line";
+                case ISOLATION_PARTITION:
+                case ISOLATION_CGROUP_ISOLATED:
+                        return "the cgroup partition";
+                case ISOLATION_CONFIG:
+                        return m->config_path;
+                case ISOLATION_RUNTIME:
+                        break;
+                }
+        }
+        return "its source";
+}
+
 int manager_release(Manager *m, const char *cpulist, const char **ename, char *err, size_t errlen) {
         struct cpumap req, old = m->state.runtime;
         int cpu, r;
@@ -923,17 +917,21 @@ int manager_release(Manager *m, const char *cpulist, const char **ename, char *e
         if (r < 0)
                 return r;
         CPUMAP_FOREACH(cpu, &req) {
+                _cleanup_strv_free_ char **names = NULL;
                 _cleanup_free_ char *src = NULL;
 
-                if (cpumap_test(&m->state.runtime, (unsigned) cpu) || !cpumap_test(&m->iso.isolated, (unsigned) cpu))
+                if (cpumap_test(&m->state.runtime, (unsigned) cpu))
                         continue;
-                if (isolation_sources_of(&m->iso, (unsigned) cpu, &src) < 0)
+                if (!cpumap_test(&m->iso.isolated, (unsigned) cpu)) {
+                        *ename = "org.tlbisol1.Error.NotIsolated";
+                        snprintf(err, errlen, "CPU %d is not isolated; nothing to release", cpu);
+                        return -EINVAL;
+                }
+                if (isolation_sources_of(&m->iso, (unsigned) cpu, &names) < 0 || !(src = strv_join(names, ", ")))
                         return -ENOMEM;
                 *ename = "org.tlbisol1.Error.NotReleasable";
                 snprintf(err, errlen, "CPU %d is isolated by %s, not by a runtime request; change %s to release it",
-                         cpu, src, strncmp(src, "partition:", 10) == 0 || strncmp(src, "cgroup", 6) == 0 ?
-                         "the cgroup partition" : streq(src, "config") ? TLBISOLD_CONF :
-                         "the kernel command line");
+                         cpu, src, where_to_change(m, (unsigned) cpu));
                 return -EPERM;
         }
         cpumap_andnot(&m->state.runtime, &m->state.runtime, &req);
@@ -962,18 +960,17 @@ int manager_new(const char *config_path, const char *state_dir, Manager **ret) {
         state_init(&m->state);
         m->config_path = strdup(config_path ? config_path : TLBISOLD_CONF);
         m->state_dir = strdup(state_dir ? state_dir : TLBISOLD_STATE_DIR);
-        m->sys = calloc(1, sizeof(*m->sys));
         m->last_error = strdup("");
         m->module_state = strdup("not loaded: not checked yet");
-        if (!m->config_path || !m->state_dir || !m->sys || !m->last_error || !m->module_state)
+        if (!m->config_path || !m->state_dir || !m->last_error || !m->module_state)
                 return -ENOMEM;
         r = fsroot_new_from_env(&m->fs);
         if (r < 0)
                 return r;
-        r = sysinfo_read(m->fs, m->sys);
+        r = isolation_facts_read(m->fs, &m->facts, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the CPUs of this machine: %m");
-        r = config_load(m->config_path, m->sys->ncpus, &m->config, err, sizeof(err));
+        r = config_load(m->config_path, m->facts.sys.ncpus, &m->config, err, sizeof(err));
         if (r < 0)
                 return log_error_errno(r, "Invalid configuration: %s", err);
         {
@@ -1099,11 +1096,10 @@ Manager *manager_free(Manager *m) {
         module_drop(m);
         clear_unmovable(m);
         isolation_done(&m->iso);
-        partitions_free(m->parts, m->n_parts);
+        isolation_facts_done(&m->facts);
         state_done(&m->state);
         config_done(&m->config);
         fsroot_free(m->fs);
-        free(m->sys);
         free(m->config_path);
         free(m->state_dir);
         free(m->isolated_text);

@@ -10,7 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "genl.h"
-#include "sysinfo.h"
+#include "isolation.h"
 #include "tlbisold-conf.h"
 #include "tlbisold-tasks.h"
 #include "tlbisold-util.h"
@@ -33,9 +33,7 @@ typedef struct Manager {
         struct fsroot *fs;
         char *config_path, *state_dir;
         struct config config;
-        struct cpu_isolation *sys;
-        struct partition *parts;
-        size_t n_parts;
+        struct isolation_facts facts;   /* what the kernel says, read at each apply */
         struct isolation iso;
         struct state state;
 

@@ -11,113 +11,6 @@
 #include "tlbisold-tasks.h"
 #include "util.h"
 
-int task_stat_parse(const char *text, struct task_info *ret) {
-        const char *open, *close, *p;
-        unsigned long long v[20];
-        struct task_info t = {};
-        unsigned tid;
-        size_t n = 0;
-        char num[16];
-
-        if (!text)
-                return -EINVAL;
-        open = strchr(text, '(');
-        close = strrchr(text, ')');
-        if (!open || !close || close < open || (size_t) (open - text) >= sizeof(num) || open == text)
-                return -EBADMSG;
-        memcpy(num, text, (size_t) (open - text));
-        num[open - text - 1] = 0;       /* drop the space before '(' */
-        if (parse_uint(num, &tid) < 0 || tid == 0 || tid > 0x7fffffffu)
-                return -EBADMSG;
-        snprintf(t.comm, sizeof(t.comm), "%.*s", (int) (close - open - 1), open + 1);
-        p = close + 1;
-        while (*p == ' ')
-                p++;
-        if (!isalpha((unsigned char) *p))
-                return -EBADMSG;
-        t.state = *p++;
-        /* fields 4.. (ppid ...): we need flags (9) and starttime (22) */
-        while (n < ELEMENTSOF(v)) {
-                char *end;
-
-                while (*p == ' ')
-                        p++;
-                if (!*p || *p == '\n')
-                        break;
-                errno = 0;
-                v[n] = strtoull(p, &end, 10);
-                if (end == p || errno)
-                        /* negative fields (tty_nr -1, priority) are fine as long as they parse */
-                        v[n] = (unsigned long long) strtoll(p, &end, 10);
-                if (end == p)
-                        return -EBADMSG;
-                p = end;
-                n++;
-        }
-        if (n < 19)
-                return -EBADMSG;
-        t.tid = (int) tid;
-        t.flags = (unsigned) v[5];
-        t.start = v[18];
-        *ret = t;
-        return 0;
-}
-
-static int status_field(const char *text, const char *key, const char **ret) {
-        size_t kl = strlen(key);
-
-        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-                if (strncmp(l, key, kl) == 0 && l[kl] == ':') {
-                        l += kl + 1;
-                        while (*l == ' ' || *l == '\t')
-                                l++;
-                        *ret = l;
-                        return 0;
-                }
-        return -ENOENT;
-}
-
-int task_read(const struct fsroot *fs, const char *dir, struct task_info *ret) {
-        _cleanup_free_ char *p = NULL, *stat = NULL, *status = NULL, *line = NULL;
-        struct task_info t;
-        const char *v;
-        unsigned tgid;
-        int r;
-
-        if (asprintf(&p, "%s/stat", dir) < 0)
-                return -ENOMEM;
-        r = fsroot_read(fs, p, &stat);
-        if (r < 0)
-                return r;
-        r = task_stat_parse(stat, &t);
-        if (r < 0)
-                return r;
-        free(p);
-        if (asprintf(&p, "%s/status", dir) < 0)
-                return -ENOMEM;
-        r = fsroot_read(fs, p, &status);
-        if (r < 0)
-                return r;
-        if (status_field(status, "Cpus_allowed_list", &v) < 0)
-                return -EBADMSG;
-        line = strndup(v, strcspn(v, "\n"));
-        if (!line)
-                return -ENOMEM;
-        if (cpulist_parse_lenient(line, 0, &t.allowed) < 0)
-                return -EBADMSG;
-        free(line);
-        if (status_field(status, "Tgid", &v) < 0)
-                return -EBADMSG;
-        line = strndup(v, strcspn(v, "\n"));
-        if (!line)
-                return -ENOMEM;
-        if (parse_uint(line, &tgid) < 0)
-                return -EBADMSG;
-        t.tgid = (int) tgid;
-        *ret = t;
-        return 0;
-}
-
 int kernel_moves_kthreads(const char *release) {
         unsigned major = 0;
 
@@ -191,55 +84,28 @@ static int plan_one(const struct state *st, const struct isolation *iso, const s
         return task_list_add(out, t, kthread, &want);
 }
 
+struct plan_walk {
+        const struct state *st;
+        const struct isolation *iso;
+        const struct task_plan_opts *o;
+        const struct task_skip *skip;
+        struct task_list *out;
+};
+
+static int plan_walk_one(const struct task_info *t, const struct task_info *leader, void *userdata) {
+        struct plan_walk *w = userdata;
+
+        return plan_one(w->st, w->iso, w->o, w->skip, t,
+                        t->flags & TASK_PF_KTHREAD ? NULL : leader->comm, w->out);
+}
+
 int plan_tasks(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
                const struct task_plan_opts *o, const struct task_skip *skip, struct task_list *out) {
-        _cleanup_strv_free_ char **pids = NULL;
-        int r;
+        struct plan_walk w = { .st = st, .iso = iso, .o = o, .skip = skip, .out = out };
 
         if (!o->kthreads && !o->user_tasks)
                 return 0;
-        r = fsroot_list(fs, "/proc", &pids);
-        if (r < 0)
-                return r;
-        for (char **n = pids; *n; n++) {
-                _cleanup_strv_free_ char **tids = NULL;
-                _cleanup_free_ char *dir = NULL;
-                struct task_info t;
-                unsigned pid;
-
-                if (parse_uint(*n, &pid) < 0 || pid == 0)
-                        continue;
-                if (asprintf(&dir, "/proc/%u", pid) < 0)
-                        return -ENOMEM;
-                if (task_read(fs, dir, &t) < 0 || t.tgid != (int) pid)
-                        continue;       /* exited meanwhile, or not a thread-group leader */
-                if (t.flags & TASK_PF_KTHREAD) {
-                        r = plan_one(st, iso, o, skip, &t, NULL, out);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                if (!o->user_tasks)
-                        continue;
-                free(dir);
-                if (asprintf(&dir, "/proc/%u/task", pid) < 0)
-                        return -ENOMEM;
-                if (fsroot_list(fs, dir, &tids) < 0)
-                        continue;
-                for (char **tn = tids; *tn; tn++) {
-                        _cleanup_free_ char *tdir = NULL;
-                        struct task_info th;
-
-                        if (asprintf(&tdir, "%s/%s", dir, *tn) < 0)
-                                return -ENOMEM;
-                        if (task_read(fs, tdir, &th) < 0)
-                                continue;
-                        r = plan_one(st, iso, o, skip, &th, t.comm, out);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        return 0;
+        return task_walk(fs, o->user_tasks, plan_walk_one, &w);
 }
 
 static void report(const struct task_ops *ops, enum task_event ev, int tid, const char *comm,

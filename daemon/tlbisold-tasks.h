@@ -22,26 +22,10 @@
 #include <stddef.h>
 
 #include "cpumap.h"
+#include "task.h"
 #include "tlbisold-util.h"
 
 struct fsroot;
-
-#define TASK_PF_KTHREAD         0x00200000u
-#define TASK_PF_NO_SETAFFINITY  0x04000000u
-
-struct task_info {
-        int tid, tgid;
-        char comm[64];          /* as in /proc/<tid>/stat, without parentheses */
-        char state;             /* R, S, D, Z, ... */
-        unsigned flags;         /* PF_* */
-        unsigned long long start;       /* start time, clock ticks after boot */
-        struct cpumap allowed;  /* Cpus_allowed_list */
-};
-
-/* Parses the text of /proc/<tid>/stat (comm may hold spaces and ')'). */
-int task_stat_parse(const char *text, struct task_info *ret);
-/* Reads dir/stat and dir/status (dir like "/proc/12" or "/proc/12/task/13"). */
-int task_read(const struct fsroot *fs, const char *dir, struct task_info *ret);
 
 /* Kernel release "7.0.1-foo" -> 1 if the kernel keeps unbound kthreads off
  * isolated partitions and boot-isolated CPUs by itself (7.0+), 0 if not. */

@@ -2,8 +2,6 @@
  * trees (daemon/test-tlbisold-util.c); nothing here logs or touches the
  * daemon's event loop.
  *
- *   isolation_*  which CPUs are isolated, and why (one entry per source);
- *   cgroup_scan  isolated cgroup-v2 partitions and the directories to watch;
  *   knob_*       one file tlbisold writes: its desired value and how values
  *                compare (cpulist, hex mask, "[selected]" word, plain text);
  *   saved_*      the original value of every file changed so far, and the
@@ -17,46 +15,9 @@
 #include <stdint.h>
 
 #include "cpumap.h"
-#include "sysinfo.h"
+#include "isolation.h"
 
 struct fsroot;
-
-/* ---- isolation sources ---- */
-struct iso_source {
-        char *name;             /* "nohz_full", "isolcpus:domain", "partition:rt.slice", ... */
-        struct cpumap cpus;
-};
-
-struct partition {
-        char *path;             /* relative to the cgroup root, e.g. "rt.slice/x" */
-        struct cpumap cpus;     /* cpuset.cpus.effective */
-};
-
-struct isolation {
-        struct iso_source *sources;
-        size_t n_sources;
-        struct cpumap isolated, housekeeping, online;
-        unsigned ncpus;
-};
-
-void isolation_done(struct isolation *iso);
-/* Union of every source. runtime and config may be NULL. Housekeeping is
- * online minus isolated; -EXFULL if that leaves no CPU (iso then still
- * holds the computed sets, so callers can say what happened). */
-int isolation_compute(const struct cpu_isolation *sys, const struct partition *parts, size_t n_parts,
-                      const struct cpumap *runtime, const struct cpumap *config, struct isolation *ret);
-/* Names of the sources other than "runtime" that isolate cpu, ", "-separated
- * (malloc'ed, "" when none). */
-int isolation_sources_of(const struct isolation *iso, unsigned cpu, char **ret);
-/* isolcpus flag set as text: "nohz,domain,managed_irq". */
-void isolcpus_flags_format(unsigned flags, char *buf, size_t len);
-
-void partitions_free(struct partition *p, size_t n);
-/* Walks the cgroup-v2 tree below mount: every valid isolated partition,
- * and (if dirs != NULL) every directory, as paths relative to the root
- * ("" for the root itself). -ENOENT if mount does not exist. */
-int cgroup_scan(const struct fsroot *fs, const char *mount, unsigned ncpus,
-                struct partition **ret_parts, size_t *ret_n, char ***dirs);
 
 /* ---- knobs ---- */
 enum knob_kind {

@@ -21,8 +21,32 @@ static inline void strv_free(char **v) {
         free(v);
 }
 static inline void strv_freep(char ***v) { strv_free(*v); }
+static inline size_t strv_length(char **v) {
+        size_t n = 0;
+
+        while (v && v[n])
+                n++;
+        return n;
+}
 
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+/* The strings of v joined by sep, malloc'ed ("" for an empty vector); NULL
+ * when out of memory. */
+static inline char *strv_join(char **v, const char *sep) {
+        size_t len = 1, off = 0;
+        char *s;
+
+        for (char **i = v; v && *i; i++)
+                len += strlen(*i) + strlen(sep);
+        s = malloc(len);
+        if (!s)
+                return NULL;
+        s[0] = 0;
+        for (char **i = v; v && *i; i++)
+                off += (size_t) sprintf(s + off, "%s%s", i == v ? "" : sep, *i);
+        return s;
+}

@@ -92,6 +92,13 @@ jqtrue status-json-sources "$tmp/status.json" \
 jqtrue status-json-totals "$tmp/status.json" '.data.cpus[2].ipi.CAL.total == 999999 and .data.cpus[3].ipi.CAL.total == 4'
 jqtrue status-json-rates "$tmp/status.json" '.data.window_s == 0.1 and .data.cpus[0].ipi.LOC.rate == 0'
 jqtrue status-json-daemon "$tmp/status.json" '.data.daemon.running == false and (.data.daemon.reason | type) == "string"'
+# one model (lib/isolation): a partition four levels down is named as
+# tlbisold names it, and the root's cpuset.cpus.isolated only where no
+# partition explains the CPU
+env TLBISOL_ROOT=$FIX/root-deep "$TLBCTL" status --json -i 0 > "$tmp/deep.json" 2>"$tmp/err"
+valid status-deep-schema "$tmp/deep.json"
+jqtrue status-deep-sources "$tmp/deep.json" \
+	'.data.cpus[3].sources == ["partition:/a/b/c/d"] and .data.cpus[2].sources == ["cgroup-isolated"] and .data.isolated == "2-3" and .data.partitions == [{"path": "/a/b/c/d", "cpus": "3"}]'
 $NOHZ "$TLBCTL" --json > "$tmp/global.json" 2>/dev/null
 valid global-json-schema "$tmp/global.json"
 jqtrue global-json-command "$tmp/global.json" '.command == "status" and .format_version == 1'

@@ -14,13 +14,6 @@ static struct cpumap map_of(const char *list) {
         return m;
 }
 
-static void assert_list(const struct cpumap *m, const char *expected) {
-        char buf[256];
-
-        assert_int_equal(cpulist_format(m, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, expected);
-}
-
 static void test_bit_ops(void **state) {
         (void) state;
         struct cpumap m;

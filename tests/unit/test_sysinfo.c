@@ -7,13 +7,6 @@
 #include "sysinfo.h"
 #include "unit.h"
 
-static void assert_list(const struct cpumap *m, const char *expected) {
-        char buf[128];
-
-        assert_int_equal(cpulist_format(m, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, expected);
-}
-
 static void test_root_nohz(void **state) {
         (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-nohz");

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "cpumap.h"
 #include "fsroot.h"
 #include "util.h"
 
@@ -50,4 +51,20 @@ static inline struct fsroot *fixture_root(const char *tree) {
 
         assert_int_equal(fsroot_new(path, &fs), 0);
         return fs;
+}
+
+/* Fails the test unless m is the CPU list expected ("0-3,8"). */
+static inline void assert_list(const struct cpumap *m, const char *expected) {
+        char buf[512];
+
+        assert_int_equal(cpulist_format(m, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, expected);
+}
+
+/* The set of a CPU list that must parse. */
+static inline struct cpumap cpus(const char *list) {
+        struct cpumap m;
+
+        assert_int_equal(cpulist_parse(list, 0, &m), 0);
+        return m;
 }
