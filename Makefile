@@ -1,31 +1,27 @@
 # tlbisol — top-level build.
 #
-#   make               user space (lib, tlbctl, tlbisold) and the module
+#   make               user space, and the module where kernel headers exist
+#   make user          user space only (lib, tlbctl, tlbisold)
+#   make kmod          the module only (KDIR=<kernel build dir> to choose)
 #   make deps          install every build and test dependency (Debian 12)
 #   make check-unit    fast unit tests: no root, no VM
 #   make test          unit tests, then the VM scenarios on both 6.12 flavours
 #   make demo          boot the VM and show what tlbisol does
 #   make bench         daemon benchmarks in the VM (reaction time, idle wake-ups, RSS)
-#   make install       install into $(DESTDIR)$(PREFIX)
+#   make install       user space into $(DESTDIR); PREFIX=/usr (mk/dirs.mk)
+#   make install-dkms  the module's source for DKMS (then: dkms install)
+#   make uninstall     remove what 'make install' put there (uninstall-dkms too)
+#   make deb           Debian packages tlbisol and tlbisol-dkms in build/deb/
 #
 # User-space pieces are described by small fragments (lib/build.mk,
 # cli/build.mk, daemon/build.mk, tests/unit/build.mk) so each folder owns its
 # own file list; the kernel side lives in mk/kmod.mk.
 
-PREFIX      ?= /usr
-SBINDIR     ?= $(PREFIX)/sbin
-BINDIR      ?= $(PREFIX)/bin
-LIBEXECDIR  ?= $(PREFIX)/libexec/tlbisol
-DATADIR     ?= $(PREFIX)/share
-MANDIR      ?= $(DATADIR)/man
-SYSCONFDIR  ?= /etc
-UNITDIR     ?= /lib/systemd/system
-DESTDIR     ?=
-
 B           ?= build
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 VERSION     := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+include mk/dirs.mk
 
 WERROR      ?= 1
 WARNINGS    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -42,20 +38,29 @@ ALL_CFLAGS   = -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-.PHONY: all user deps check-unit check-unit-valgrind test test-vm demo bench install clean distclean help
-all: user kmod
+.PHONY: all user deps check-unit check-unit-valgrind test test-vm demo bench clean distclean help
+all: user kmod-if-headers
 
-# Each fragment appends to PROGRAMS, UNIT_TESTS and INSTALL_TARGETS.
+# Each fragment appends to PROGRAMS, UNIT_TESTS and the install lists of
+# mk/install.mk (INSTALL_FILES, INSTALL_CONFIGS, INSTALL_DIRS).
 PROGRAMS        :=
 UNIT_TESTS      :=
-INSTALL_TARGETS :=
+INSTALL_FILES   :=
+INSTALL_CONFIGS :=
+INSTALL_DIRS    :=
+DKMS_FILES      :=
+DKMS_DIRS       :=
 -include lib/build.mk
 -include cli/build.mk
 -include daemon/build.mk
 -include tests/unit/build.mk
 -include tests/workloads/build.mk
+-include tests/install/build.mk
 -include profiles/build.mk
 include mk/kmod.mk
+include mk/dkms.mk
+include mk/install.mk
+-include mk/deb.mk
 
 user: $(PROGRAMS)
 
@@ -94,8 +99,6 @@ demo:
 bench: all
 	tests/bench/daemon-bench.sh $(or $(FLAVOUR),generic)
 
-install: $(INSTALL_TARGETS)
-
 clean:
 	rm -rf $(B)/obj $(B)/bin $(B)/lib $(B)/tests $(B)/kmod
 
@@ -103,4 +106,4 @@ distclean:
 	rm -rf $(B)
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,16p' Makefile

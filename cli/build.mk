@@ -42,13 +42,9 @@ $(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) cli/tlbctl-output.schem
 
 UNIT_TESTS += $(CLI_TESTS)
 
-install-tlbctl: $(TLBCTL)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/tlbisol
-	install -m 0755 $(TLBCTL) $(DESTDIR)$(SBINDIR)/tlbctl
-	install -m 0644 cli/tlbctl.8 $(DESTDIR)$(MANDIR)/man8/tlbctl.8
-	install -m 0644 cli/tlbctl.bash-completion $(DESTDIR)$(DATADIR)/bash-completion/completions/tlbctl
-	install -m 0644 cli/tlbctl-output.schema.json $(DESTDIR)$(DATADIR)/tlbisol/tlbctl-output.schema.json
-
-.PHONY: install-tlbctl
-INSTALL_TARGETS += install-tlbctl
+# Installation (mk/install.mk)
+INSTALL_FILES += 0755:$(TLBCTL):$(SBINDIR)/tlbctl \
+                 0644:cli/tlbctl.8:$(MANDIR)/man8/tlbctl.8 \
+                 0644:cli/tlbctl.bash-completion:$(BASHCOMPDIR)/tlbctl \
+                 0644:cli/tlbctl-output.schema.json:$(DATADIR)/tlbisol/tlbctl-output.schema.json
+INSTALL_DIRS  += $(DATADIR)/tlbisol

@@ -39,19 +39,25 @@ $(TLBISOLD_TEST_BINS): $(B)/tests/daemon/%: $(B)/obj/daemon/%.o $(TLBISOLD_CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(or $(call pc_libs,cmocka inih),-lcmocka -linih)
 
-# Installation: binary, unit, bus policy, tmpfiles, config, man pages.
-DBUS_SYSTEM_POLICYDIR ?= $(DATADIR)/dbus-1/system.d
-TMPFILESDIR           ?= $(PREFIX)/lib/tmpfiles.d
+# Installation (mk/install.mk): binary, unit (from its template, with the
+# real ExecStart= path), bus policy, tmpfiles, man pages, and the commented
+# default configuration, installed only where none exists yet.
+TLBISOLD_UNIT := $(B)/systemd/tlbisold.service
 
-.PHONY: install-daemon
-install-daemon: $(TLBISOLD)
-	install -Dm755 $(TLBISOLD) $(DESTDIR)$(SBINDIR)/tlbisold
-	install -Dm644 systemd/tlbisold.service $(DESTDIR)$(UNITDIR)/tlbisold.service
-	install -Dm644 systemd/org.tlbisol1.conf $(DESTDIR)$(DBUS_SYSTEM_POLICYDIR)/org.tlbisol1.conf
-	install -Dm644 systemd/tlbisol-tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/tlbisol.conf
-	install -Dm644 systemd/tlbisold.conf $(DESTDIR)$(SYSCONFDIR)/tlbisol/tlbisold.conf
-	install -d $(DESTDIR)$(SYSCONFDIR)/tlbisol/tlbisold.conf.d
-	install -Dm644 daemon/tlbisold.8 $(DESTDIR)$(MANDIR)/man8/tlbisold.8
-	install -Dm644 daemon/tlbisold.conf.5 $(DESTDIR)$(MANDIR)/man5/tlbisold.conf.5
+$(TLBISOLD_UNIT): systemd/tlbisold.service.in VERSION
+	@mkdir -p $(dir $@)
+	sed -e '/^#@/d' -e 's|@SBINDIR@|$(SBINDIR)|g' $< > $@.tmp
+	@! grep -n '@[A-Z]*@' $@.tmp || { echo "$@: unreplaced placeholder" >&2; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+# the unit depends on SBINDIR: rewrite it when that changes
+$(shell mkdir -p $(B)/systemd; echo '$(SBINDIR)' | cmp -s - $(B)/systemd/.sbindir || echo '$(SBINDIR)' > $(B)/systemd/.sbindir)
+$(TLBISOLD_UNIT): $(B)/systemd/.sbindir
 
-INSTALL_TARGETS += install-daemon
+INSTALL_FILES += 0755:$(TLBISOLD):$(SBINDIR)/tlbisold \
+                 0644:$(TLBISOLD_UNIT):$(UNITDIR)/tlbisold.service \
+                 0644:systemd/org.tlbisol1.conf:$(DBUS_SYSTEM_POLICYDIR)/org.tlbisol1.conf \
+                 0644:systemd/tlbisol-tmpfiles.conf:$(TMPFILESDIR)/tlbisol.conf \
+                 0644:daemon/tlbisold.8:$(MANDIR)/man8/tlbisold.8 \
+                 0644:daemon/tlbisold.conf.5:$(MANDIR)/man5/tlbisold.conf.5
+INSTALL_CONFIGS += systemd/tlbisold.conf:$(SYSCONFDIR)/tlbisol/tlbisold.conf
+INSTALL_DIRS    += $(SYSCONFDIR)/tlbisol $(SYSCONFDIR)/tlbisol/tlbisold.conf.d

@@ -30,8 +30,20 @@ KHELPER_SRC    := $(wildcard tests/kmod/*.c tests/kmod/*.h) tests/kmod/Kbuild
 KMOD_TARGETS   := $(foreach r,$(KMOD_RELEASES),$(B)/kmod/$(r)/tlbisol.ko)
 KHELPER_TARGETS:= $(foreach r,$(KMOD_RELEASES),$(B)/kmod/$(r)/test/tlbisol_test.ko)
 
-.PHONY: kmod kmod-info
+# 'make' (all) builds the module for every release whose build tree exists
+# and says how to get the others; 'make kmod' insists on all of them.
+KMOD_READY   := $(foreach r,$(KMOD_RELEASES),$(if $(wildcard $(call kdir_for,$(r))/Makefile),$(r)))
+KMOD_MISSING := $(filter-out $(KMOD_READY),$(KMOD_RELEASES))
+
+.PHONY: kmod kmod-info kmod-if-headers
 kmod: kmod-info $(KMOD_TARGETS) $(KHELPER_TARGETS)
+
+kmod-if-headers: $(foreach r,$(KMOD_READY),$(B)/kmod/$(r)/tlbisol.ko $(B)/kmod/$(r)/test/tlbisol_test.ko)
+	@if [ -z "$(strip $(KMOD_RELEASES))" ]; then \
+	  echo "make: user space built; tlbisol.ko not built: no kernel build tree found. Install the headers of your kernel (apt install linux-headers-$$(uname -r)) and run 'make kmod', or 'make kmod KDIR=<kernel build dir>' ('make user' builds user space only)."; \
+	elif [ -n "$(strip $(KMOD_MISSING))" ]; then \
+	  echo "make: tlbisol.ko not built for $(strip $(KMOD_MISSING)): no build tree at $(foreach r,$(KMOD_MISSING),$(call kdir_for,$(r))). Install linux-headers-<release> ('make deps' for the test kernels) and run 'make kmod', or 'make kmod KDIR=<kernel build dir>'."; \
+	fi
 
 kmod-info:
 	@if [ -z "$(strip $(KMOD_RELEASES))" ]; then \
