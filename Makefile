@@ -7,7 +7,9 @@
 #   make check-unit    fast unit tests: no root, no VM
 #   make test          unit tests, then the VM scenarios on both 6.12 flavours
 #   make demo          boot the VM and show what tlbisol does
-#   make bench         daemon benchmarks in the VM (reaction time, idle wake-ups, RSS)
+#   make bench         interrupts on isolated CPUs, stock vs tuned vs tlbisol, in the
+#                      VM (tests/bench/noise-bench.sh; ~20 min; FLAVOURS=rt for one kernel)
+#   make bench-daemon  tlbisold's own figures in the VM (reaction time, idle wake-ups, RSS)
 #   make install       user space into $(DESTDIR); PREFIX=/usr (mk/dirs.mk)
 #   make install-dkms  the module's source for DKMS (then: dkms install)
 #   make uninstall     remove what 'make install' put there (uninstall-dkms too)
@@ -38,7 +40,7 @@ ALL_CFLAGS   = -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-.PHONY: all user deps check-unit check-unit-valgrind test test-vm demo bench clean distclean help
+.PHONY: all user deps check-unit check-unit-valgrind test test-vm demo bench bench-daemon clean distclean help
 all: user kmod-if-headers
 
 # Each fragment appends to PROGRAMS, UNIT_TESTS and the install lists of
@@ -97,6 +99,9 @@ demo:
 
 # Benchmarks that print figures (counts and latencies measured in the VM).
 bench: all
+	tests/bench/noise-bench.sh
+
+bench-daemon: all
 	tests/bench/daemon-bench.sh $(or $(FLAVOUR),generic)
 
 clean:

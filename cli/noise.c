@@ -36,6 +36,7 @@
 #include <event-parse.h>
 #include <tracefs.h>
 
+#include "attrib.h"
 #include "fsroot.h"
 #include "interrupts.h"
 #include "ipikind.h"
@@ -76,9 +77,13 @@ struct noise_run {
         bool osnoise_cpus_written, osnoise_opt_written;
         struct tep_handle *tep;
         int id_irq, id_softirq, id_nmi, id_thread, id_csd, id_sample;
+        int id_send_cpu, id_send_mask, id_csd_queue, id_waking, id_timer, id_stack;
         bool have_ksyms;
         char *csd_reason;               /* why IPIs cannot be attributed */
+        bool sources;                   /* sender-side events enabled: attribution by source */
+        char *sources_reason;           /* why not */
         struct noise_acc *acc;
+        struct attrib *attrib;
         uint64_t lost;
 
         pid_t *workers;
@@ -119,6 +124,8 @@ static int workers_start(struct noise_run *n) {
                 n->workers[n->nworkers++] = pid;
                 if (n->acc)
                         (void) noise_acc_workload_pid(n->acc, pid);
+                if (n->attrib)
+                        (void) attrib_workload_pid(n->attrib, pid);
         }
         return 0;
 }
@@ -141,12 +148,14 @@ static void workers_stop(struct noise_run *n) {
  * noise. */
 static int add_if_pinned(const struct task_info *task, const struct task_info *leader, void *userdata) {
         struct noise_run *n = userdata;
+        int r;
         (void) leader;
 
         if (task->flags & TASK_PF_KTHREAD || cpumap_is_empty(&task->allowed) ||
             !cpumap_is_subset(&task->allowed, &n->cpus))
                 return 0;
-        return noise_acc_workload_pid(n->acc, task->tid);
+        r = noise_acc_workload_pid(n->acc, task->tid);
+        return r < 0 ? r : attrib_workload_pid(n->attrib, task->tid);
 }
 
 static int add_pinned_threads(struct noise_run *n) {
@@ -195,9 +204,12 @@ static int write_workload_option(int on) {
         return tracefs_instance_file_write(NULL, "osnoise/options", v) < 0 ? -EIO : 0;
 }
 
+static void sources_teardown(struct noise_run *n);
+
 static void noise_teardown(struct noise_run *n) {
         if (n->inst) {
                 (void) tracefs_trace_off(n->inst);
+                sources_teardown(n);
                 (void) tracefs_tracer_clear(n->inst);
                 (void) tracefs_event_disable(n->inst, NULL, NULL);
                 (void) tracefs_instance_destroy(n->inst);
@@ -252,10 +264,113 @@ static int check_ksyms(struct noise_run *n) {
         return -ENOENT;
 }
 
+/* "FIELD == 2 || FIELD == 3" over the measured CPUs. */
+static char *cpu_filter(const struct cpumap *cpus, const char *field) {
+        char *f = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&f, &len);
+        int cpu;
+        bool first = true;
+
+        if (!m)
+                return NULL;
+        CPUMAP_FOREACH(cpu, cpus) {
+                fprintf(m, "%s%s == %d", first ? "" : " || ", field, cpu);
+                first = false;
+        }
+        if (fclose(m) != 0) {
+                free(f);
+                return NULL;
+        }
+        return f;
+}
+
+/* Enables SYSTEM:EVENT with a filter on FIELD (a CPU number field, or
+ * "CPU" for the CPU that writes the record) against the measured CPUs,
+ * or with the filter string given. 0, or -errno and nothing enabled. */
+static int event_enable_filtered(struct noise_run *n, const char *system, const char *event,
+                                 const char *field, const char *filter) {
+        _cleanup_free_ char *f = filter ? strdup(filter) : cpu_filter(&n->cpus, field);
+
+        if (!f)
+                return -ENOMEM;
+        if (tracefs_event_file_write(n->inst, system, event, "filter", f) < 0)
+                return -EINVAL;
+        return tracefs_event_enable(n->inst, system, event) < 0 ? -ENOENT : 0;
+}
+
+/* The stacktrace triggers (their condition makes the stack follow the
+ * record it belongs to), set by sources_setup(), cleared before the
+ * instance goes (an instance with triggers cannot be removed). */
+struct trigger { const char *system, *event; };
+static const struct trigger stack_triggers[] = {
+        { "ipi", "ipi_send_cpu" }, { "ipi", "ipi_send_cpumask" }, { "csd", "csd_queue_cpu" },
+};
+
+static char *trigger_string(struct noise_run *n, size_t i, bool remove) {
+        _cleanup_free_ char *cond = NULL, *list = NULL;
+        char *t = NULL;
+
+        if (streq(stack_triggers[i].event, "ipi_send_cpumask")) {
+                if (cpulist_format_alloc(&n->cpus, &list) < 0 || asprintf(&cond, "cpumask & CPUS{%s}", list) < 0)
+                        return NULL;
+        } else if (!(cond = cpu_filter(&n->cpus, "cpu")))
+                return NULL;
+        if (asprintf(&t, "%sstacktrace if %s", remove ? "!" : "", cond) < 0)
+                return NULL;
+        return t;
+}
+
+/* The sender side of every interrupt (lib/attrib.h): who sent each IPI
+ * to a measured CPU, from where, what it carried, whom it woke, and which
+ * timers the local timer ran. Missing events (older kernels) leave the
+ * attribution partial, with the reason shown. */
+static void sources_setup(struct noise_run *n, const char *list) {
+        _cleanup_free_ char *mask = NULL;
+        const char *missing = NULL;
+
+        if (asprintf(&mask, "cpumask & CPUS{%s}", list) < 0)
+                return;
+        if (event_enable_filtered(n, "ipi", "ipi_send_cpu", "cpu", NULL) < 0)
+                missing = "ipi:ipi_send_cpu (kernel older than 6.4?)";
+        else if (event_enable_filtered(n, "ipi", "ipi_send_cpumask", NULL, mask) < 0)
+                missing = "ipi:ipi_send_cpumask with a cpumask filter (kernel older than 6.6?)";
+        else if (event_enable_filtered(n, "csd", "csd_queue_cpu", "cpu", NULL) < 0)
+                missing = "csd:csd_queue_cpu (kernel older than 6.5?)";
+        else if (event_enable_filtered(n, "sched", "sched_waking", "target_cpu", NULL) < 0)
+                missing = "sched:sched_waking";
+        else if (event_enable_filtered(n, "timer", "hrtimer_expire_entry", "CPU", NULL) < 0)
+                missing = "timer:hrtimer_expire_entry";
+        if (missing) {
+                if (asprintf(&n->sources_reason, "no %s", missing) < 0)
+                        n->sources_reason = NULL;
+                return;
+        }
+        n->sources = true;
+        for (size_t i = 0; i < ELEMENTSOF(stack_triggers); i++) {
+                _cleanup_free_ char *t = trigger_string(n, i, false);
+
+                /* without stacks there is no origin, the rest stands */
+                if (t)
+                        (void) tracefs_event_file_write(n->inst, stack_triggers[i].system,
+                                                        stack_triggers[i].event, "trigger", t);
+        }
+}
+
+static void sources_teardown(struct noise_run *n) {
+        for (size_t i = 0; i < ELEMENTSOF(stack_triggers); i++) {
+                _cleanup_free_ char *t = trigger_string(n, i, true);
+
+                if (t)
+                        (void) tracefs_event_file_write(n->inst, stack_triggers[i].system,
+                                                        stack_triggers[i].event, "trigger", t);
+        }
+}
+
 /* Sets up osnoise in a private instance. On failure with
  * n->no_osnoise_reason set, the caller falls back to counting. */
 static int tracing_setup(struct noise_run *n) {
-        static const char *const systems[] = { "osnoise", "csd", "ftrace", NULL };
+        static const char *const systems[] = { "osnoise", "csd", "ftrace", "ipi", "sched", "timer", NULL };
         _cleanup_free_ char *list = NULL, *name = NULL;
 
         if (!tracefs_tracing_dir()) {
@@ -284,8 +399,9 @@ static int tracing_setup(struct noise_run *n) {
         }
         (void) tracefs_trace_off(n->inst);
         /* "mono" is CLOCK_MONOTONIC: the window below is cut with it. */
+        /* Every CPU records: the senders of IPIs are the other CPUs. Each
+         * event's filter keeps what concerns the measured CPUs. */
         if (tracefs_instance_file_write(n->inst, "trace_clock", "mono") < 0 ||
-            tracefs_instance_set_affinity(n->inst, list) < 0 ||
             tracefs_instance_set_buffer_size(n->inst, 4096, -1) < 0)
                 return -EIO;
 
@@ -299,9 +415,10 @@ static int tracing_setup(struct noise_run *n) {
         }
         if (tracefs_event_enable(n->inst, "osnoise", NULL) < 0)
                 return -EIO;
-        n->csd = tracefs_event_enable(n->inst, "csd", "csd_function_entry") >= 0;
+        n->csd = event_enable_filtered(n, "csd", "csd_function_entry", "CPU", NULL) >= 0;
         if (!n->csd)
                 n->csd_reason = strdup("no csd:csd_function_entry tracepoint (kernel older than 6.5?)");
+        sources_setup(n, list);
 
         n->tep = tracefs_local_events_system(NULL, systems);
         if (!n->tep)
@@ -312,6 +429,12 @@ static int tracing_setup(struct noise_run *n) {
         n->id_thread = event_id(n->tep, "osnoise", "thread_noise");
         n->id_csd = event_id(n->tep, "csd", "csd_function_entry");
         n->id_sample = event_id(n->tep, "ftrace", "osnoise");
+        n->id_send_cpu = event_id(n->tep, "ipi", "ipi_send_cpu");
+        n->id_send_mask = event_id(n->tep, "ipi", "ipi_send_cpumask");
+        n->id_csd_queue = event_id(n->tep, "csd", "csd_queue_cpu");
+        n->id_waking = event_id(n->tep, "sched", "sched_waking");
+        n->id_timer = event_id(n->tep, "timer", "hrtimer_expire_entry");
+        n->id_stack = event_id(n->tep, "ftrace", "kernel_stack");
         if (n->csd) {
                 int r = check_ksyms(n);
 
@@ -348,10 +471,122 @@ static const char *field_str(struct tep_event *e, struct tep_record *r, const ch
         return buf;
 }
 
+/* "sym+0xoff/0xsize" like %pS, or NULL for address 0. */
+static const char *ksym(struct noise_run *n, unsigned long long addr, char *buf, size_t len) {
+        const char *f;
+        unsigned long long start;
+
+        if (!addr)
+                return NULL;
+        f = n->have_ksyms ? tep_find_function(n->tep, addr) : NULL;
+        if (!f) {
+                snprintf(buf, len, "0x%llx", addr);
+                return buf;
+        }
+        start = tep_find_function_address(n->tep, addr);
+        snprintf(buf, len, "%s+0x%llx", f, addr - start);
+        return buf;
+}
+
+/* The sender side and the timers (lib/attrib.h). 1 if e was one. */
+static int on_source_record(struct noise_run *n, struct tep_event *e, struct tep_record *r, int cpu) {
+        struct attrib_event ev = { .cpu = (unsigned) cpu, .ts = r->ts };
+        char site[160], func[160], comm[32];
+        const char *frames[64];
+        char frame_buf[64][96];
+        struct cpumap targets;
+        int flags = tep_data_flags(n->tep, r);
+
+        ev.pid = tep_data_pid(n->tep, r);
+        ev.comm = tep_data_comm_from_pid(n->tep, ev.pid);
+        ev.in_hardirq = flags >= 0 && (flags & TRACE_FLAG_HARDIRQ);
+        ev.in_softirq = flags >= 0 && (flags & TRACE_FLAG_SOFTIRQ);
+        if (e->id == n->id_send_cpu || e->id == n->id_send_mask) {
+                ev.type = ATTRIB_EV_IPI_SEND;
+                cpumap_zero(&targets);
+                if (e->id == n->id_send_cpu)
+                        cpumap_set(&targets, (unsigned) field_u64(e, r, "cpu"));
+                else {
+                        int len = 0;
+                        const unsigned char *m = tep_get_field_raw(NULL, e, "cpumask", r, &len, 0);
+
+                        /* a __cpumask is the kernel's unsigned long array */
+                        for (int i = 0; m && i < len * 8 && i < CPUMAP_MAX_CPUS; i++)
+                                if (m[i / 8] & (1u << (i % 8)))
+                                        cpumap_set(&targets, (unsigned) i);
+                }
+                ev.targets = &targets;
+                ev.callsite = ksym(n, field_u64(e, r, "callsite"), site, sizeof(site));
+                ev.name = ksym(n, field_u64(e, r, "callback"), func, sizeof(func));
+        } else if (e->id == n->id_csd_queue) {
+                ev.type = ATTRIB_EV_CSD_QUEUE;
+                ev.target = (unsigned) field_u64(e, r, "cpu");
+                ev.callsite = ksym(n, field_u64(e, r, "callsite"), site, sizeof(site));
+                ev.name = ksym(n, field_u64(e, r, "func"), func, sizeof(func));
+                ev.csd = field_u64(e, r, "csd");
+        } else if (e->id == n->id_waking) {
+                ev.type = ATTRIB_EV_WAKING;
+                ev.name = field_str(e, r, "comm", comm, sizeof(comm));
+                ev.num = (int) field_u64(e, r, "pid");
+                ev.target = (unsigned) field_u64(e, r, "target_cpu");
+        } else if (e->id == n->id_timer) {
+                ev.type = ATTRIB_EV_TIMER;
+                ev.name = ksym(n, field_u64(e, r, "function"), func, sizeof(func));
+        } else if (e->id == n->id_stack) {
+                /* struct stack_entry { int size; unsigned long caller[size]; }:
+                 * the format file says caller[8], the record holds size */
+                struct tep_format_field *cf = tep_find_field(e, "caller");
+                size_t nc = (size_t) field_u64(e, r, "size"), room;
+                const unsigned long long *c;
+
+                if (!cf || cf->offset < 0 || cf->offset > r->size)
+                        return 1;
+                room = (size_t) (r->size - cf->offset) / sizeof(*c);
+                c = (const unsigned long long *) ((const char *) r->data + cf->offset);
+                if (nc > room)
+                        nc = room;
+                ev.type = ATTRIB_EV_STACK;
+                for (size_t i = 0; i < nc && i < ELEMENTSOF(frames) && c[i]; i++) {
+                        const char *f = ksym(n, c[i], frame_buf[i], sizeof(frame_buf[i]));
+
+                        frames[ev.nframes++] = f ? f : "?";
+                }
+                ev.frames = frames;
+        } else
+                return 0;
+        return attrib_add(n->attrib, &ev) < 0 ? -1 : 1;
+}
+
+/* The receive side goes to both: noise_acc (figures) and attrib (sources). */
+static int attrib_receive(struct noise_run *n, const struct noise_event *nev, int flags, uint64_t csd) {
+        struct attrib_event ev = { .cpu = nev->cpu, .ts = nev->ts, .duration = nev->duration,
+                                   .name = nev->name, .num = nev->vector, .csd = csd };
+
+        switch (nev->type) {
+        case NOISE_EV_IRQ:      ev.type = ATTRIB_EV_IRQ; break;
+        case NOISE_EV_SOFTIRQ:  ev.type = ATTRIB_EV_SOFTIRQ; break;
+        case NOISE_EV_NMI:      ev.type = ATTRIB_EV_NMI; break;
+        case NOISE_EV_THREAD:   ev.type = ATTRIB_EV_THREAD; ev.num = nev->pid; break;
+        case NOISE_EV_CSD_ENTRY:
+                ev.type = ATTRIB_EV_CSD_ENTRY;
+                ev.in_hardirq = flags >= 0 && (flags & TRACE_FLAG_HARDIRQ);
+                break;
+        default:
+                return 0;
+        }
+        return attrib_add(n->attrib, &ev);
+}
+
 static int on_record(struct tep_event *e, struct tep_record *r, int cpu, void *userdata) {
         struct noise_run *n = userdata;
         struct noise_event ev = { .cpu = (unsigned) cpu, .ts = r->ts };
         char name[128];
+        uint64_t csd = 0;
+        int flags = -1, k;
+
+        k = on_source_record(n, e, r, cpu);
+        if (k != 0)
+                return k < 0 ? -1 : 0;
 
         if (e->id == n->id_irq) {
                 ev.type = NOISE_EV_IRQ;
@@ -367,10 +602,10 @@ static int on_record(struct tep_event *e, struct tep_record *r, int cpu, void *u
                 ev.name = field_str(e, r, "comm", name, sizeof(name));
                 ev.pid = (int) field_u64(e, r, "pid");
         } else if (e->id == n->id_csd) {
-                int flags = tep_data_flags(n->tep, r);
-
+                flags = tep_data_flags(n->tep, r);
                 ev.type = NOISE_EV_CSD_ENTRY;
                 ev.name = n->have_ksyms ? tep_find_function(n->tep, field_u64(e, r, "func")) : NULL;
+                csd = field_u64(e, r, "csd");
                 ev.not_in_irq = flags >= 0 && !(flags & TRACE_FLAG_HARDIRQ);
         } else if (e->id == n->id_sample) {
                 ev.type = NOISE_EV_SAMPLE;      /* microseconds in the record */
@@ -383,6 +618,10 @@ static int on_record(struct tep_event *e, struct tep_record *r, int cpu, void *u
                 ev.start = field_u64(e, r, "start");
                 ev.duration = field_u64(e, r, "duration");
         }
+        if (ev.type == NOISE_EV_SOFTIRQ)
+                ev.name = attrib_softirq_name(ev.vector);
+        if (n->sources && attrib_receive(n, &ev, flags, csd) < 0)
+                return -1;
         return noise_acc_add(n->acc, &ev) < 0 ? -1 : 0;
 }
 
@@ -459,6 +698,8 @@ static int measure(struct noise_run *n) {
         int r;
 
         r = noise_acc_new(&n->cpus, &n->acc);
+        if (r >= 0)
+                r = attrib_new(&n->cpus, &n->attrib);
         if (r < 0)
                 return r;
         if (n->wl == WL_USER) {
@@ -503,12 +744,17 @@ static int measure(struct noise_run *n) {
         if (n->wl == WL_NONE && (r = add_pinned_threads(n)) < 0)
                 return r;
         noise_acc_set_window(n->acc, win_start, win_end);
+        attrib_set_window(n->attrib, win_start, win_end);
 
         if (n->osnoise) {
                 count_lost(n);
+                /* names of the tasks that ran during the window (senders) */
+                (void) tracefs_load_cmdlines(NULL, n->tep);
                 if (tracefs_iterate_raw_events(n->tep, n->inst, NULL, 0, on_record, n) < 0)
                         return -EIO;
                 noise_acc_finish(n->acc);
+                if (n->sources && (r = attrib_finish(n->attrib)) < 0)
+                        return r;
         }
         return 0;
 }
@@ -553,6 +799,64 @@ static bool module_delta(const struct noise_run *n, unsigned cpu, uint64_t out[_
         return true;
 }
 
+static struct json_object *json_str_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static double pct(uint64_t part, uint64_t whole) {
+        return whole ? 100.0 * (double) part / (double) whole : 0.0;
+}
+
+/* "0-1,3" from a bit per sender CPU (bit 63: CPU 63 or above). */
+static void sender_cpus_format(uint64_t bits, char *buf, size_t len) {
+        struct cpumap m;
+
+        cpumap_zero(&m);
+        for (unsigned i = 0; i < 64; i++)
+                if (bits >> i & 1)
+                        cpumap_set(&m, i);
+        if (cpulist_format(&m, buf, len) < 0)
+                snprintf(buf, len, "?");
+}
+
+static struct json_object *json_sources(const struct attrib_cpu *c) {
+        struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+        json_object_object_add(o, "interrupts", json_u64(c->interrupts));
+        json_object_object_add(o, "ticks", json_u64(c->ticks));
+        json_object_object_add(o, "ipis", json_u64(c->ipis));
+        json_object_object_add(o, "ipis_unattributed", json_u64(c->ipis_unattributed));
+        json_object_object_add(o, "unattributed_pct", json_rate(pct(c->ipis_unattributed, c->ipis)));
+        for (size_t i = 0; i < c->ngroups; i++) {
+                const struct attrib_group *g = &c->groups[i];
+                struct json_object *e = json_object_new_object();
+                char cpus[64];
+
+                json_object_object_add(e, "kind", json_object_new_string(attrib_kind_name(g->kind)));
+                json_object_object_add(e, "name", json_str_or_null(g->vector));
+                json_object_object_add(e, "irq", g->irq >= 0 ? json_object_new_int(g->irq) : NULL);
+                json_object_object_add(e, "attributed", json_object_new_boolean(g->attributed));
+                json_object_object_add(e, "sender", json_str_or_null(g->sender));
+                json_object_object_add(e, "sender_pid", g->sender ? json_object_new_int(g->sender_pid) : NULL);
+                sender_cpus_format(g->sender_cpus, cpus, sizeof(cpus));
+                json_object_object_add(e, "sender_cpus", g->sender_cpus ? json_object_new_string(cpus) : NULL);
+                json_object_object_add(e, "site", json_str_or_null(g->site));
+                json_object_object_add(e, "origin", json_str_or_null(g->origin));
+                json_object_object_add(e, "carried", json_str_or_null(g->carried));
+                json_object_object_add(e, "functions_run", json_u64(g->ncarried));
+                json_object_object_add(e, "woken", json_str_or_null(g->woken));
+                json_object_object_add(e, "woken_pid", g->woken ? json_object_new_int(g->woken_pid) : NULL);
+                json_object_object_add(e, "waker", json_str_or_null(g->waker));
+                json_object_object_add(e, "count", json_u64(g->count));
+                json_object_object_add(e, "total_ns", json_u64(g->total_ns));
+                json_object_object_add(e, "max_ns", json_u64(g->max_ns));
+                json_object_object_add(e, "remedy", json_object_new_string(g->remedy));
+                json_object_array_add(a, e);
+        }
+        json_object_object_add(o, "groups", a);
+        return o;
+}
+
 static struct json_object *noise_json(const struct noise_run *n) {
         struct json_object *o = json_object_new_object(), *cpus = json_object_new_array();
         unsigned nvec;
@@ -571,6 +875,8 @@ static struct json_object *noise_json(const struct noise_run *n) {
         json_object_object_add(o, "csd_reason", n->osnoise && n->csd_reason ?
                                json_object_new_string(n->csd_reason) : NULL);
         json_object_object_add(o, "lost_events", n->osnoise ? json_u64(n->lost) : NULL);
+        json_object_object_add(o, "sources_reason", n->osnoise && !n->sources ?
+                               json_str_or_null(n->sources_reason ? n->sources_reason : "not traced") : NULL);
         CPUMAP_FOREACH(cpu, &n->cpus) {
                 const struct noise_cpu *c = n->osnoise ? noise_acc_cpu(n->acc, (unsigned) cpu) : NULL;
                 struct json_object *e = json_object_new_object(), *d = json_object_new_object();
@@ -619,6 +925,8 @@ static struct json_object *noise_json(const struct noise_run *n) {
                 for (size_t i = 0; i < NROWS; i++)
                         json_object_object_add(d, delta_rows[i], json_u64(delta_of(n, delta_rows[i], (unsigned) cpu)));
                 json_object_object_add(e, "interrupts_delta", d);
+                json_object_object_add(e, "sources", n->osnoise && n->sources ?
+                                       json_sources(attrib_cpu(n->attrib, (unsigned) cpu)) : NULL);
                 if (module_delta(n, (unsigned) cpu, md)) {
                         struct json_object *m = json_object_new_object();
 
@@ -634,6 +942,65 @@ static struct json_object *noise_json(const struct noise_run *n) {
 }
 
 static double us(uint64_t ns) { return (double) ns / 1000.0; }
+
+#define SOURCES_TOP 12
+
+/* One line per group: what it is, who sent it from where, what it
+ * carried; the remedy below it. */
+static void print_group(const struct attrib_group *g) {
+        char what[96], who[128], cpus[64];
+
+        if (g->kind == ATTRIB_IPI)
+                snprintf(what, sizeof(what), "%s", g->vector);
+        else if (g->kind == ATTRIB_DEVICE)
+                snprintf(what, sizeof(what), "irq %d %s", g->irq, g->vector ? g->vector : "?");
+        else if (g->kind == ATTRIB_TIMER)
+                snprintf(what, sizeof(what), "timer %s", g->site ? g->site : "(none expired)");
+        else if (g->vector)
+                snprintf(what, sizeof(what), "%s %s", attrib_kind_name(g->kind), g->vector);
+        else
+                snprintf(what, sizeof(what), "%s", attrib_kind_name(g->kind));
+        if (g->kind != ATTRIB_IPI)
+                who[0] = 0;
+        else if (!g->attributed)
+                snprintf(who, sizeof(who), "unattributed");
+        else {
+                sender_cpus_format(g->sender_cpus, cpus, sizeof(cpus));
+                snprintf(who, sizeof(who), "from %s (CPU %s) at %s%s%s", g->sender, cpus,
+                         g->origin ? g->origin : g->site ? g->site : "?",
+                         g->origin && g->site ? " via " : "", g->origin && g->site ? g->site : "");
+        }
+        printf("    %6" PRIu64 " %10.1f %9.1f  %-22s %s\n", g->count, us(g->total_ns), us(g->max_ns), what, who);
+        if (g->carried)
+                printf("    %27s  ran %s\n", "", g->carried);
+        if (g->woken)
+                printf("    %27s  woke %s (%d), woken by %s\n", "", g->woken, g->woken_pid,
+                       g->waker ? g->waker : "?");
+        printf("    %27s  -> %s\n", "", g->remedy);
+}
+
+static void print_sources(const struct noise_run *n) {
+        int cpu;
+
+        if (!n->sources) {
+                printf("\nInterrupts by source: not available (%s)\n",
+                       n->sources_reason ? n->sources_reason : "not traced");
+                return;
+        }
+        printf("\nInterrupts by source (largest groups first; -> what removes them):\n");
+        CPUMAP_FOREACH(cpu, &n->cpus) {
+                const struct attrib_cpu *c = attrib_cpu(n->attrib, (unsigned) cpu);
+
+                printf("CPU %d: %" PRIu64 " interrupts (%" PRIu64 " tick, %" PRIu64 " IPIs, %" PRIu64
+                       " unattributed = %.1f%%)\n", cpu, c->interrupts, c->ticks, c->ipis,
+                       c->ipis_unattributed, pct(c->ipis_unattributed, c->ipis));
+                printf("    %6s %10s %9s  %-22s %s\n", "COUNT", "TOTAL(us)", "MAX(us)", "SOURCE", "SENDER");
+                for (size_t i = 0; i < c->ngroups && i < SOURCES_TOP; i++)
+                        print_group(&c->groups[i]);
+                if (c->ngroups > SOURCES_TOP)
+                        printf("    (%zu more groups: --json lists all)\n", c->ngroups - SOURCES_TOP);
+        }
+}
 
 static void noise_print(const struct noise_run *n) {
         _cleanup_free_ char *list = NULL;
@@ -713,6 +1080,7 @@ static void noise_print(const struct noise_run *n) {
                         if (!any)
                                 printf("%3d %-22s\n", cpu, "(none)");
                 }
+                print_sources(n);
         } else {
                 printf("\n%3s", "CPU");
                 for (size_t i = 0; i < NROWS; i++)
@@ -851,6 +1219,8 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         if (n.tep)
                 tep_free(n.tep);
         noise_acc_free(n.acc);
+        attrib_free(n.attrib);
+        free(n.sources_reason);
         free(n.workers);
         free(n.saved_cpus);
         free(n.no_osnoise_reason);

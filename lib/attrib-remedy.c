@@ -27,8 +27,18 @@ static const struct rule rules[] = {
         { ATTRIB_IPI, "do_kernel_range_flush", NULL, NULL, NULL,
           "kernel TLB flush (vmalloc purge, module/BPF free, set_memory_*): tlbisol.ko deferral"
           " (tlbisold.conf [Module] Defer=yes) for nohz_full CPUs in user space" },
+        { ATTRIB_IPI, "do_flush_tlb_all", NULL, "__purge_vmap_area_lazy", NULL,
+          "kernel TLB flush of a vmalloc purge: tlbisol.ko deferral (tlbisold.conf [Module]"
+          " Defer=yes) for nohz_full CPUs in user space" },
         { ATTRIB_IPI, "do_flush_tlb_all", NULL, NULL, NULL,
-          "full kernel TLB flush: tlbisol.ko deferral (tlbisold.conf [Module] Defer=yes)" },
+          "full kernel TLB flush (set_memory_* on module/BPF load: change_page_attr): not"
+          " deferred by tlbisol.ko, which covers flush_tlb_kernel_range() only" },
+        { ATTRIB_IPI, "tlbisol_defer_ipi", NULL, NULL, NULL,
+          "kernel TLB flush tlbisol.ko sent because the CPU was not in user space (idle or in"
+          " the kernel): deferral covers user-mode CPUs only" },
+        { ATTRIB_IPI, "tlbisol_sync_ipi", NULL, NULL, NULL,
+          "page-table sync tlbisol.ko sent because the CPU was in the kernel (it may be"
+          " walking page tables): stays" },
         { ATTRIB_IPI, "tlb_remove_table_smp_sync", NULL, NULL, NULL,
           "page-table free sync (THP collapse, hugetlb unshare): tlbisol.ko TargetedSync=yes skips"
           " CPUs in user space or idle" },

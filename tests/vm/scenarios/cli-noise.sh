@@ -91,6 +91,18 @@ metric user.cpu2.workload_ns "$c2_wl"
 metric user.csd_events "$(q .data.csd_events)"
 metric user.csd_reason "$(q .data.csd_reason)"
 metric user.lost_events "$(q .data.lost_events)"
+# Attribution by source (lib/attrib.h): the flushes come from cli_tlbipi
+# with flush_tlb_func; at most 5% of all IPIs on either CPU unnamed.
+src() { q ".data.per_cpu[] | select(.cpu == $1) | .sources.$2"; }
+c2_src_tlb=$(q '[.data.per_cpu[] | select(.cpu == 2) | .sources.groups[] | select(.carried == "flush_tlb_func" and .sender == "cli_tlbipi") | .count] | add // 0')
+metric user.cpu2.sources_flush_from_cli_tlbipi "$c2_src_tlb"
+for c in 2 3; do
+	metric user.cpu$c.sources_ipis "$(src $c ipis)"
+	metric user.cpu$c.sources_unattributed "$(src $c ipis_unattributed)"
+	[ $(( $(src $c ipis_unattributed) * 20 )) -le "$(src $c ipis)" ] ||
+		fail "CPU $c: $(src $c ipis_unattributed) of $(src $c ipis) IPIs without a source"
+done
+[ $((c2_src_tlb * 10)) -ge $((c2_cf * 8)) ] || fail "only $c2_src_tlb of $c2_cf IPIs on CPU 2 named as cli_tlbipi's flush_tlb_func"
 [ "$c2_cf" -ge 100 ] || fail "CPU 2 saw only $c2_cf call-function IPIs"
 [ $((c2_user * 10)) -ge $((c2_cf * 8)) ] || fail "only $c2_user of $c2_cf IPIs on CPU 2 attributed to user TLB flush"
 diff=$((c2_cf - c2_cal)); [ $diff -lt 0 ] && diff=$((-diff))
@@ -133,6 +145,9 @@ if insmod "$KMOD_DIR/test/tlbisol_test.ko" 2>/dev/null; then
 		metric kernel.cpu$c.call_function "$kcf"
 		metric kernel.cpu$c.cal_delta "$cal"
 		[ "$k" -ge 90 ] || fail "CPU $c: only $k kernel TLB flush IPIs attributed for 100 purges"
+		ks=$(jq -r "[.data.per_cpu[] | select(.cpu == $c) | .sources.groups[] | select(.carried == \"do_kernel_range_flush\" or .carried == \"do_flush_tlb_all\") | .count] | add // 0" "$RESULTS/noise-kernel.json")
+		metric kernel.cpu$c.sources_kernel_flush "$ks"
+		[ "$ks" -ge 90 ] || fail "CPU $c: only $ks kernel TLB flush IPIs named by source for 100 purges"
 		[ "$cal" -ge 100 ] || fail "CPU $c: CAL +$cal for 100 purges"
 		diff=$((kcf - cal)); [ $diff -lt 0 ] && diff=$((-diff))
 		[ $((diff * 20)) -le $((cal + 20)) ] || fail "CPU $c: osnoise counted $kcf call-function IPIs, /proc/interrupts CAL +$cal"
@@ -154,6 +169,7 @@ metric sigint.exit "$rc"
 [ $rc -eq 0 ] || fail "tlbctl noise after SIGINT: exit $rc"
 grep -q "stopped early" "$RESULTS/noise-sigint.txt" || fail "no partial result after SIGINT"
 ls $T/instances | grep -q '^tlbctl-' && fail "tracing instance left behind: $(ls $T/instances)"
+grep -q stacktrace $T/events/ipi/ipi_send_cpu/trigger && fail "stacktrace trigger left behind"
 [ "$(cat $T/osnoise/options)" = "$opts0" ] || fail "osnoise/options not restored: $(cat $T/osnoise/options)"
 [ "$(cat $T/osnoise/cpus)" = "$cpus0" ] || fail "osnoise/cpus not restored: $(cat $T/osnoise/cpus)"
 [ "$(cat $T/current_tracer)" = "$tracer0" ] || fail "top-level tracer changed"

@@ -1,0 +1,130 @@
+#!/bin/bash
+# Purpose: interrupts on isolated CPUs, stock vs tuned vs tlbisol, measured
+# in the VM test bed (tests/vm/scenarios/bench-noise.sh, one boot per
+# kernel): per configuration and isolated CPU, interrupts by kind and by
+# source with and without the residual tick, osnoise total/max, oslat max
+# latency, and what the housekeeping CPUs received; ratios against stock
+# and tuned.
+# Usage:   tests/bench/noise-bench.sh          ('make bench'; ~20 min)
+#          FLAVOURS="rt" DUR=30 ODUR=20 tests/bench/noise-bench.sh
+# Output:  build/bench/noise-bench.json, noise-bench.md (the table),
+#          noise-bench.png (gnuplot), and the raw VM results under
+#          build/vm/runs/<flavour>-bench-noise/share/results/.
+# rt: the osnoise tracer names every interrupt's source (tlbctl noise);
+# generic (THP, khugepaged; no osnoise): /proc/interrupts counts only.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=${B:-$top/build}
+FLAVOURS=${FLAVOURS:-"rt generic"}
+DUR=${DUR:-30}
+ODUR=${ODUR:-20}
+out=$B/bench
+mkdir -p "$out"
+t0=$(date +%s)
+rc=0
+for f in $FLAVOURS; do
+	"$top/tests/vm/run.sh" --flavour "$f" --mode full --quiet --timeout 1500 \
+		--env DUR="$DUR" --env ODUR="$ODUR" \
+		--scenario "$top/tests/vm/scenarios/bench-noise.sh" || rc=1
+done
+
+# One row per (kernel, config, workload, CPU); numbers from tlbctl's JSON.
+rows() { # flavour
+	local res=$B/vm/runs/$1-bench-noise/share/results
+	for c in stock tuned tlbisol defer; do
+		for w in busy oslat; do
+			local j=$res/$c-busy.json
+			[ $w = oslat ] && j=$res/$c-oslat-noise.json
+			[ -s "$j" ] || continue
+			local lat=null
+			[ $w = oslat ] && [ -s "$res/$c-oslat.json" ] &&
+				lat=$(jq '[.thread[] | .max] | max' "$res/$c-oslat.json" 2>/dev/null || echo null)
+			jq -c --arg k "$1" --arg c "$c" --arg w "$w" --argjson lat "${lat:-null}" '
+				.data as $d | $d.per_cpu[] | {
+				  kernel: $k, config: $c, workload: $w, cpu, seconds: $d.measured_s,
+				  method: $d.method,
+				  interrupts: (if .sources then .sources.interrupts
+				               else (.interrupts_delta | .CAL + .RES + .LOC + .IWI + .TLB) end),
+				  ticks: (if .sources then .sources.ticks else .interrupts_delta.LOC end),
+				  ipis: (if .sources then .sources.ipis else (.interrupts_delta | .CAL + .RES + .IWI + .TLB) end),
+				  unattributed: (if .sources then .sources.ipis_unattributed else null end),
+				  by_vector: .interrupts_delta,
+				  top_sources: (if .sources then [.sources.groups[] | select(.kind != "thread" and .kind != "softirq")
+				      | {count, kind, name, sender, origin, carried, remedy}][0:8] else null end),
+				  noise_ns, max_noise_ns, oslat_max_us: $lat
+				} | .no_tick = (.interrupts - .ticks)' "$j"
+		done
+	done
+}
+
+hk() { # flavour config -> interrupts received by CPUs 0-1 over the busy phase
+	local res=$B/vm/runs/$1-bench-noise/share/results
+	[ -s "$res/$2-hk-before.txt" ] || { echo null; return; }
+	paste <(awk '$1 ~ /^(CAL|RES|TLB|IWI):$/ { print $1, $2 + $3 }' "$res/$2-hk-before.txt") \
+	      <(awk '$1 ~ /^(CAL|RES|TLB|IWI):$/ { print $2 + $3 }' "$res/$2-hk-after.txt") |
+		awk 'BEGIN { printf "{" } { printf "%s\"%s\": %d", NR > 1 ? ", " : "", substr($1, 1, 3), $3 - $2 } END { print "}" }'
+}
+
+{
+	for f in $FLAVOURS; do rows "$f"; done
+} | jq -s --argjson dur "$DUR" --argjson odur "$ODUR" '{generated: (now | todate), busy_s: $dur, oslat_s: $odur, rows: .}' > "$out/rows.json"
+{
+	echo "{"
+	first=1
+	for f in $FLAVOURS; do for c in stock tuned tlbisol defer; do
+		[ $first = 1 ] || echo ","; first=0
+		printf '"%s/%s": %s' "$f" "$c" "$(hk "$f" "$c")"
+	done; done
+	echo "}"
+} > "$out/hk.json"
+jq -s '.[0] + {housekeeping_received: .[1]}' "$out/rows.json" "$out/hk.json" > "$out/noise-bench.json"
+rm -f "$out/rows.json" "$out/hk.json"
+
+# Markdown: busy-loop rows, isolated CPUs summed per configuration.
+jq -r '
+  def sum(f): map(f) | add;
+  .rows as $r | .housekeeping_received as $hk |
+  ($r | map(select(.workload == "busy")) | group_by(.kernel + "/" + .config)) as $g |
+  ($g | map({key: (.[0].kernel + "/" + .[0].config), value: sum(.no_tick)}) | from_entries) as $nt |
+  "| kernel | config | IRQs/CPU (no tick) | with tick | IPIs | unattributed | max noise (us) | oslat max (us) | vs stock | vs tuned | housekeeping CAL+RES+TLB+IWI |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ($g[] | . as $rows | ($rows[0].kernel) as $k | ($rows[0].config) as $c | ($rows | length) as $n |
+    ($r | map(select(.workload == "oslat" and .kernel == $k and .config == $c)) | map(.oslat_max_us) | max) as $lat |
+    ($nt[$k + "/stock"]) as $s | ($nt[$k + "/tuned"]) as $t | sum(.no_tick) as $me |
+    "| \($k) | \($c) | \($me / $n) | \(sum(.interrupts) / $n) | \(sum(.ipis) / $n) | \(if $rows[0].unattributed == null then "n/a" else sum(.unattributed) end) | \(if $rows[0].max_noise_ns == null then "n/a" else ((map(.max_noise_ns) | max) / 1000 | floor) end) | \($lat // "n/a") | \(if $me > 0 and $s then ($s / $me * 10 | round / 10 | tostring) + "x" else "-" end) | \(if $me > 0 and $t then ($t / $me * 10 | round / 10 | tostring) + "x" else "-" end) | \($hk[$k + "/" + $c] | if . then (.CAL + .RES + .TLB + .IWI) else "n/a" end) |")
+' "$out/noise-bench.json" > "$out/noise-bench.md"
+{
+	echo
+	echo "Largest remaining sources per configuration (rt, busy loop, CPUs 2-3 summed; count, what, from, what removes it):"
+	echo
+	jq -r '.rows | map(select(.workload == "busy" and .top_sources != null)) | group_by(.config)[] |
+	  "- **\(.[0].config)**: " + ([.[].top_sources[]] | group_by([.kind, .name, .origin, .carried]) |
+	    map({n: (map(.count) | add), s: .[0]}) | sort_by(-.n) | .[0:5] |
+	    map("\(.n) \(.s.name // .s.kind)\(if .s.carried then " " + .s.carried else "" end)\(if .s.origin then " from " + .s.origin else "" end)") | join("; "))' \
+		"$out/noise-bench.json"
+} >> "$out/noise-bench.md"
+
+# Plot: interrupts per isolated CPU (busy loop, residual tick excluded).
+jq -r '.rows | map(select(.workload == "busy")) | group_by(.kernel + "/" + .config)[] |
+  "\(.[0].kernel)/\(.[0].config)\t\((map(.no_tick) | add) / length)\t\((map(.ticks) | add) / length)"' \
+	"$out/noise-bench.json" > "$out/plot.tsv"
+if command -v gnuplot > /dev/null && [ -s "$out/plot.tsv" ]; then
+	gnuplot <<-GP
+	set terminal pngcairo size 900,480 noenhanced font ",10"
+	set output "$out/noise-bench.png"
+	set title "Interrupts per isolated CPU in ${DUR} s under the noise mix (QEMU TCG, 6.12)"
+	set style data histograms
+	set style histogram rowstacked
+	set style fill solid 0.8 border -1
+	set boxwidth 0.6
+	set ylabel "interrupts per isolated CPU"
+	set xtics rotate by -30
+	set key top right
+	set datafile separator "\t"
+	plot "$out/plot.tsv" using 2:xtic(1) title "IPIs, device IRQs, timers (no tick)", '' using 3 title "residual tick"
+	GP
+fi
+cat "$out/noise-bench.md"
+echo
+echo "bench: $(( $(date +%s) - t0 )) s; $out/noise-bench.{json,md,png}"
+exit $rc

@@ -1,0 +1,325 @@
+/* test_attrib.c — interrupt attribution by source (lib/attrib*.c) on
+ * traces recorded in the rt VM (tests/fixtures/attrib/, made by
+ * tests/vm/scenarios/attrib-record.sh: the benchmark mix on CPUs 0-1, a
+ * user busy loop on CPU 2, CPU 3 idle; see tests/fixtures/attrib/README),
+ * with negative controls (no sender events: everything unattributed), and
+ * on short synthetic sequences in the recorded line format for what the
+ * recordings do not show (device IRQ, softirq, NMI, merged sends). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib.h"
+#include "unit.h"
+
+#define S_NS UINT64_C(1000000000)
+
+static struct attrib *replay(const char *name, const char *drop, uint64_t win_start, uint64_t win_end,
+                             int workload_pid) {
+        char path[512], *buf = NULL, line[1024];
+        size_t len = 0;
+        FILE *in, *mem;
+        struct cpumap cpus;
+        struct attrib *a = NULL;
+        unsigned bad = 0;
+
+        snprintf(path, sizeof(path), "%s/attrib/%s", fixture_dir(), name);
+        in = fopen(path, "re");
+        assert_non_null(in);
+        mem = open_memstream(&buf, &len);
+        assert_non_null(mem);
+        /* drop: lines containing it go, with the stack that follows them */
+        bool dropping = false;
+        while (fgets(line, sizeof(line), in)) {
+                bool frame = strstr(line, " => ") == line || strncmp(line, " => ", 4) == 0;
+
+                if (!frame)
+                        dropping = drop && strstr(line, drop);
+                if (!dropping)
+                        fputs(line, mem);
+        }
+        fclose(in);
+        fclose(mem);
+        cpumap_zero(&cpus);
+        cpumap_set(&cpus, 2);
+        cpumap_set(&cpus, 3);
+        assert_int_equal(attrib_new(&cpus, &a), 0);
+        if (workload_pid)
+                assert_int_equal(attrib_workload_pid(a, workload_pid), 0);
+        if (win_end)
+                attrib_set_window(a, win_start, win_end);
+        mem = fmemopen(buf, len, "r");
+        assert_non_null(mem);
+        assert_int_equal(attrib_add_trace(a, mem, &bad), 0);
+        fclose(mem);
+        free(buf);
+        assert_int_equal(attrib_finish(a), 0);
+        return a;
+}
+
+/* The group of cpu with this kind, vector, carried function and origin
+ * (NULL: any); asserts there is one. */
+static const struct attrib_group *find(const struct attrib *a, unsigned cpu, enum attrib_kind k,
+                                       const char *vector, const char *carried, const char *origin) {
+        const struct attrib_cpu *c = attrib_cpu(a, cpu);
+
+        assert_non_null(c);
+        for (size_t i = 0; i < c->ngroups; i++) {
+                const struct attrib_group *g = &c->groups[i];
+
+                if (g->kind == k && (!vector || (g->vector && streq(g->vector, vector))) &&
+                    (!carried || (g->carried && streq(g->carried, carried))) &&
+                    (!origin || (g->origin && streq(g->origin, origin))))
+                        return g;
+        }
+        print_error("no group kind %d vector %s carried %s origin %s on CPU %u\n", k,
+                    vector ? vector : "-", carried ? carried : "-", origin ? origin : "-", cpu);
+        fail();
+        return NULL;
+}
+
+static uint64_t sum_counts(const struct attrib_cpu *c, enum attrib_kind k) {
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < c->ngroups; i++)
+                if (c->groups[i].kind == k)
+                        n += c->groups[i].count;
+        return n;
+}
+
+/* Stock kernel, 4 s of the mix (rt-stock-mix.txt, 183-187 s). */
+static void test_stock_mix(void **state) {
+        (void) state;
+        struct attrib *a = replay("rt-stock-mix.txt", NULL, 183 * S_NS + S_NS / 20, 188 * S_NS, 500);
+        const struct attrib_cpu *c2 = attrib_cpu(a, 2), *c3 = attrib_cpu(a, 3);
+        const struct attrib_group *g;
+
+        assert_non_null(c2);
+        assert_non_null(c3);
+        /* every IPI named */
+        assert_true(c2->ipis >= 15);
+        assert_true(c3->ipis >= 12);
+        assert_int_equal(c2->ipis_unattributed, 0);
+        assert_int_equal(c3->ipis_unattributed, 0);
+        assert_int_equal(sum_counts(c2, ATTRIB_IPI), c2->ipis);
+        /* hugetlb unsharing: page-table sync, from hugetlb_unshare, TargetedSync */
+        g = find(a, 2, ATTRIB_IPI, "call_function", "tlb_remove_table_smp_sync", "__unmap_hugepage_range");
+        assert_string_equal(g->sender, "hugetlb_unshare");
+        assert_non_null(strstr(g->site, "smp_call_function"));
+        assert_non_null(strstr(g->remedy, "TargetedSync"));
+        /* vmalloc purge after rmmod/insmod: kernel flush, the module's deferral */
+        g = find(a, 2, ATTRIB_IPI, "call_function", "do_flush_tlb_all", "__purge_vmap_area_lazy");
+        assert_non_null(strstr(g->remedy, "Defer=yes"));
+        /* module load: text patching and set_memory (not deferrable today) */
+        g = find(a, 3, ATTRIB_IPI, "call_function", "do_sync_core", "static_call_module_notify");
+        assert_non_null(strstr(g->remedy, "text patching"));
+        g = find(a, 2, ATTRIB_IPI, "call_function", "do_flush_tlb_all", "change_page_attr_set_clr");
+        assert_non_null(strstr(g->remedy, "not deferred"));
+        /* the 6.12 fair server: reschedule from dl_task_timer in hardirq, and its tick kick */
+        g = find(a, 2, ATTRIB_IPI, "reschedule", NULL, "dl_task_timer");
+        assert_string_equal(g->sender, "[hardirq]");
+        assert_non_null(strstr(g->remedy, "fair server"));
+        g = find(a, 2, ATTRIB_IPI, "call_function_single", "nohz_full_kick_func", "enqueue_dl_entity");
+        assert_non_null(strstr(g->remedy, "fair server"));
+        /* the clocksource watchdog visiting the idle CPU 3 */
+        g = find(a, 3, ATTRIB_IPI, "call_function_single", "nohz_full_kick_func", "clocksource_watchdog");
+        assert_string_equal(g->sender, "ktimers/2");
+        assert_true(g->sender_cpus == 1u << 2);
+        assert_non_null(strstr(g->remedy, "tsc=reliable"));
+        /* the tick, and threads other than the busy loop (pid 500) */
+        assert_true(c2->ticks >= 2);
+        assert_int_equal(find(a, 2, ATTRIB_TICK, NULL, NULL, NULL)->count, c2->ticks);
+        find(a, 2, ATTRIB_THREAD, "ktimers/2", NULL, NULL);
+        for (size_t i = 0; i < c2->ngroups; i++)
+                assert_false(c2->groups[i].kind == ATTRIB_THREAD && streq(c2->groups[i].vector, "busyloop"));
+        /* groups sorted, every remedy filled */
+        for (size_t i = 0; i < c2->ngroups; i++) {
+                assert_true(c2->groups[i].remedy && *c2->groups[i].remedy);
+                if (i)
+                        assert_true(c2->groups[i - 1].count >= c2->groups[i].count);
+        }
+        attrib_free(a);
+}
+
+/* tlbisold + tlbisol.ko with Defer=yes (rt-tlbisol-defer-mix.txt, 226-230 s). */
+static void test_tlbisol_mix(void **state) {
+        (void) state;
+        struct attrib *a = replay("rt-tlbisol-defer-mix.txt", NULL, 226 * S_NS + S_NS / 20, 231 * S_NS, 569);
+        const struct attrib_cpu *c2 = attrib_cpu(a, 2), *c3 = attrib_cpu(a, 3);
+        const struct attrib_group *g;
+
+        assert_int_equal(c2->ipis_unattributed, 0);
+        assert_int_equal(c3->ipis_unattributed, 0);
+        /* the idle CPU still gets the module's flush, the user-mode one does not */
+        g = find(a, 3, ATTRIB_IPI, NULL, "tlbisol_defer_ipi", "tlbisol_flush_kernel_range");
+        assert_non_null(strstr(g->remedy, "not in user space"));
+        for (size_t i = 0; i < c2->ngroups; i++)
+                assert_false(c2->groups[i].carried && streq(c2->groups[i].carried, "tlbisol_defer_ipi"));
+        /* the busy loop woken by the 9p share's IRQ thread while it pages in */
+        g = find(a, 2, ATTRIB_IPI, "reschedule", NULL, "p9_client_cb");
+        assert_string_equal(g->woken, "busyloop");
+        assert_int_equal(g->woken_pid, 569);
+        assert_non_null(strstr(g->waker, "irq/28-virtio0"));
+        attrib_free(a);
+}
+
+/* Negative control: without the sender's events nothing can be named. */
+static void test_without_senders(void **state) {
+        (void) state;
+        struct attrib *a = replay("rt-stock-mix.txt", ": ipi_send_cpu", 183 * S_NS + S_NS / 20, 188 * S_NS, 500);
+        const struct attrib_cpu *c2 = attrib_cpu(a, 2);
+        struct attrib *b;
+
+        /* the call-function IPIs still match their cpumask sends; the
+         * single-CPU ones (kicks, reschedules) are unattributed */
+        assert_true(c2->ipis_unattributed >= 3);
+        attrib_free(a);
+        b = replay("rt-stock-mix.txt", "ipi_send_cpu", 183 * S_NS + S_NS / 20, 188 * S_NS, 500);
+        c2 = attrib_cpu(b, 2);
+        assert_int_equal(c2->ipis_unattributed, c2->ipis);     /* "ipi_send_cpu" matches both events */
+        assert_true(c2->ipis > 0);
+        attrib_free(b);
+}
+
+/* The window drops receive-side records outside it but keeps matching. */
+static void test_window(void **state) {
+        (void) state;
+        struct attrib *all = replay("rt-stock-mix.txt", NULL, 183 * S_NS + S_NS / 20, 188 * S_NS, 500);
+        struct attrib *half = replay("rt-stock-mix.txt", NULL, 185 * S_NS, 188 * S_NS, 500);
+
+        assert_true(attrib_cpu(half, 2)->interrupts < attrib_cpu(all, 2)->interrupts);
+        assert_int_equal(attrib_cpu(half, 2)->ipis_unattributed, 0);
+        attrib_free(all);
+        attrib_free(half);
+}
+
+static struct attrib *synthetic(const char *const *lines) {
+        struct cpumap cpus;
+        struct attrib *a;
+        char buf[1024];
+
+        cpumap_zero(&cpus);
+        cpumap_set(&cpus, 2);
+        assert_int_equal(attrib_new(&cpus, &a), 0);
+        for (const char *const *l = lines; *l; l++) {
+                struct attrib_event ev;
+                struct cpumap t;
+
+                assert_int_equal(attrib_parse_line(*l, &ev, &t, buf, sizeof(buf)), 1);
+                assert_int_equal(attrib_add(a, &ev), 0);
+        }
+        assert_int_equal(attrib_finish(a), 0);
+        return a;
+}
+
+/* Kinds the recordings do not show on isolated CPUs, in the kernel's format. */
+static void test_other_kinds(void **state) {
+        (void) state;
+        static const char *const lines[] = {
+                "          <idle>-0       [002] d.h2.    10.000100: irq_noise: virtio0-input.0:37 start 10.000090000 duration 4000 ns",
+                "          <idle>-0       [002] ..s2.    10.000200: softirq_noise:    TIMER:1 start 10.000150000 duration 9000 ns",
+                "          <idle>-0       [002] d.Z2.    10.000300: nmi_noise: start 10.000290000 duration 3000 ns",
+                "          <idle>-0       [002] d.h2.    10.000400: hrtimer_expire_entry: hrtimer=000000003abde480 function=hrtimer_wakeup now=10000390000",
+                "          <idle>-0       [002] d.h2.    10.000410: irq_noise: local_timer:236 start 10.000395000 duration 6000 ns",
+                "          <idle>-0       [002] d..2.    10.000500: thread_noise: kworker/2:1:77 start 10.000450000 duration 20000 ns",
+                NULL,
+        };
+        struct attrib *a = synthetic(lines);
+        const struct attrib_group *g;
+
+        g = find(a, 2, ATTRIB_DEVICE, "virtio0-input.0", NULL, NULL);
+        assert_int_equal(g->irq, 37);
+        assert_non_null(strstr(g->remedy, "IRQs=yes"));
+        assert_non_null(strstr(find(a, 2, ATTRIB_SOFTIRQ, "TIMER", NULL, NULL)->remedy, "TimerMigration"));
+        assert_non_null(find(a, 2, ATTRIB_NMI, NULL, NULL, NULL));
+        g = find(a, 2, ATTRIB_TIMER, NULL, NULL, NULL);
+        assert_string_equal(g->site, "hrtimer_wakeup");
+        assert_non_null(strstr(g->remedy, "application"));
+        assert_non_null(strstr(find(a, 2, ATTRIB_THREAD, "kworker/2:1", NULL, NULL)->remedy, "Workqueues"));
+        assert_int_equal(attrib_cpu(a, 2)->interrupts, 2);
+        assert_int_equal(attrib_cpu(a, 2)->ipis, 0);
+        attrib_free(a);
+}
+
+/* Two reschedule sends before one interrupt (x86 merges a pending vector):
+ * one interrupt, both sends consumed, so the next one is unattributed; a
+ * csd run from idle without an IPI is not taken by the next IPI; an IPI
+ * carries the woken task of a remote wake-up. */
+static void test_merge_and_local(void **state) {
+        (void) state;
+        static const char *const lines[] = {
+                "              sh-491     [000] d..2.    20.000000: sched_waking: comm=app pid=900 prio=120 target_cpu=002",
+                "              sh-491     [000] d..2.    20.000001: ipi_send_cpu: cpu=2 callsite=ttwu_queue_wakelist+0xc9/0x100 callback=0x0",
+                "              sh-491     [000] d..2.    20.000002: ipi_send_cpu: cpu=2 callsite=ttwu_queue_wakelist+0xc9/0x100 callback=0x0",
+                "          <idle>-0       [002] dNh2.    20.000010: irq_noise: reschedule:253 start 20.000008000 duration 1000 ns",
+                "          <idle>-0       [002] dNh2.    20.000020: irq_noise: reschedule:253 start 20.000018000 duration 1000 ns",
+                "              sh-491     [000] d..2.    20.000100: csd_queue_cpu: cpu=2 callsite=generic_exec_single+0x3f/0x160 func=foo_func csd=00000000000000aa",
+                "          <idle>-0       [002] d..2.    20.000110: csd_function_entry: func=foo_func, csd=00000000000000aa",
+                "              sh-491     [000] d..2.    20.000200: sched_waking: comm=app pid=900 prio=120 target_cpu=002",
+                "              sh-491     [000] d..2.    20.000201: csd_queue_cpu: cpu=2 callsite=ttwu_queue_wakelist+0x8d/0x100 func=sched_ttwu_pending csd=00000000000000bb",
+                "              sh-491     [000] d..2.    20.000202: ipi_send_cpu: cpu=2 callsite=ttwu_queue_wakelist+0x8d/0x100 callback=generic_smp_call_function_single_interrupt+0x0/0x20",
+                "          <idle>-0       [002] d.h2.    20.000210: csd_function_entry: func=sched_ttwu_pending, csd=00000000000000bb",
+                "          <idle>-0       [002] d.h2.    20.000212: irq_noise: call_function_single:251 start 20.000206000 duration 5000 ns",
+                NULL,
+        };
+        struct attrib *a = synthetic(lines);
+        const struct attrib_cpu *c = attrib_cpu(a, 2);
+        const struct attrib_group *g;
+
+        assert_int_equal(c->ipis, 3);
+        assert_int_equal(c->ipis_unattributed, 1);
+        g = find(a, 2, ATTRIB_IPI, "reschedule", NULL, NULL);
+        assert_true(g->attributed);
+        assert_string_equal(g->woken, "app");
+        assert_string_equal(g->waker, "sh");
+        assert_int_equal(c->csd_local, 1);
+        g = find(a, 2, ATTRIB_IPI, "call_function_single", "sched_ttwu_pending", NULL);
+        assert_int_equal(g->ncarried, 1);
+        assert_string_equal(g->woken, "app");
+        assert_int_equal(g->woken_pid, 900);
+        assert_non_null(strstr(g->remedy, "woken"));
+        attrib_free(a);
+}
+
+static void test_parse_errors(void **state) {
+        (void) state;
+        struct attrib_event ev;
+        struct cpumap t;
+        char buf[256];
+
+        assert_int_equal(attrib_parse_line("# tracer: osnoise", &ev, &t, buf, sizeof(buf)), 0);
+        assert_int_equal(attrib_parse_line(" => irq_work_queue_on", &ev, &t, buf, sizeof(buf)), 0);
+        assert_int_equal(attrib_parse_line("  sh-1 [000] d..2.  1.000000: sched_switch: x", &ev, &t, buf, sizeof(buf)), 0);
+        assert_int_equal(attrib_parse_line("  sh-1 [000] d..2.  1.000000: ipi_send_cpu: cpu=x callsite=a", &ev, &t, buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(attrib_parse_line("  sh-1 [000] d..2.  1.000000: ipi_send_cpumask: cpumask=zz callsite=a callback=0x0", &ev, &t, buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(attrib_parse_line("  sh-1 [000] d..2.  1.000000: irq_noise: reschedule:253 start 1.0 duration ns", &ev, &t, buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(attrib_parse_line("  sh-1 [000] d..2.  1.000000: ipi_send_cpumask: cpumask=00000000,0000000c callsite=a+0x1/0x2 callback=0x0", &ev, &t, buf, sizeof(buf)), 1);
+        assert_int_equal(cpumap_count(ev.targets), 2);
+        assert_true(cpumap_test(ev.targets, 2) && cpumap_test(ev.targets, 3));
+        assert_null(ev.name);
+        assert_string_equal(ev.comm, "sh");
+        assert_int_equal(ev.pid, 1);
+        assert_int_equal(attrib_parse_line("  my-comm-12 [003] d.h2.  1.5: csd_queue_cpu: cpu=2 callsite=a func=tlbisol_defer_ipi [tlbisol] csd=00000000000000ff", &ev, &t, buf, sizeof(buf)), 1);
+        assert_string_equal(ev.comm, "my-comm");
+        assert_int_equal(ev.pid, 12);
+        assert_true(ev.in_hardirq);
+        assert_string_equal(ev.name, "tlbisol_defer_ipi");
+        assert_int_equal(ev.csd, 0xff);
+        assert_int_equal(ev.target, 2);
+        assert_int_equal(ev.ts, 1500000000);
+        assert_string_equal(attrib_softirq_name(9), "RCU");
+        assert_string_equal(attrib_softirq_name(42), "?");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_stock_mix),
+                cmocka_unit_test(test_tlbisol_mix),
+                cmocka_unit_test(test_without_senders),
+                cmocka_unit_test(test_window),
+                cmocka_unit_test(test_other_kinds),
+                cmocka_unit_test(test_merge_and_local),
+                cmocka_unit_test(test_parse_errors),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
