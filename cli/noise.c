@@ -45,6 +45,7 @@
 #include "parse.h"
 #include "task.h"
 #include "tlbctl.h"
+#include "trace-sources.h"
 #include "util.h"
 
 static const char *const delta_rows[] = { "CAL", "TLB", "RES", "LOC", "IWI" };
@@ -77,11 +78,9 @@ struct noise_run {
         bool osnoise_cpus_written, osnoise_opt_written;
         struct tep_handle *tep;
         int id_irq, id_softirq, id_nmi, id_thread, id_csd, id_sample;
-        int id_send_cpu, id_send_mask, id_csd_queue, id_waking, id_timer, id_stack;
         bool have_ksyms;
         char *csd_reason;               /* why IPIs cannot be attributed */
-        bool sources;                   /* sender-side events enabled: attribution by source */
-        char *sources_reason;           /* why not */
+        struct trace_sources src;       /* sender side: attribution by source */
         struct noise_acc *acc;
         struct attrib *attrib;
         uint64_t lost;
@@ -204,12 +203,10 @@ static int write_workload_option(int on) {
         return tracefs_instance_file_write(NULL, "osnoise/options", v) < 0 ? -EIO : 0;
 }
 
-static void sources_teardown(struct noise_run *n);
-
 static void noise_teardown(struct noise_run *n) {
         if (n->inst) {
                 (void) tracefs_trace_off(n->inst);
-                sources_teardown(n);
+                trace_sources_disable(&n->src, n->inst);
                 (void) tracefs_tracer_clear(n->inst);
                 (void) tracefs_event_disable(n->inst, NULL, NULL);
                 (void) tracefs_instance_destroy(n->inst);
@@ -236,141 +233,17 @@ static int event_id(struct tep_handle *tep, const char *sys, const char *name) {
         return e ? e->id : -1;
 }
 
-/* libtracefs already loaded /proc/kallsyms into the tep handle (reading
- * and sorting it again took seconds under TCG); what is left is to check
- * that the addresses were not hidden. With kptr_restrict every address
- * reads 0 (per-CPU symbols are 0 anyway): look at the first text symbol,
- * a few lines in. */
 static int check_ksyms(struct noise_run *n) {
         _cleanup_free_ char *path = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        char line[256];
-        int r;
+        int r = fsroot_path(n->t->fs, "/proc/kallsyms", &path);
 
-        r = fsroot_path(n->t->fs, "/proc/kallsyms", &path);
-        if (r < 0)
-                return r;
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        for (unsigned i = 0; i < 4096 && fgets(line, sizeof(line), f); i++) {
-                char type;
-                unsigned long long addr;
-
-                if (sscanf(line, "%llx %c", &addr, &type) != 2 || (type != 'T' && type != 't'))
-                        continue;
-                return addr ? 0 : -EPERM;
-        }
-        return -ENOENT;
-}
-
-/* "FIELD == 2 || FIELD == 3" over the measured CPUs. */
-static char *cpu_filter(const struct cpumap *cpus, const char *field) {
-        char *f = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&f, &len);
-        int cpu;
-        bool first = true;
-
-        if (!m)
-                return NULL;
-        CPUMAP_FOREACH(cpu, cpus) {
-                fprintf(m, "%s%s == %d", first ? "" : " || ", field, cpu);
-                first = false;
-        }
-        if (fclose(m) != 0) {
-                free(f);
-                return NULL;
-        }
-        return f;
-}
-
-/* Enables SYSTEM:EVENT with a filter on FIELD (a CPU number field, or
- * "CPU" for the CPU that writes the record) against the measured CPUs,
- * or with the filter string given. 0, or -errno and nothing enabled. */
-static int event_enable_filtered(struct noise_run *n, const char *system, const char *event,
-                                 const char *field, const char *filter) {
-        _cleanup_free_ char *f = filter ? strdup(filter) : cpu_filter(&n->cpus, field);
-
-        if (!f)
-                return -ENOMEM;
-        if (tracefs_event_file_write(n->inst, system, event, "filter", f) < 0)
-                return -EINVAL;
-        return tracefs_event_enable(n->inst, system, event) < 0 ? -ENOENT : 0;
-}
-
-/* The stacktrace triggers (their condition makes the stack follow the
- * record it belongs to), set by sources_setup(), cleared before the
- * instance goes (an instance with triggers cannot be removed). */
-struct trigger { const char *system, *event; };
-static const struct trigger stack_triggers[] = {
-        { "ipi", "ipi_send_cpu" }, { "ipi", "ipi_send_cpumask" }, { "csd", "csd_queue_cpu" },
-};
-
-static char *trigger_string(struct noise_run *n, size_t i, bool remove) {
-        _cleanup_free_ char *cond = NULL, *list = NULL;
-        char *t = NULL;
-
-        if (streq(stack_triggers[i].event, "ipi_send_cpumask")) {
-                if (cpulist_format_alloc(&n->cpus, &list) < 0 || asprintf(&cond, "cpumask & CPUS{%s}", list) < 0)
-                        return NULL;
-        } else if (!(cond = cpu_filter(&n->cpus, "cpu")))
-                return NULL;
-        if (asprintf(&t, "%sstacktrace if %s", remove ? "!" : "", cond) < 0)
-                return NULL;
-        return t;
-}
-
-/* The sender side of every interrupt (lib/attrib.h): who sent each IPI
- * to a measured CPU, from where, what it carried, whom it woke, and which
- * timers the local timer ran. Missing events (older kernels) leave the
- * attribution partial, with the reason shown. */
-static void sources_setup(struct noise_run *n, const char *list) {
-        _cleanup_free_ char *mask = NULL;
-        const char *missing = NULL;
-
-        if (asprintf(&mask, "cpumask & CPUS{%s}", list) < 0)
-                return;
-        if (event_enable_filtered(n, "ipi", "ipi_send_cpu", "cpu", NULL) < 0)
-                missing = "ipi:ipi_send_cpu (kernel older than 6.4?)";
-        else if (event_enable_filtered(n, "ipi", "ipi_send_cpumask", NULL, mask) < 0)
-                missing = "ipi:ipi_send_cpumask with a cpumask filter (kernel older than 6.6?)";
-        else if (event_enable_filtered(n, "csd", "csd_queue_cpu", "cpu", NULL) < 0)
-                missing = "csd:csd_queue_cpu (kernel older than 6.5?)";
-        else if (event_enable_filtered(n, "sched", "sched_waking", "target_cpu", NULL) < 0)
-                missing = "sched:sched_waking";
-        else if (event_enable_filtered(n, "timer", "hrtimer_expire_entry", "CPU", NULL) < 0)
-                missing = "timer:hrtimer_expire_entry";
-        if (missing) {
-                if (asprintf(&n->sources_reason, "no %s", missing) < 0)
-                        n->sources_reason = NULL;
-                return;
-        }
-        n->sources = true;
-        for (size_t i = 0; i < ELEMENTSOF(stack_triggers); i++) {
-                _cleanup_free_ char *t = trigger_string(n, i, false);
-
-                /* without stacks there is no origin, the rest stands */
-                if (t)
-                        (void) tracefs_event_file_write(n->inst, stack_triggers[i].system,
-                                                        stack_triggers[i].event, "trigger", t);
-        }
-}
-
-static void sources_teardown(struct noise_run *n) {
-        for (size_t i = 0; i < ELEMENTSOF(stack_triggers); i++) {
-                _cleanup_free_ char *t = trigger_string(n, i, true);
-
-                if (t)
-                        (void) tracefs_event_file_write(n->inst, stack_triggers[i].system,
-                                                        stack_triggers[i].event, "trigger", t);
-        }
+        return r < 0 ? r : trace_ksyms_check(path);
 }
 
 /* Sets up osnoise in a private instance. On failure with
  * n->no_osnoise_reason set, the caller falls back to counting. */
 static int tracing_setup(struct noise_run *n) {
-        static const char *const systems[] = { "osnoise", "csd", "ftrace", "ipi", "sched", "timer", NULL };
+        static const char *const systems[] = { "osnoise", TRACE_SOURCES_SYSTEMS, NULL };
         _cleanup_free_ char *list = NULL, *name = NULL;
 
         if (!tracefs_tracing_dir()) {
@@ -415,10 +288,10 @@ static int tracing_setup(struct noise_run *n) {
         }
         if (tracefs_event_enable(n->inst, "osnoise", NULL) < 0)
                 return -EIO;
-        n->csd = event_enable_filtered(n, "csd", "csd_function_entry", "CPU", NULL) >= 0;
+        n->csd = trace_event_enable_filtered(n->inst, &n->cpus, "csd", "csd_function_entry", "CPU", NULL) >= 0;
         if (!n->csd)
                 n->csd_reason = strdup("no csd:csd_function_entry tracepoint (kernel older than 6.5?)");
-        sources_setup(n, list);
+        trace_sources_enable(&n->src, n->inst, &n->cpus);
 
         n->tep = tracefs_local_events_system(NULL, systems);
         if (!n->tep)
@@ -429,13 +302,7 @@ static int tracing_setup(struct noise_run *n) {
         n->id_thread = event_id(n->tep, "osnoise", "thread_noise");
         n->id_csd = event_id(n->tep, "csd", "csd_function_entry");
         n->id_sample = event_id(n->tep, "ftrace", "osnoise");
-        n->id_send_cpu = event_id(n->tep, "ipi", "ipi_send_cpu");
-        n->id_send_mask = event_id(n->tep, "ipi", "ipi_send_cpumask");
-        n->id_csd_queue = event_id(n->tep, "csd", "csd_queue_cpu");
-        n->id_waking = event_id(n->tep, "sched", "sched_waking");
-        n->id_timer = event_id(n->tep, "timer", "hrtimer_expire_entry");
-        n->id_stack = event_id(n->tep, "ftrace", "kernel_stack");
-        if (n->csd) {
+        if (n->csd || n->src.enabled) {
                 int r = check_ksyms(n);
 
                 n->have_ksyms = r >= 0;
@@ -443,6 +310,7 @@ static int tracing_setup(struct noise_run *n) {
                                       r == -EPERM ? "addresses hidden by kptr_restrict" : strerror(-r)) < 0)
                         n->csd_reason = NULL;
         }
+        trace_sources_bind(&n->src, n->tep, n->have_ksyms);
 
         if (tracefs_tracer_set(n->inst, TRACEFS_TRACER_CUSTOM, "osnoise") < 0)
                 return -EIO;
@@ -451,111 +319,6 @@ static int tracing_setup(struct noise_run *n) {
 }
 
 /* ---- decoding ---- */
-
-static uint64_t field_u64(struct tep_event *e, struct tep_record *r, const char *name) {
-        unsigned long long v = 0;
-
-        if (tep_get_field_val(NULL, e, name, r, &v, 0) < 0)
-                return 0;
-        return v;
-}
-
-static const char *field_str(struct tep_event *e, struct tep_record *r, const char *name,
-                             char *buf, size_t len) {
-        int n = 0;
-        const char *p = tep_get_field_raw(NULL, e, name, r, &n, 0);
-
-        if (!p || n <= 0)
-                return NULL;
-        snprintf(buf, len, "%.*s", n, p);
-        return buf;
-}
-
-/* "sym+0xoff/0xsize" like %pS, or NULL for address 0. */
-static const char *ksym(struct noise_run *n, unsigned long long addr, char *buf, size_t len) {
-        const char *f;
-        unsigned long long start;
-
-        if (!addr)
-                return NULL;
-        f = n->have_ksyms ? tep_find_function(n->tep, addr) : NULL;
-        if (!f) {
-                snprintf(buf, len, "0x%llx", addr);
-                return buf;
-        }
-        start = tep_find_function_address(n->tep, addr);
-        snprintf(buf, len, "%s+0x%llx", f, addr - start);
-        return buf;
-}
-
-/* The sender side and the timers (lib/attrib.h). 1 if e was one. */
-static int on_source_record(struct noise_run *n, struct tep_event *e, struct tep_record *r, int cpu) {
-        struct attrib_event ev = { .cpu = (unsigned) cpu, .ts = r->ts };
-        char site[160], func[160], comm[32];
-        const char *frames[64];
-        char frame_buf[64][96];
-        struct cpumap targets;
-        int flags = tep_data_flags(n->tep, r);
-
-        ev.pid = tep_data_pid(n->tep, r);
-        ev.comm = tep_data_comm_from_pid(n->tep, ev.pid);
-        ev.in_hardirq = flags >= 0 && (flags & TRACE_FLAG_HARDIRQ);
-        ev.in_softirq = flags >= 0 && (flags & TRACE_FLAG_SOFTIRQ);
-        if (e->id == n->id_send_cpu || e->id == n->id_send_mask) {
-                ev.type = ATTRIB_EV_IPI_SEND;
-                cpumap_zero(&targets);
-                if (e->id == n->id_send_cpu)
-                        cpumap_set(&targets, (unsigned) field_u64(e, r, "cpu"));
-                else {
-                        int len = 0;
-                        const unsigned char *m = tep_get_field_raw(NULL, e, "cpumask", r, &len, 0);
-
-                        /* a __cpumask is the kernel's unsigned long array */
-                        for (int i = 0; m && i < len * 8 && i < CPUMAP_MAX_CPUS; i++)
-                                if (m[i / 8] & (1u << (i % 8)))
-                                        cpumap_set(&targets, (unsigned) i);
-                }
-                ev.targets = &targets;
-                ev.callsite = ksym(n, field_u64(e, r, "callsite"), site, sizeof(site));
-                ev.name = ksym(n, field_u64(e, r, "callback"), func, sizeof(func));
-        } else if (e->id == n->id_csd_queue) {
-                ev.type = ATTRIB_EV_CSD_QUEUE;
-                ev.target = (unsigned) field_u64(e, r, "cpu");
-                ev.callsite = ksym(n, field_u64(e, r, "callsite"), site, sizeof(site));
-                ev.name = ksym(n, field_u64(e, r, "func"), func, sizeof(func));
-                ev.csd = field_u64(e, r, "csd");
-        } else if (e->id == n->id_waking) {
-                ev.type = ATTRIB_EV_WAKING;
-                ev.name = field_str(e, r, "comm", comm, sizeof(comm));
-                ev.num = (int) field_u64(e, r, "pid");
-                ev.target = (unsigned) field_u64(e, r, "target_cpu");
-        } else if (e->id == n->id_timer) {
-                ev.type = ATTRIB_EV_TIMER;
-                ev.name = ksym(n, field_u64(e, r, "function"), func, sizeof(func));
-        } else if (e->id == n->id_stack) {
-                /* struct stack_entry { int size; unsigned long caller[size]; }:
-                 * the format file says caller[8], the record holds size */
-                struct tep_format_field *cf = tep_find_field(e, "caller");
-                size_t nc = (size_t) field_u64(e, r, "size"), room;
-                const unsigned long long *c;
-
-                if (!cf || cf->offset < 0 || cf->offset > r->size)
-                        return 1;
-                room = (size_t) (r->size - cf->offset) / sizeof(*c);
-                c = (const unsigned long long *) ((const char *) r->data + cf->offset);
-                if (nc > room)
-                        nc = room;
-                ev.type = ATTRIB_EV_STACK;
-                for (size_t i = 0; i < nc && i < ELEMENTSOF(frames) && c[i]; i++) {
-                        const char *f = ksym(n, c[i], frame_buf[i], sizeof(frame_buf[i]));
-
-                        frames[ev.nframes++] = f ? f : "?";
-                }
-                ev.frames = frames;
-        } else
-                return 0;
-        return attrib_add(n->attrib, &ev) < 0 ? -1 : 1;
-}
 
 /* The receive side goes to both: noise_acc (figures) and attrib (sources). */
 static int attrib_receive(struct noise_run *n, const struct noise_event *nev, int flags, uint64_t csd) {
@@ -584,43 +347,43 @@ static int on_record(struct tep_event *e, struct tep_record *r, int cpu, void *u
         uint64_t csd = 0;
         int flags = -1, k;
 
-        k = on_source_record(n, e, r, cpu);
+        k = trace_sources_record(&n->src, n->attrib, e, r, cpu);
         if (k != 0)
                 return k < 0 ? -1 : 0;
 
         if (e->id == n->id_irq) {
                 ev.type = NOISE_EV_IRQ;
-                ev.name = field_str(e, r, "desc", name, sizeof(name));
-                ev.vector = (int) field_u64(e, r, "vector");
+                ev.name = trace_field_str(e, r, "desc", name, sizeof(name));
+                ev.vector = (int) trace_field_u64(e, r, "vector");
         } else if (e->id == n->id_softirq) {
                 ev.type = NOISE_EV_SOFTIRQ;
-                ev.vector = (int) field_u64(e, r, "vector");
+                ev.vector = (int) trace_field_u64(e, r, "vector");
         } else if (e->id == n->id_nmi)
                 ev.type = NOISE_EV_NMI;
         else if (e->id == n->id_thread) {
                 ev.type = NOISE_EV_THREAD;
-                ev.name = field_str(e, r, "comm", name, sizeof(name));
-                ev.pid = (int) field_u64(e, r, "pid");
+                ev.name = trace_field_str(e, r, "comm", name, sizeof(name));
+                ev.pid = (int) trace_field_u64(e, r, "pid");
         } else if (e->id == n->id_csd) {
                 flags = tep_data_flags(n->tep, r);
                 ev.type = NOISE_EV_CSD_ENTRY;
-                ev.name = n->have_ksyms ? tep_find_function(n->tep, field_u64(e, r, "func")) : NULL;
-                csd = field_u64(e, r, "csd");
+                ev.name = n->have_ksyms ? tep_find_function(n->tep, trace_field_u64(e, r, "func")) : NULL;
+                csd = trace_field_u64(e, r, "csd");
                 ev.not_in_irq = flags >= 0 && !(flags & TRACE_FLAG_HARDIRQ);
         } else if (e->id == n->id_sample) {
                 ev.type = NOISE_EV_SAMPLE;      /* microseconds in the record */
-                ev.runtime = field_u64(e, r, "runtime") * 1000;
-                ev.noise = field_u64(e, r, "noise") * 1000;
-                ev.max_sample = field_u64(e, r, "max_sample") * 1000;
+                ev.runtime = trace_field_u64(e, r, "runtime") * 1000;
+                ev.noise = trace_field_u64(e, r, "noise") * 1000;
+                ev.max_sample = trace_field_u64(e, r, "max_sample") * 1000;
         } else
                 return 0;
         if (ev.type != NOISE_EV_CSD_ENTRY && ev.type != NOISE_EV_SAMPLE) {
-                ev.start = field_u64(e, r, "start");
-                ev.duration = field_u64(e, r, "duration");
+                ev.start = trace_field_u64(e, r, "start");
+                ev.duration = trace_field_u64(e, r, "duration");
         }
         if (ev.type == NOISE_EV_SOFTIRQ)
                 ev.name = attrib_softirq_name(ev.vector);
-        if (n->sources && attrib_receive(n, &ev, flags, csd) < 0)
+        if (n->src.enabled && attrib_receive(n, &ev, flags, csd) < 0)
                 return -1;
         return noise_acc_add(n->acc, &ev) < 0 ? -1 : 0;
 }
@@ -753,7 +516,7 @@ static int measure(struct noise_run *n) {
                 if (tracefs_iterate_raw_events(n->tep, n->inst, NULL, 0, on_record, n) < 0)
                         return -EIO;
                 noise_acc_finish(n->acc);
-                if (n->sources && (r = attrib_finish(n->attrib)) < 0)
+                if (n->src.enabled && (r = attrib_finish(n->attrib)) < 0)
                         return r;
         }
         return 0;
@@ -875,8 +638,8 @@ static struct json_object *noise_json(const struct noise_run *n) {
         json_object_object_add(o, "csd_reason", n->osnoise && n->csd_reason ?
                                json_object_new_string(n->csd_reason) : NULL);
         json_object_object_add(o, "lost_events", n->osnoise ? json_u64(n->lost) : NULL);
-        json_object_object_add(o, "sources_reason", n->osnoise && !n->sources ?
-                               json_str_or_null(n->sources_reason ? n->sources_reason : "not traced") : NULL);
+        json_object_object_add(o, "sources_reason", n->osnoise && !n->src.enabled ?
+                               json_str_or_null(n->src.reason ? n->src.reason : "not traced") : NULL);
         CPUMAP_FOREACH(cpu, &n->cpus) {
                 const struct noise_cpu *c = n->osnoise ? noise_acc_cpu(n->acc, (unsigned) cpu) : NULL;
                 struct json_object *e = json_object_new_object(), *d = json_object_new_object();
@@ -925,7 +688,7 @@ static struct json_object *noise_json(const struct noise_run *n) {
                 for (size_t i = 0; i < NROWS; i++)
                         json_object_object_add(d, delta_rows[i], json_u64(delta_of(n, delta_rows[i], (unsigned) cpu)));
                 json_object_object_add(e, "interrupts_delta", d);
-                json_object_object_add(e, "sources", n->osnoise && n->sources ?
+                json_object_object_add(e, "sources", n->osnoise && n->src.enabled ?
                                        json_sources(attrib_cpu(n->attrib, (unsigned) cpu)) : NULL);
                 if (module_delta(n, (unsigned) cpu, md)) {
                         struct json_object *m = json_object_new_object();
@@ -982,9 +745,9 @@ static void print_group(const struct attrib_group *g) {
 static void print_sources(const struct noise_run *n) {
         int cpu;
 
-        if (!n->sources) {
+        if (!n->src.enabled) {
                 printf("\nInterrupts by source: not available (%s)\n",
-                       n->sources_reason ? n->sources_reason : "not traced");
+                       n->src.reason ? n->src.reason : "not traced");
                 return;
         }
         printf("\nInterrupts by source (largest groups first; -> what removes them):\n");
@@ -1220,7 +983,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                 tep_free(n.tep);
         noise_acc_free(n.acc);
         attrib_free(n.attrib);
-        free(n.sources_reason);
+        trace_sources_done(&n.src);
         free(n.workers);
         free(n.saved_cpus);
         free(n.no_osnoise_reason);

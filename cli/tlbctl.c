@@ -34,6 +34,8 @@ static const struct verb {
           "Measure OS noise and IPIs by kind with the osnoise tracer" },
         { "ipi",     verb_ipi,     "[-c CPULIST] [--interval=DURATION] [--count=N]",
           "Show live per-CPU IPI rates" },
+        { "top",     verb_top,     "[-c CPULIST] [-i INTERVAL] [-n COUNT]",
+          "Show live interrupt rates on isolated CPUs by source, from housekeeping CPUs" },
 };
 
 void log_error(const char *fmt, ...) {

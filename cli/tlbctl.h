@@ -31,6 +31,7 @@ int verb_isolate(struct tlbctl *t, int argc, char **argv);
 int verb_release(struct tlbctl *t, int argc, char **argv);
 int verb_noise(struct tlbctl *t, int argc, char **argv);
 int verb_ipi(struct tlbctl *t, int argc, char **argv);
+int verb_top(struct tlbctl *t, int argc, char **argv);
 
 /* "tlbctl: " + message on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

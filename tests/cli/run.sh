@@ -74,6 +74,10 @@ expect noise-bad-cpus 2 "bad CPU list" -- $NOHZ "$TLBCTL" noise -c 2-x
 expect noise-cpu-out-of-range 2 "out of range" -- $NOHZ "$TLBCTL" noise -c 9
 expect noise-bad-workload 2 "bad workload" -- $NOHZ "$TLBCTL" noise --workload=idle
 expect noise-fixture-root 1 "unset TLBISOL_ROOT" -- $NOHZ "$TLBCTL" noise -d 1s
+expect top-bad-interval 2 "bad interval" -- $NOHZ "$TLBCTL" top -i 1ms
+expect top-bad-count 2 "bad count" -- $NOHZ "$TLBCTL" top -n 0
+expect top-bad-cpus 2 "bad CPU list" -- $NOHZ "$TLBCTL" top -c 2-x
+expect top-fixture-root 1 "unset TLBISOL_ROOT" -- $NOHZ "$TLBCTL" top -n 1
 expect ipi-bad-count 2 -- $NOHZ "$TLBCTL" ipi --count=0
 expect ipi-bad-count-text 2 -- $NOHZ "$TLBCTL" ipi --count=many
 expect ipi-once 0 "CPU" -- $NOHZ "$TLBCTL" ipi --count=1 --interval=50ms

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Scenario (full guest, rt kernel): 'tlbctl noise' attributes IPIs to the
-# right kind and agrees with /proc/interrupts; Ctrl-C restores tracing.
+# right kind and source and agrees with /proc/interrupts; 'tlbctl top'
+# names the same source live; Ctrl-C restores tracing.
 #  1. user TLB shootdowns: cli_tlbipi spins a thread on isolated CPU 2 and
 #     munmap()s from CPU 0; CPU 3 runs a plain busy loop (the quiet CPU).
 #     'tlbctl noise -c 2-3 --workload none' must put CPU 2's call-function
@@ -56,7 +57,7 @@ wait_window() {
 # --- 1: user TLB flushes ------------------------------------------------
 busy_start 3
 ls $T/events/csd > "$RESULTS/csd-events.txt" 2>&1
-"$BIN_DIR/cli_tlbipi" -t 2 -s 0 -d 60 -p 5000 > "$RESULTS/tlbipi.out" &
+"$BIN_DIR/cli_tlbipi" -t 2 -s 0 -d 600 -p 5000 > "$RESULTS/tlbipi.out" &
 ipi_pid=$!
 sleep 2
 taskset -c 0 tlbctl noise -c 2-3 -d 10s --workload none --json > "$RESULTS/noise-user.json" &
@@ -65,9 +66,15 @@ setup_ms=$(wait_window $npid) || fail "tlbctl noise never opened its window"
 metric user.setup_ms "$setup_ms"
 wait $npid
 rc=$?
+# the live view, from CPU 0, on the same flushes
+taskset -c 0 tlbctl top -c 2-3 -i 2s -n 2 > "$RESULTS/top.txt" 2>&1 || fail "tlbctl top failed: $(tail -3 "$RESULTS/top.txt")"
 kill $ipi_pid 2>/dev/null; wait $ipi_pid
 busy_stop
 [ $rc -eq 0 ] || fail "tlbctl noise (user flushes) exit status $rc"
+grep -q "flush_tlb_func" "$RESULTS/top.txt" && grep -q "cli_tlbipi" "$RESULTS/top.txt" ||
+	fail "tlbctl top did not name cli_tlbipi's flush_tlb_func: $(head -20 "$RESULTS/top.txt")"
+ls $T/instances | grep -q '^tlbctl-top' && fail "top left its tracing instance: $(ls $T/instances)"
+metric top.cpu2_line "$(grep -m1 '^CPU 2' "$RESULTS/top.txt")"
 q() { jq -r "$1" "$RESULTS/noise-user.json"; }
 [ "$(q .data.method)" = osnoise ] || fail "noise did not use osnoise: $(q .data.no_osnoise_reason)"
 cf='(.ipi_vectors.call_function.count // 0) + (.ipi_vectors.call_function_single.count // 0)'
