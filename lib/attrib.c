@@ -569,7 +569,6 @@ static int on_ipi(struct attrib *a, struct target *t, const struct rec *r, const
         if (!s) {
                 t->out.ipis_unattributed += a->counting;
                 key.attributed = false;
-                key.remedy = "";
                 key.remedy = attrib_remedy(&key);
                 return group_add(a, t, &key, r->duration, 0, ncarried);
         }
