@@ -11,9 +11,11 @@
  * kernel too); durations are exit minus entry. The sender side is
  * cli/trace-sources.c.
  *
- * Each interval is matched on its own: a send written just before an
- * interval ends whose interrupt lands in the next one shows as
- * unattributed there (microseconds out of seconds).
+ * One struct attrib lives across intervals (attrib_advance()): each round
+ * matches the records up to 100 ms before it ends, and sends still
+ * waiting for their interrupt carry over to the next round. Rates are per
+ * second of the round; the first round after set-up is dropped (the
+ * set-up's own text-poke IPIs).
  *
  * Restore: the instance is private; enabling tracepoints patches kernel
  * text once at start and once at exit (text-poke IPIs to every CPU, before
@@ -40,6 +42,7 @@
 #include "util.h"
 
 #define TOP_ROWS 15
+#define TOP_LAG_NS UINT64_C(100000000)     /* 100 ms */
 
 static volatile sig_atomic_t top_stop;
 
@@ -220,6 +223,29 @@ static int pin_housekeeping(const struct top_run *tr) {
         return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
 }
 
+static uint64_t mono_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
+}
+
+/* Reads what the buffers hold (without waiting: consuming reads from this
+ * housekeeping CPU), matches it up to upto, and starts a new round of
+ * counts; with discard, the round read is dropped. */
+static int top_read(struct top_run *tr, uint64_t upto, bool discard) {
+        int r;
+
+        attrib_reset(tr->attrib);
+        (void) tracefs_load_cmdlines(NULL, tr->tep);
+        if (tracefs_iterate_raw_events(tr->tep, tr->inst, NULL, 0, on_top_record, tr) < 0)
+                return -EIO;
+        r = attrib_advance(tr->attrib, upto);
+        if (r >= 0 && discard)
+                attrib_reset(tr->attrib);
+        return r;
+}
+
 /* ---- output ---- */
 
 static void print_interval(const struct top_run *tr, double secs, unsigned iter, bool tty) {
@@ -335,32 +361,28 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
         for (int i = 0; i < 3; i++)
                 sigaction(sigs[i], &sa, &old[i]);
         r = top_setup(&tr);
+        if (r >= 0)
+                r = attrib_new(&tr.cpus, &tr.attrib);
+        /* what the set-up itself caused is not shown */
+        if (r >= 0)
+                r = top_read(&tr, mono_ns(), true);
         while (r >= 0 && !top_stop && (!tr.iterations || iter < tr.iterations)) {
                 struct timespec ts = { (time_t) (tr.interval_usec / USEC_PER_SEC),
                                        (long) (tr.interval_usec % USEC_PER_SEC) * 1000 };
-                struct timespec t0, t1;
-                double secs;
+                uint64_t t0 = mono_ns(), t1;
 
-                clock_gettime(CLOCK_MONOTONIC, &t0);
                 (void) nanosleep(&ts, NULL);            /* EINTR: the flag decides */
-                clock_gettime(CLOCK_MONOTONIC, &t1);
-                secs = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
-                r = attrib_new(&tr.cpus, &tr.attrib);
-                if (r < 0)
-                        break;
-                (void) tracefs_load_cmdlines(NULL, tr.tep);
-                if (tracefs_iterate_raw_events(tr.tep, tr.inst, NULL, 0, on_top_record, &tr) < 0)
-                        r = -EIO;
-                else
-                        r = attrib_finish(tr.attrib);
+                t1 = mono_ns();
+                /* records up to TOP_LAG ago: an interrupt whose send is
+                 * still in a buffer not yet read waits for the next round */
+                r = top_read(&tr, t1 - TOP_LAG_NS, false);
                 if (r >= 0)
-                        print_interval(&tr, secs > 0 ? secs : 1, ++iter, tty);
-                attrib_free(tr.attrib);
-                tr.attrib = NULL;
+                        print_interval(&tr, (double) (t1 - t0) / 1e9, ++iter, tty);
         }
         top_teardown(&tr);
         for (int i = 0; i < 3; i++)
                 sigaction(sigs[i], &old[i], NULL);
+        attrib_free(tr.attrib);
         if (tr.tep)
                 tep_free(tr.tep);
         trace_sources_done(&tr.src);

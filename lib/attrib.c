@@ -72,7 +72,9 @@ struct attrib {
         struct waking *wakings; /* by writer CPU */
         unsigned nwakings;
         bool counting;          /* the record being matched is counted */
+        bool advanced;          /* attrib_advance() ran: results readable */
         bool finished;
+        size_t seq;             /* records added so far */
 };
 
 static const char *const kind_names[_ATTRIB_KIND_MAX] = {
@@ -234,7 +236,7 @@ static struct rec *rec_new(struct attrib *a) {
                 a->recs = n;
                 a->recs_cap = cap;
         }
-        a->recs[a->nrecs] = (struct rec) { .seq = a->nrecs };
+        a->recs[a->nrecs] = (struct rec) { .seq = a->seq++ };
         return &a->recs[a->nrecs++];
 }
 
@@ -677,17 +679,22 @@ static int group_cmp(const void *x, const void *y) {
         return p->total_ns > q->total_ns ? -1 : p->total_ns < q->total_ns;
 }
 
-int attrib_finish(struct attrib *a) {
+int attrib_advance(struct attrib *a, uint64_t upto) {
+        size_t i, keep = 0;
         int r = 0;
 
         if (a->finished)
                 return 0;
-        a->finished = true;
+        a->have_last_send = false;      /* indices change below */
         if (a->nrecs)
                 qsort(a->recs, a->nrecs, sizeof(*a->recs), rec_cmp);
-        for (size_t i = 0; i < a->nrecs && r >= 0; i++) {
+        for (i = 0; i < a->nrecs && r >= 0; i++) {
                 const struct rec *x = &a->recs[i];
 
+                if (x->ts > upto) {
+                        a->recs[keep++] = *x;
+                        continue;
+                }
                 switch (x->type) {
                 case ATTRIB_EV_IPI_SEND: case ATTRIB_EV_CSD_QUEUE: case ATTRIB_EV_WAKING:
                         r = on_sender(a, x);
@@ -697,15 +704,36 @@ int attrib_finish(struct attrib *a) {
                         r = on_receiver(a, x);
                 }
         }
+        a->nrecs = keep;
         for (unsigned c = 0; c < a->ncpu; c++)
                 if (a->t[c] && a->t[c]->out.ngroups)
                         qsort(a->t[c]->out.groups, a->t[c]->out.ngroups, sizeof(struct attrib_group), group_cmp);
-        free(a->recs);
-        a->recs = NULL;
-        a->nrecs = a->recs_cap = 0;
+        a->advanced = true;
         return r < 0 ? r : 0;
 }
 
+void attrib_reset(struct attrib *a) {
+        for (unsigned c = 0; c < a->ncpu; c++) {
+                struct target *t = a->t[c];
+
+                if (!t)
+                        continue;
+                t->out.ngroups = 0;
+                t->out.interrupts = t->out.ipis = t->out.ipis_unattributed = 0;
+                t->out.ticks = t->out.csd_local = 0;
+        }
+}
+
+int attrib_finish(struct attrib *a) {
+        int r = attrib_advance(a, UINT64_MAX);
+
+        a->finished = true;
+        free(a->recs);
+        a->recs = NULL;
+        a->nrecs = a->recs_cap = 0;
+        return r;
+}
+
 const struct attrib_cpu *attrib_cpu(const struct attrib *a, unsigned cpu) {
-        return a->finished && measured(a, cpu) ? &a->t[cpu]->out : NULL;
+        return a->advanced && measured(a, cpu) ? &a->t[cpu]->out : NULL;
 }

@@ -145,7 +145,13 @@ int attrib_workload_pid(struct attrib *a, int pid);
 int attrib_add(struct attrib *a, const struct attrib_event *ev);
 /* Matches and groups; call once, after the last attrib_add(). -ENOMEM. */
 int attrib_finish(struct attrib *a);
-/* NULL if the CPU is not measured or before attrib_finish(). */
+/* For a live view: matches and groups the records up to upto (ns) and
+ * keeps the later ones and every pending send for the next call, so an
+ * IPI whose send was read in an earlier round still finds it. Results
+ * add up until attrib_reset(), which clears them (not the pending sends). */
+int attrib_advance(struct attrib *a, uint64_t upto);
+void attrib_reset(struct attrib *a);
+/* NULL if the CPU is not measured or before attrib_advance()/finish(). */
 const struct attrib_cpu *attrib_cpu(const struct attrib *a, unsigned cpu);
 
 /* Machine name of a kind ("ipi", "tick", "timer", "device_irq", "softirq",

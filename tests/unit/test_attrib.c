@@ -193,6 +193,43 @@ static void test_window(void **state) {
         attrib_free(half);
 }
 
+/* The live view's rounds: the same trace in two halves, with the sends of
+ * the first half still pending in the second, adds up to the whole. */
+static void test_advance(void **state) {
+        (void) state;
+        struct attrib *all = replay("rt-stock-mix.txt", NULL, 0, 0, 500);
+        char path[512];
+        struct cpumap cpus;
+        struct attrib *a;
+        FILE *f;
+        uint64_t irqs = 0, unattr = 0;
+
+        snprintf(path, sizeof(path), "%s/attrib/rt-stock-mix.txt", fixture_dir());
+        f = fopen(path, "re");
+        assert_non_null(f);
+        cpumap_zero(&cpus);
+        cpumap_set(&cpus, 2);
+        cpumap_set(&cpus, 3);
+        assert_int_equal(attrib_new(&cpus, &a), 0);
+        assert_int_equal(attrib_workload_pid(a, 500), 0);
+        assert_int_equal(attrib_add_trace(a, f, NULL), 0);
+        fclose(f);
+        assert_null(attrib_cpu(a, 2));
+        assert_int_equal(attrib_advance(a, 185 * S_NS), 0);
+        irqs += attrib_cpu(a, 2)->interrupts;
+        unattr += attrib_cpu(a, 2)->ipis_unattributed;
+        assert_true(attrib_cpu(a, 2)->interrupts < attrib_cpu(all, 2)->interrupts);
+        attrib_reset(a);
+        assert_int_equal(attrib_cpu(a, 2)->interrupts, 0);
+        assert_int_equal(attrib_advance(a, 188 * S_NS), 0);
+        irqs += attrib_cpu(a, 2)->interrupts;
+        unattr += attrib_cpu(a, 2)->ipis_unattributed;
+        assert_int_equal(irqs, attrib_cpu(all, 2)->interrupts);
+        assert_int_equal(unattr, attrib_cpu(all, 2)->ipis_unattributed);
+        attrib_free(a);
+        attrib_free(all);
+}
+
 static struct attrib *synthetic(const char *const *lines) {
         struct cpumap cpus;
         struct attrib *a;
@@ -317,6 +354,7 @@ int main(void) {
                 cmocka_unit_test(test_tlbisol_mix),
                 cmocka_unit_test(test_without_senders),
                 cmocka_unit_test(test_window),
+                cmocka_unit_test(test_advance),
                 cmocka_unit_test(test_other_kinds),
                 cmocka_unit_test(test_merge_and_local),
                 cmocka_unit_test(test_parse_errors),

@@ -100,7 +100,7 @@ run_config() {
 		echo "$c: tlbctl noise (busy) failed: $(cat "$RESULTS/$c-busy.err")"
 	cp /proc/interrupts "$RESULTS/$c-hk-after.txt"
 	# the RT application pattern: oslat on the isolated CPUs, measured
-	oslat -c 2-3 -C 0 -D $((ODUR + 40)) --json="$RESULTS/$c-oslat.json" -q > "$RESULTS/$c-oslat.txt" 2>&1 &
+	oslat -c 2-3 -C 0 -D $((ODUR + 900)) --json="$RESULTS/$c-oslat.json" -q > "$RESULTS/$c-oslat.txt" 2>&1 &
 	opid=$!
 	sleep 3
 	taskset -c 0 tlbctl noise -c 2-3 -d "${ODUR}s" --workload none --json > "$RESULTS/$c-oslat-noise.json" 2> "$RESULTS/$c-oslat-noise.err" ||

@@ -40,7 +40,7 @@ opts0=$(cat $T/osnoise/options); cpus0=$(cat $T/osnoise/cpus); tracer0=$(cat $T/
 # wait_window PID: until tlbctl PID has opened its measurement window (its
 # instance traces with osnoise: tracing_on is set just before the first
 # /proc/interrupts read); prints the milliseconds waited. Fails if PID
-# died or after 60 s.
+# died or after 180 s (set-up takes 10-70 s under TCG on a loaded host).
 wait_window() {
 	w0=$(date +%s%N)
 	while :; do
@@ -48,7 +48,7 @@ wait_window() {
 		[ "$(cat $i/current_tracer 2>/dev/null)" = osnoise ] &&
 			[ "$(cat $i/tracing_on 2>/dev/null)" = 1 ] && break
 		kill -0 "$1" 2>/dev/null || return 1
-		[ $(( ($(date +%s%N) - w0) / 1000000000 )) -lt 60 ] || return 1
+		[ $(( ($(date +%s%N) - w0) / 1000000000 )) -lt 180 ] || return 1
 		sleep 0.1
 	done
 	echo $(( ($(date +%s%N) - w0) / 1000000 ))
