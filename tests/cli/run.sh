@@ -113,6 +113,9 @@ jq '.data.cpus[0].role = "sleepy"' "$tmp/status.json" > "$tmp/neg2.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg2.json" > /dev/null 2>&1; then bad schema-rejects-enum "accepted"; else ok schema-rejects-enum; fi
 jq '.data.surprise = 1' "$tmp/status.json" > "$tmp/neg3.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg3.json" > /dev/null 2>&1; then bad schema-rejects-extra "accepted"; else ok schema-rejects-extra; fi
+# a source group must say what removes it
+jq 'del(.data.per_cpu[0].sources.groups[0].remedy)' "$FIX/cli/noise-vm-osnoise-user.json" > "$tmp/neg4.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg4.json" > /dev/null 2>&1; then bad schema-rejects-group-without-remedy "accepted"; else ok schema-rejects-group-without-remedy; fi
 # documents recorded in the VM bed (tests/fixtures/cli/*.json: status with
 # tlbisold and tlbisol.ko, noise with osnoise and in the fallback) are valid
 for f in "$FIX"/cli/*.json; do
