@@ -337,7 +337,7 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
         if (optind < argc)
                 return usage_error("top", "unexpected argument '%s'", argv[optind]);
         if (!have_cpus) {
-                tr.cpus = t->isolated;
+                tr.cpus = t->iso.isolated;
                 if (cpumap_is_empty(&tr.cpus)) {
                         log_error("top: no CPU is isolated; name the CPUs to watch with -c CPULIST");
                         return EXIT_FAIL;
