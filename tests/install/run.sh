@@ -112,6 +112,17 @@ if mk install-dkms DESTDIR="$K"; then
 	   grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf" && ! grep -q '@VERSION@' "$src/dkms.conf" &&
 	   [ -n "$(find "$K" -path '*/tlbisold.service.d/*.conf')" ]; then ok dkms_source
 	else bad dkms_source "$(find "$K" -type f | sed "s|^$K||" | tr '\n' ' ')"; fi
+	# The kernels DKMS builds for: the code needs 6.12 (kmod/README.md).
+	# Debian 12's dkms applies only BUILD_EXCLUSIVE_KERNEL (the regex).
+	re=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$src/dkms.conf")
+	wrong=
+	for k in 6.1.0-28-amd64 6.5.0-0.deb12.4-amd64 6.11.10+bpo-amd64; do
+		echo "$k" | grep -qE "$re" && wrong="$wrong accepts:$k"
+	done
+	for k in 6.12.117+deb12-amd64 6.12.117+deb12-rt-amd64 6.19.2 6.20.0 7.0.1-amd64 10.1.0; do
+		echo "$k" | grep -qE "$re" || wrong="$wrong refuses:$k"
+	done
+	[ -n "$re" ] && [ -z "$wrong" ] && ok dkms_kernel_bound || bad dkms_kernel_bound "BUILD_EXCLUSIVE_KERNEL='$re'$wrong"
 	mk uninstall-dkms DESTDIR="$K"
 	left=$(leftovers "$K" | tr '\n' ' ')
 	[ -z "$left" ] && ok dkms_uninstall || bad dkms_uninstall "left: $left"
