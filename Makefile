@@ -28,7 +28,8 @@ include mk/dirs.mk
 WERROR      ?= 1
 WARNINGS    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -Wpointer-arith -Wundef -Wvla \
-               -Wnull-dereference -Wimplicit-fallthrough
+               -Wnull-dereference -Wimplicit-fallthrough \
+               -Wno-unused-parameter   # callbacks take what their type gives
 ifeq ($(WERROR),1)
 WARNINGS    += -Werror
 endif

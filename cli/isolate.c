@@ -20,7 +20,6 @@ static int request(struct tlbctl *t, const char *verb, const char *method, int a
         char why[160];
         int c, r;
 
-        (void) t;
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':

@@ -409,7 +409,6 @@ static void status_print(const struct tlbctl *t, const struct status *s) {
         _cleanup_free_ char *iso = NULL, *hk = NULL;
         bool rates = s->window_usec > 0;
 
-        (void) t;
         (void) cpulist_format_alloc(&s->iso.isolated, &iso);
         (void) cpulist_format_alloc(&s->iso.housekeeping, &hk);
         printf("isolated: %s   housekeeping: %s\n", iso && *iso ? iso : "none", hk ? hk : "?");

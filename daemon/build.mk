@@ -1,7 +1,7 @@
 # daemon/ — tlbisold, the tlbisol daemon, plus its unit tests
 # (daemon/test-*.c, run by 'make check-unit') and its systemd files.
 #
-# The pure logic (tlbisold-util.c, tlbisold-conf.c) goes into a small
+# The pure logic (knob, state, converge, plan, tasks, conf) goes into a small
 # archive that both tlbisold and the tests link, so the tests need neither
 # libsystemd nor a bus.
 
@@ -10,7 +10,8 @@ EXTRA_CFLAGS_daemon := $(call pc_cflags,$(TLBISOLD_PC) cmocka)
 # lib/genl.c is part of libtlbisol.a and needs the libnl headers
 EXTRA_CFLAGS_lib += $(call pc_cflags,libnl-genl-3.0)
 
-TLBISOLD_CORE_SRC := daemon/tlbisold-util.c daemon/tlbisold-conf.c daemon/tlbisold-tasks.c
+TLBISOLD_CORE_SRC := daemon/tlbisold-knob.c daemon/tlbisold-state.c daemon/tlbisold-converge.c \
+                     daemon/tlbisold-plan.c daemon/tlbisold-conf.c daemon/tlbisold-tasks.c
 TLBISOLD_SRC      := daemon/tlbisold.c daemon/tlbisold-manager.c daemon/tlbisold-manager-bus.c \
                      daemon/tlbisold-log.c
 TLBISOLD_CORE     := $(B)/lib/libtlbisold-core.a

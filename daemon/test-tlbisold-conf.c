@@ -5,11 +5,10 @@
 #include <sys/stat.h>
 
 #include "tlbisold-conf.h"
-#include "tlbisold-util.h"
+#include "tlbisold-knob.h"
 #include "unit.h"
 
 static void test_defaults(void **state) {
-        (void) state;
         struct config c;
 
         config_init(&c);
@@ -27,7 +26,6 @@ static void test_defaults(void **state) {
 }
 
 static void test_parse_good(void **state) {
-        (void) state;
         struct config c;
         char err[256];
         char buf[64];
@@ -78,7 +76,6 @@ static void expect_error(const char *text, int r, const char *msg) {
 }
 
 static void test_parse_errors(void **state) {
-        (void) state;
         expect_error("[Apply]\nIRQs=yes\nBogus=1\n", -EINVAL, "/etc/x.conf:3: [Apply] Bogus: unknown key");
         expect_error("[Nope]\nA=1\n", -EINVAL, "/etc/x.conf:2: [Nope] A: unknown section");
         expect_error("A=1\n", -EINVAL, "/etc/x.conf:1: [] A: key outside of any section");
@@ -104,7 +101,6 @@ static void write_file(const char *path, const char *text) {
 }
 
 static void test_load_dropins(void **state) {
-        (void) state;
         char dir[] = "/tmp/tlbisold-conf-XXXXXX", p[256], d[256], err[256] = "";
         struct config c = {};
 
@@ -148,7 +144,6 @@ static void test_load_dropins(void **state) {
 
 /* the shipped file lists every key, commented, with its default */
 static void test_shipped_file(void **state) {
-        (void) state;
         _cleanup_free_ char *path = NULL, *text = NULL, *uncommented = NULL;
         struct config c, d;
         char err[256];

@@ -28,7 +28,6 @@ static void assert_plan(const struct task_list *l, const char *expected) {
 }
 
 static void test_kernel_version(void **state) {
-        (void) state;
 
         assert_int_equal(kernel_moves_kthreads("6.12.117+deb12-rt-amd64"), 0);
         assert_int_equal(kernel_moves_kthreads("6.19.0"), 0);
@@ -44,7 +43,6 @@ static void test_plan_kthreads(void **state) {
         struct task_plan_opts o = { .kthreads = true, .self = -1 };
         struct task_list l = {};
         struct state st;
-        (void) state;
 
         state_init(&st);
         /* not: ksoftirqd/1, kworker (PF_NO_SETAFFINITY), irq/24 (follows its IRQ),
@@ -92,7 +90,6 @@ static void test_plan_user_tasks(void **state) {
         struct task_plan_opts o = { .kthreads = false, .user_tasks = true, .exclude = exclude, .self = 1 };
         struct task_list l = {};
         struct state st;
-        (void) state;
 
         state_init(&st);
         /* not: rtapp and its thread rtapp-w (excluded), pinned (inside 2-3),
@@ -142,17 +139,12 @@ static int fake_setaffinity(int tid, const struct cpumap *c, void *userdata) {
 }
 
 static int fake_persist(const struct state *s, void *userdata) {
-        (void) s;
         ((struct fake *) userdata)->persisted++;
         return 0;
 }
 
 static void fake_report(enum task_event ev, int tid, const char *comm, const struct cpumap *c, int r,
                         void *userdata) {
-        (void) tid;
-        (void) comm;
-        (void) c;
-        (void) r;
         ((struct fake *) userdata)->ev[ev]++;
 }
 
@@ -185,7 +177,6 @@ static void test_converge(void **state) {
         _cleanup_free_ char *text = NULL;
         struct state st, back;
         struct task_info t;
-        (void) state;
 
         assert_int_equal(fsroot_new(dir, &fs), 0);
         f.fs = fs;
@@ -244,7 +235,6 @@ static void test_converge_failures(void **state) {
         struct cpumap kx = cpus("2-3");
         struct task_list l = {}, none = {};
         struct state st;
-        (void) state;
 
         assert_int_equal(fsroot_new(dir, &fs), 0);
         f.fs = fs;
@@ -279,22 +269,6 @@ static void test_converge_failures(void **state) {
         drop_tree(dir);
 }
 
-static void test_state_bad_task(void **state) {
-        struct state st;
-        unsigned line = 0;
-        (void) state;
-
-        assert_int_equal(state_parse("# tlbisold state v1\nruntime\t\ntask\t0\t1\t0-1\tx\n", &st, &line), -EBADMSG);
-        assert_int_equal(line, 3);
-        assert_int_equal(state_parse("# tlbisold state v1\ntask\t5\t-1\t0-1\tx\n", &st, &line), -EBADMSG);
-        assert_int_equal(state_parse("# tlbisold state v1\ntask\t5\t1\tz\tx\n", &st, &line), -EBADMSG);
-        assert_int_equal(state_parse("# tlbisold state v1\ntask\t5\t1\t0\tx\ntask\t5\t1\t0\ty\n", &st, &line),
-                         -EBADMSG);
-        assert_int_equal(state_parse("# tlbisold state v1\ntask\t5\t1\t0\ta\\tb\n", &st, &line), 0);
-        assert_string_equal(st.tasks[0].comm, "a\tb");
-        state_done(&st);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_kernel_version),
@@ -302,7 +276,6 @@ int main(void) {
                 cmocka_unit_test(test_plan_user_tasks),
                 cmocka_unit_test(test_converge),
                 cmocka_unit_test(test_converge_failures),
-                cmocka_unit_test(test_state_bad_task),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,22 +13,8 @@
 #include "fsroot.h"
 #include "parse.h"
 #include "tlbisold-conf.h"
-#include "tlbisold-util.h"
+#include "tlbisold-knob.h"
 #include "util.h"
-
-static const char *const thp_choices[] = { "always", "madvise", "never", NULL };
-
-const struct tunable_info tunables[_TUNABLE_MAX] = {
-        [TUNABLE_NUMA_BALANCING]   = { "NUMABalancing", "/proc/sys/kernel/numa_balancing", KNOB_STRING, "0", NULL, 0 },
-        [TUNABLE_STAT_INTERVAL]    = { "VMStatInterval", "/proc/sys/vm/stat_interval", KNOB_STRING, "10", NULL, 1 },
-        [TUNABLE_NMI_WATCHDOG]     = { "NMIWatchdog", "/proc/sys/kernel/nmi_watchdog", KNOB_STRING, "0", NULL, 0 },
-        [TUNABLE_WATCHDOG_CPUMASK] = { "WatchdogCPUMask", "/proc/sys/kernel/watchdog_cpumask", KNOB_CPULIST, "housekeeping", NULL, 0 },
-        [TUNABLE_TIMER_MIGRATION]  = { "TimerMigration", "/proc/sys/kernel/timer_migration", KNOB_STRING, "1", NULL, 0 },
-        [TUNABLE_THP]              = { "TransparentHugepages", "/sys/kernel/mm/transparent_hugepage/enabled", KNOB_SELECTOR, "never", thp_choices, 0 },
-        [TUNABLE_KHUGEPAGED_DEFRAG] = { "KhugepagedDefrag", "/sys/kernel/mm/transparent_hugepage/khugepaged/defrag", KNOB_STRING, "0", NULL, 0 },
-        [TUNABLE_KSM]              = { "KSM", "/sys/kernel/mm/ksm/run", KNOB_STRING, "0", NULL, 0 },
-        [TUNABLE_SCHED_RT_RUNTIME] = { "SchedRTRuntimeUSec", "/proc/sys/kernel/sched_rt_runtime_us", KNOB_STRING, "keep", NULL, -1 },
-};
 
 struct ctx {
         struct config *c;
@@ -83,8 +69,6 @@ static int parse_bool(const char *v) {
 
 static int p_bool(struct ctx *x, const char *value, void *data, const void *arg) {
         int b = parse_bool(value);
-        (void) x;
-        (void) arg;
 
         if (b < 0)
                 return -EINVAL;
@@ -94,8 +78,6 @@ static int p_bool(struct ctx *x, const char *value, void *data, const void *arg)
 
 static int p_duration(struct ctx *x, const char *value, void *data, const void *arg) {
         uint64_t u;
-        (void) x;
-        (void) arg;
 
         if (parse_duration(value, &u) < 0 || u > 10 * USEC_PER_SEC)
                 return -ERANGE;
@@ -107,8 +89,6 @@ static int p_cpus(struct ctx *x, const char *value, void *data, const void *arg)
         struct cpumap m;
         char why[160];
         char *t;
-        (void) data;
-        (void) arg;
 
         if (cpulist_parse_err(value, x->ncpus, &m, why, sizeof(why)) < 0) {
                 snprintf(x->err, x->errlen, "%s", why);   /* picked up by the caller */
@@ -127,8 +107,6 @@ static int p_cpus(struct ctx *x, const char *value, void *data, const void *arg)
 static int p_patterns(struct ctx *x, const char *value, void *data, const void *arg) {
         char ***list = data, *copy, *save = NULL;
         size_t n = 0;
-        (void) x;
-        (void) arg;
 
         if (!*value) {
                 strv_free(*list);
@@ -163,7 +141,6 @@ static int p_patterns(struct ctx *x, const char *value, void *data, const void *
 static int p_tunable(struct ctx *x, const char *value, void *data, const void *arg) {
         const struct tunable_info *t = arg;
         char **slot = data, *v;
-        (void) x;
 
         if (!streq(value, "keep")) {
                 if (t->kind == KNOB_CPULIST) {

@@ -12,32 +12,9 @@
 #include <stdint.h>
 
 #include "cpumap.h"
+#include "tlbisold-knob.h"
 
 #define TLBISOLD_CONF "/etc/tlbisol/tlbisold.conf"
-
-/* The sysctl-like knobs, in table order. Value "keep" = do not touch. */
-enum tunable {
-        TUNABLE_NUMA_BALANCING,
-        TUNABLE_STAT_INTERVAL,
-        TUNABLE_NMI_WATCHDOG,
-        TUNABLE_WATCHDOG_CPUMASK,
-        TUNABLE_TIMER_MIGRATION,
-        TUNABLE_THP,
-        TUNABLE_KHUGEPAGED_DEFRAG,
-        TUNABLE_KSM,
-        TUNABLE_SCHED_RT_RUNTIME,
-        _TUNABLE_MAX,
-};
-
-struct tunable_info {
-        const char *key;        /* in [Tuning] */
-        const char *path;
-        int kind;               /* enum knob_kind */
-        const char *def;
-        const char *const *choices;     /* NULL: an integer (min below) */
-        long min;
-};
-extern const struct tunable_info tunables[_TUNABLE_MAX];
 
 struct config {
         char *cpus_text;                /* [Isolation] CPUs=, as written */

@@ -80,10 +80,6 @@ static int prop_string(sd_bus *bus, const char *path, const char *iface, const c
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *v = "";
-        (void) bus;
-        (void) path;
-        (void) iface;
-        (void) error;
 
         if (streq(prop, "Version"))
                 v = TLBISOL_VERSION;
@@ -102,11 +98,6 @@ static int prop_sources(sd_bus *bus, const char *path, const char *iface, const 
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         int r;
-        (void) bus;
-        (void) path;
-        (void) iface;
-        (void) prop;
-        (void) error;
 
         r = sd_bus_message_open_container(reply, 'a', "(ss)");
         for (size_t i = 0; r >= 0 && i < m->iso.n_sources; i++) {
@@ -124,11 +115,6 @@ static int prop_sources(sd_bus *bus, const char *path, const char *iface, const 
 static int prop_restore(sd_bus *bus, const char *path, const char *iface, const char *prop,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        (void) bus;
-        (void) path;
-        (void) iface;
-        (void) prop;
-        (void) error;
 
         return sd_bus_message_append(reply, "b", (int) m->config.restore_on_stop);
 }
@@ -137,11 +123,6 @@ static int prop_unmovable(sd_bus *bus, const char *path, const char *iface, cons
                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         int r;
-        (void) bus;
-        (void) path;
-        (void) iface;
-        (void) prop;
-        (void) error;
 
         r = sd_bus_message_open_container(reply, 'a', "(us)");
         for (size_t i = 0; r >= 0 && i < m->n_unmovable; i++)
@@ -154,11 +135,6 @@ static int prop_unmovable(sd_bus *bus, const char *path, const char *iface, cons
 static int prop_moved_tasks(sd_bus *bus, const char *path, const char *iface, const char *prop,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        (void) bus;
-        (void) path;
-        (void) iface;
-        (void) prop;
-        (void) error;
 
         return sd_bus_message_append(reply, "u", (uint32_t) m->state.n_tasks);
 }

@@ -169,7 +169,6 @@ struct task_stats {
 };
 
 static int task_setaffinity(int tid, const struct cpumap *cpus, void *userdata) {
-        (void) userdata;
         return task_set_affinity(tid, cpus);
 }
 
@@ -525,16 +524,12 @@ static int arm_debounce(Manager *m, uint64_t usec) {
 
 static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        (void) s;
-        (void) usec;
 
         (void) manager_apply(m, "change seen");
         return 0;
 }
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        (void) s;
-        (void) usec;
         (void) manager_apply(userdata, "retry of transient failures");
         return 0;
 }
@@ -544,8 +539,6 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         _Alignas(struct inotify_event) char buf[8192];
         bool relevant = false;
         ssize_t n;
-        (void) s;
-        (void) revents;
 
         for (;;) {
                 n = read(fd, buf, sizeof(buf));
@@ -576,7 +569,6 @@ static int on_device(sd_device_monitor *mon, sd_device *d, void *userdata) {
         Manager *m = userdata;
         sd_device_action_t a;
         const char *subsys = NULL;
-        (void) mon;
 
         if (sd_device_get_action(d, &a) < 0)
                 return 0;
@@ -593,15 +585,12 @@ static int on_device(sd_device_monitor *mon, sd_device *d, void *userdata) {
 /* ---- signals ---- */
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        (void) s;
-        (void) si;
         (void) manager_reload(userdata);
         return 0;
 }
 
 static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
-        (void) si;
 
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
         return sd_event_exit(sd_event_source_get_event(s) ? sd_event_source_get_event(s) : m->event, 0);
@@ -1023,26 +1012,31 @@ int manager_new(const char *config_path, const char *state_dir, Manager **ret) {
 }
 
 static int load_state(Manager *m) {
-        unsigned line = 0;
+        struct state_error err = {};
         int r;
 
-        r = state_load(m->state_dir, TLBISOLD_STATE_FILE, &m->state, &line);
+        r = state_load(m->state_dir, TLBISOLD_STATE_FILE, &m->state, &err);
         if (r == -ENOENT)
                 return 0;
         if (r < 0) {
                 _cleanup_free_ char *from = NULL, *to = NULL;
 
-                log_error_errno(r, "State file %s/%s is unreadable (line %u): %m; moving it aside to %s.bad "
-                                "and starting from the current values", m->state_dir, TLBISOLD_STATE_FILE,
-                                line, TLBISOLD_STATE_FILE);
+                if (r == -EBADMSG)
+                        log_error("Refusing the whole state file %s/%s, restoring nothing from it: line %u: %s; "
+                                  "moving it aside to %s.bad and starting from the current values",
+                                  m->state_dir, TLBISOLD_STATE_FILE, err.line, err.why, TLBISOLD_STATE_FILE);
+                else
+                        log_error_errno(r, "Failed to read the state file %s/%s: %m; moving it aside to %s.bad "
+                                        "and starting from the current values", m->state_dir,
+                                        TLBISOLD_STATE_FILE, TLBISOLD_STATE_FILE);
                 if (asprintf(&from, "%s/%s", m->state_dir, TLBISOLD_STATE_FILE) >= 0 &&
                     asprintf(&to, "%s.bad", from) >= 0)
                         (void) rename(from, to);
                 state_init(&m->state);
                 return 0;
         }
-        log_notice("Found the state of a previous run (%zu saved originals); converging from it",
-                   m->state.n_saved);
+        log_notice("Found the state of a previous run (%zu saved originals, %zu moved tasks); converging from it",
+                   m->state.n_saved, m->state.n_tasks);
         return 1;
 }
 

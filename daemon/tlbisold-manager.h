@@ -1,7 +1,7 @@
 /* tlbisold-manager.h — the one Manager of tlbisold: owns the event loop,
  * the watches (cgroup inotify, device monitor, signals), the isolation
  * state and the saved originals. tlbisold-manager-bus.c exposes it on
- * D-Bus; tlbisold-util.c holds the pure logic it drives. */
+ * D-Bus; the pure logic it drives is in tlbisold-{knob,state,converge,plan,tasks}.c. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,7 +13,9 @@
 #include "isolation.h"
 #include "tlbisold-conf.h"
 #include "tlbisold-tasks.h"
-#include "tlbisold-util.h"
+#include "tlbisold-converge.h"
+#include "tlbisold-plan.h"
+#include "tlbisold-state.h"
 
 #define TLBISOLD_STATE_DIR "/run/tlbisol"
 #define TLBISOLD_STATE_FILE "state"

@@ -8,6 +8,7 @@
 
 #include "fsroot.h"
 #include "parse.h"
+#include "tlbisold-plan.h"
 #include "tlbisold-tasks.h"
 #include "util.h"
 

@@ -23,7 +23,8 @@
 
 #include "cpumap.h"
 #include "task.h"
-#include "tlbisold-util.h"
+#include "isolation.h"
+#include "tlbisold-state.h"
 
 struct fsroot;
 

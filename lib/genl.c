@@ -155,7 +155,6 @@ static int on_valid(struct nl_msg *msg, void *arg) {
 }
 
 static int on_finish(struct nl_msg *msg, void *arg) {
-        (void) msg;
         ((struct xfer *) arg)->done = true;
         return NL_STOP;
 }
@@ -163,7 +162,6 @@ static int on_finish(struct nl_msg *msg, void *arg) {
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
         struct xfer *x = arg;
         struct nlmsghdr *nlh = (struct nlmsghdr *) ((char *) e - NLMSG_HDRLEN);
-        (void) nla;
 
         x->error = e->error;
         x->done = true;
@@ -183,7 +181,6 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
 }
 
 static int on_ack(struct nl_msg *msg, void *arg) {
-        (void) msg;
         ((struct xfer *) arg)->done = true;
         return NL_STOP;
 }

@@ -15,7 +15,6 @@ static struct cpumap map_of(const char *list) {
 }
 
 static void test_bit_ops(void **state) {
-        (void) state;
         struct cpumap m;
         int cpu, n = 0;
 
@@ -57,7 +56,6 @@ static void test_bit_ops(void **state) {
 }
 
 static void test_set_ops(void **state) {
-        (void) state;
         struct cpumap a = map_of("0-7"), b = map_of("4-11"), d;
 
         cpumap_and(&d, &a, &b);
@@ -78,7 +76,6 @@ static void test_set_ops(void **state) {
 }
 
 static void test_cpulist_parse_valid(void **state) {
-        (void) state;
         static const struct {
                 const char *in;
                 unsigned ncpus;
@@ -116,7 +113,6 @@ static void test_cpulist_parse_valid(void **state) {
 }
 
 static void test_cpulist_parse_invalid(void **state) {
-        (void) state;
         static const struct {
                 const char *in;
                 unsigned ncpus;
@@ -144,7 +140,6 @@ static void test_cpulist_parse_invalid(void **state) {
 }
 
 static void test_cpulist_parse_err_messages(void **state) {
-        (void) state;
         static const struct {
                 const char *in;
                 unsigned ncpus;
@@ -183,7 +178,6 @@ static void test_cpulist_parse_err_messages(void **state) {
 }
 
 static void test_cpulist_parse_lenient(void **state) {
-        (void) state;
         struct cpumap m;
 
         assert_int_equal(cpulist_parse_lenient("1,,2", 4, &m), 0);
@@ -198,7 +192,6 @@ static void test_cpulist_parse_lenient(void **state) {
 }
 
 static void test_cpulist_format(void **state) {
-        (void) state;
         struct cpumap m = map_of("0-3,8");
         _cleanup_free_ char *s = NULL;
         char buf[6];
@@ -226,7 +219,6 @@ static void test_cpulist_format(void **state) {
 }
 
 static void test_cpumask_parse_hex(void **state) {
-        (void) state;
         static const struct {
                 const char *in;
                 unsigned ncpus;
@@ -276,7 +268,6 @@ static void test_cpumask_parse_hex(void **state) {
 }
 
 static void test_cpumask_format_hex(void **state) {
-        (void) state;
         static const struct {
                 const char *list;
                 unsigned nbits;
@@ -348,7 +339,6 @@ static void random_map(struct cpumap *m, unsigned ncpus) {
 }
 
 static void test_roundtrip_property(void **state) {
-        (void) state;
 
         for (int i = 0; i < 3000; i++) {
                 unsigned ncpus = 1 + (unsigned) (rnd() % (i % 10 ? 300 : CPUMAP_MAX_CPUS));

@@ -8,7 +8,6 @@
 #include "unit.h"
 
 static void test_prefix_and_path(void **state) {
-        (void) state;
         static const struct {
                 const char *prefix, *expect;
         } cases[] = {
@@ -37,7 +36,6 @@ static void test_prefix_and_path(void **state) {
 }
 
 static void test_from_env(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *a = NULL, *b = NULL, *c = NULL;
 
         assert_int_equal(setenv(FSROOT_ENV, "/fixture/root/", 1), 0);
@@ -52,7 +50,6 @@ static void test_from_env(void **state) {
 }
 
 static void test_read(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-nohz");
         _cleanup_free_ char *all = NULL, *line = NULL, *cmd = NULL;
         char *untouched = (char *) "sentinel";
@@ -130,7 +127,6 @@ static void test_write(void **state) {
 }
 
 static void test_write_errno_from_write(void **state) {
-        (void) state;
         /* /dev/full fails write(2) itself with ENOSPC: the errno that
          * sysfs uses to report the kernel's verdict must come through */
         assert_int_equal(fsroot_write(NULL, "/dev/full", "3\n"), -ENOSPC);
@@ -152,7 +148,6 @@ static void test_read_large(void **state) {
 }
 
 static void test_exists_and_list(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-nohz");
         _cleanup_strv_free_ char **names = NULL;
         char **untouched = NULL;
@@ -183,7 +178,6 @@ static void test_exists_and_list(void **state) {
 }
 
 static void test_write_error_triage(void **state) {
-        (void) state;
         static const int transient[] = { -ENOSPC, -EAGAIN, -EINTR, -EBUSY, -ERANGE, -ENOMEM };
         static const int permanent[] = { -EIO, -EINVAL, -EPERM, -EACCES, -ENOENT, -EROFS, 0 };
 

@@ -26,7 +26,6 @@ static const struct irq_row *find(const struct interrupts *ints, const char *nam
 }
 
 static void test_x86_2cpu(void **state) {
-        (void) state;
         _cleanup_(interrupts_freep) struct interrupts *ints = parse_fixture("x86-2cpu.txt");
         const struct irq_row *row;
 
@@ -77,7 +76,6 @@ static void test_x86_2cpu(void **state) {
 }
 
 static void test_x86_64cpu(void **state) {
-        (void) state;
         _cleanup_(interrupts_freep) struct interrupts *ints = parse_fixture("x86-64cpu.txt");
         const struct irq_row *row;
         struct cpumap low;
@@ -112,7 +110,6 @@ static void test_x86_64cpu(void **state) {
 }
 
 static void test_offline_column(void **state) {
-        (void) state;
         _cleanup_(interrupts_freep) struct interrupts *ints = parse_fixture("x86-4cpu-offline.txt");
         const struct irq_row *row;
         char list[16];
@@ -136,7 +133,6 @@ static void test_offline_column(void **state) {
 }
 
 static void test_arm64(void **state) {
-        (void) state;
         _cleanup_(interrupts_freep) struct interrupts *ints = parse_fixture("arm64-4cpu.txt");
         const struct irq_row *row;
 
@@ -154,7 +150,6 @@ static void test_arm64(void **state) {
 }
 
 static void test_minimal_and_malformed(void **state) {
-        (void) state;
         static const char *const bad[] = {
                 "",
                 "\n\n",
@@ -192,7 +187,6 @@ static void test_minimal_and_malformed(void **state) {
 }
 
 static void test_delta(void **state) {
-        (void) state;
         _cleanup_(interrupts_freep) struct interrupts *a = parse_fixture("x86-4cpu-before.txt");
         _cleanup_(interrupts_freep) struct interrupts *b = parse_fixture("x86-4cpu-after.txt");
         _cleanup_(interrupts_freep) struct interrupts *d = NULL;
@@ -227,7 +221,6 @@ static void test_delta(void **state) {
 }
 
 static void test_delta_same_and_shrinking(void **state) {
-        (void) state;
         _cleanup_(interrupts_freep) struct interrupts *a = parse_fixture("x86-64cpu.txt");
         _cleanup_(interrupts_freep) struct interrupts *d = NULL, *back = NULL;
         _cleanup_(interrupts_freep) struct interrupts *b = parse_fixture("x86-4cpu-after.txt");
@@ -249,7 +242,6 @@ static void test_delta_same_and_shrinking(void **state) {
 }
 
 static void test_read_via_fsroot(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-nohz");
         _cleanup_(fsroot_freep) struct fsroot *empty = fixture_root("root-plain");
         _cleanup_(interrupts_freep) struct interrupts *ints = NULL;

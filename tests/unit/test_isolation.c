@@ -39,7 +39,6 @@ static void test_boot(void **state) {
         static struct isolation_facts f;
         struct isolation iso = {};
         struct cpumap rt = cpus("1");
-        (void) state;
 
         assert_int_equal(isolation_facts_read(fs, &f, NULL), 0);
         assert_int_equal(f.n_parts, 0);
@@ -77,7 +76,6 @@ static void test_partitions(void **state) {
         char **dirs = NULL;
         size_t nd = 0;
         bool seen = false;
-        (void) state;
 
         assert_int_equal(isolation_facts_read(fs, &f, &dirs), 0);
         /* only the valid isolated partition; "isolated invalid (...)" does not count */
@@ -106,7 +104,6 @@ static void test_partition_without_effective(void **state) {
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-partition");
         static struct isolation_facts f;
         struct isolation iso = {};
-        (void) state;
 
         assert_int_equal(isolation_facts_read(fs, &f, NULL), 0);
         assert_int_equal(isolation_compute(&f, NULL, NULL, &iso), 0);
@@ -123,7 +120,6 @@ static void test_deep_and_unexplained(void **state) {
         struct isolation iso = {};
         struct partition *parts = NULL;
         size_t n = 0;
-        (void) state;
 
         assert_int_equal(isolation_facts_read(fs, &f, NULL), 0);
         assert_int_equal(isolation_compute(&f, NULL, NULL, &iso), 0);
@@ -143,7 +139,6 @@ static void test_no_cgroup(void **state) {
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-plain");
         static struct isolation_facts f;
         struct isolation iso = {};
-        (void) state;
 
         assert_int_equal(isolation_facts_read(fs, &f, NULL), 0);
         assert_int_equal(f.partitions_error, 0);
@@ -157,7 +152,6 @@ static void test_no_cgroup(void **state) {
 
 static void test_flags_format(void **state) {
         char buf[64];
-        (void) state;
 
         isolcpus_flags_format(ISOLCPUS_DOMAIN | ISOLCPUS_MANAGED_IRQ, buf, sizeof(buf));
         assert_string_equal(buf, "domain,managed_irq");

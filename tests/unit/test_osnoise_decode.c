@@ -12,7 +12,6 @@
 #include "unit.h"
 
 static void test_kind_from_func(void **state) {
-        (void) state;
         assert_int_equal(ipi_kind_from_func("flush_tlb_func"), IPI_KIND_USER_FLUSH);
         assert_int_equal(ipi_kind_from_func("flush_tlb_func+0x0/0x1e0"), IPI_KIND_USER_FLUSH);
         assert_int_equal(ipi_kind_from_func("do_flush_tlb_all"), IPI_KIND_KERNEL_FLUSH);
@@ -31,7 +30,6 @@ static void test_kind_from_func(void **state) {
 }
 
 static void test_vectors(void **state) {
-        (void) state;
         const struct ipi_vector *v;
         unsigned n;
 
@@ -52,7 +50,6 @@ static void test_vectors(void **state) {
 }
 
 static void test_parse_lines(void **state) {
-        (void) state;
         struct noise_event ev;
         char buf[64];
 
@@ -165,7 +162,6 @@ static struct noise_acc *replay_synthetic(const char *cpus, int workload_pid) {
 }
 
 static void test_synthetic_attribution(void **state) {
-        (void) state;
         _cleanup_(noise_acc_freep) struct noise_acc *a =
                 replay_synthetic("2-3", 512);
         const struct noise_cpu *c2 = noise_acc_cpu(a, 2), *c3 = noise_acc_cpu(a, 3);
@@ -220,7 +216,6 @@ static void test_synthetic_attribution(void **state) {
 /* The expected figures were counted from the trace text independently of
  * the decoder (grep/awk by CPU, event and func=). */
 static void test_recorded_trace(void **state) {
-        (void) state;
         /* the cli_tlbipi spinner (twice: harmless) and busyloop */
         static const int workload[] = { 687, 687, 684, 0 };
         _cleanup_free_ char *text = fixture_read("cli/osnoise-csd-trace.txt");
@@ -272,7 +267,6 @@ static void test_recorded_trace(void **state) {
 }
 
 static void test_without_ignore(void **state) {
-        (void) state;
         _cleanup_(noise_acc_freep) struct noise_acc *a =
                 replay_synthetic("2", 0);
 
@@ -283,7 +277,6 @@ static void test_without_ignore(void **state) {
 }
 
 static void test_window(void **state) {
-        (void) state;
         _cleanup_(noise_acc_freep) struct noise_acc *a = NULL;
         struct noise_event ev = { .type = NOISE_EV_THREAD, .cpu = 0, .pid = 7, .name = "k",
                                   .ts = 5000, .duration = 4500 };
@@ -306,7 +299,6 @@ static void test_window(void **state) {
 }
 
 static void test_samples_and_overflow(void **state) {
-        (void) state;
         _cleanup_(noise_acc_freep) struct noise_acc *a = NULL;
         struct noise_event ev = { .type = NOISE_EV_SAMPLE, .cpu = 0,
                                   .runtime = 1000000000, .noise = 5000, .max_sample = 3000 };

@@ -6,7 +6,6 @@
 #include "unit.h"
 
 static void test_parse_uint_valid(void **state) {
-        (void) state;
         unsigned v = 7;
 
         assert_int_equal(parse_uint("0", &v), 0);
@@ -20,7 +19,6 @@ static void test_parse_uint_valid(void **state) {
 }
 
 static void test_parse_uint_invalid(void **state) {
-        (void) state;
         static const struct {
                 const char *s;
                 int r;
@@ -42,7 +40,6 @@ static void test_parse_uint_invalid(void **state) {
 }
 
 static void test_parse_u64(void **state) {
-        (void) state;
         uint64_t v = 1;
 
         assert_int_equal(parse_u64("18446744073709551615", &v), 0);
@@ -57,7 +54,6 @@ static void test_parse_u64(void **state) {
 }
 
 static void test_parse_duration_valid(void **state) {
-        (void) state;
         static const struct {
                 const char *s;
                 uint64_t usec;
@@ -78,7 +74,6 @@ static void test_parse_duration_valid(void **state) {
 }
 
 static void test_parse_duration_invalid(void **state) {
-        (void) state;
         static const struct {
                 const char *s;
                 int r;

@@ -8,7 +8,6 @@
 #include "unit.h"
 
 static void test_root_nohz(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-nohz");
         struct cpu_isolation iso;
 
@@ -37,7 +36,6 @@ static void test_root_nohz(void **state) {
 }
 
 static void test_root_partition(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-partition");
         struct cpu_isolation iso;
 
@@ -62,7 +60,6 @@ static void test_root_partition(void **state) {
 }
 
 static void test_root_plain(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-plain");
         struct cpu_isolation iso;
 
@@ -89,7 +86,6 @@ static void test_root_plain(void **state) {
 }
 
 static void test_missing_root(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("does-not-exist");
         struct cpu_isolation iso;
 
@@ -99,7 +95,6 @@ static void test_missing_root(void **state) {
 }
 
 static void test_read_cpulist(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("root-partition");
         struct cpumap m;
 
@@ -115,7 +110,6 @@ static void test_read_cpulist(void **state) {
 }
 
 static void test_cmdline_get(void **state) {
-        (void) state;
         const char *cmd = "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet a=1 \"msg=hello world\" "
                           "nohz-full=3 a=2 empty= -- a=3 init_arg\n";
         _cleanup_free_ char *v1 = NULL, *v2 = NULL, *v3 = NULL, *v4 = NULL, *v5 = NULL;
@@ -143,7 +137,6 @@ static void test_cmdline_get(void **state) {
 }
 
 static void test_cmdline_isolcpus(void **state) {
-        (void) state;
         static const struct {
                 const char *cmd;
                 int error;
@@ -178,7 +171,6 @@ static void test_cmdline_isolcpus(void **state) {
 }
 
 static void test_cmdline_other_params(void **state) {
-        (void) state;
         struct cmdline_isolation ci;
 
         assert_int_equal(cmdline_parse_isolation("ro isolcpus nohz_full irqaffinity", 4, &ci), 0);

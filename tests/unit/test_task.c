@@ -9,7 +9,6 @@
 
 static void test_stat_parse(void **state) {
         struct task_info t;
-        (void) state;
 
         assert_int_equal(task_stat_parse("600 (my app) (x) S 2 0 0 0 -1 4194560 0 0 0 0 0 5 0 0 20 0 1 0 1000 0 0\n",
                                          &t), 0);
@@ -28,7 +27,6 @@ static void test_stat_parse(void **state) {
 static void test_task_read(void **state) {
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-tasks");
         struct task_info t;
-        (void) state;
 
         assert_int_equal(task_read(fs, "/proc/15", &t), 0);
         assert_string_equal(t.comm, "ksoftirqd/1");
@@ -58,7 +56,6 @@ static int record(const struct task_info *t, const struct task_info *leader, voi
 static void test_walk(void **state) {
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-tasks");
         struct seen s = {};
-        (void) state;
 
         /* leaders only; /proc/602 (a thread shown by its TID) is not a process */
         assert_int_equal(task_walk(fs, false, record, &s), 0);
@@ -80,7 +77,6 @@ static void test_cpu_set(void **state) {
         struct cpumap m;
         cpu_set_t *set = NULL;
         size_t sz = 0;
-        (void) state;
 
         /* CPU 1500 and 8191 are kept: CPU_SET() on a plain cpu_set_t drops
          * every CPU >= 1024 (CPU_SETSIZE) */

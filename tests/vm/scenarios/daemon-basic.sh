@@ -10,7 +10,8 @@
 #    malformed/unknown config on reload) with nothing half-applied;
 #  - kill -9 then restart converges from the state file;
 #  - idle wake-ups and RSS;
-#  - systemctl stop restores every touched file (snapshot compare).
+#  - systemctl stop restores every touched file (snapshot compare);
+#  - a hostile state file (foreign path, truncated) is refused as a whole.
 set -u
 . "$SCENARIO_LIB"
 
@@ -224,6 +225,25 @@ diffs=$(awk -F'\t' 'NR == FNR { b[$1] = $2; next } ($1 in b) && b[$1] != $2 { pr
 [ -z "$diffs" ] || { echo "$diffs"; fail "stop did not restore every file"; }
 [ -e /run/tlbisol/state ] && fail "state file left after a clean stop"
 metric stop_restored_all ok
+
+# ---- a hostile state file is refused as a whole: nothing restored from it ----
+# (a foreign path; and a file cut short, whose last value would be valid)
+echo original > /victim.txt
+for bad in '# tlbisold state v2\nsave\tstring\t/../victim.txt\t-\t0\nend\t1\n' \
+	   '# tlbisold state v2\nruntime\t\nsave\tcpulist\t/proc/irq/0/smp_affinity_list\t-\t1\n'; do
+	printf "$bad" > /run/tlbisol/state
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	systemctl start tlbisold
+	[ "$(systemctl is-active tlbisold)" = active ] || fail "hostile state: tlbisold did not start"
+	[ "$(cat /victim.txt)" = original ] || fail "hostile state: /victim.txt was overwritten"
+	journalctl -u tlbisold --no-pager --since "$since" | grep "Refusing the whole state file" | tail -1 |
+		grep -q . || fail "hostile state: no log line saying it was refused"
+	[ -e /run/tlbisol/state.bad ] || fail "hostile state: not moved aside to state.bad"
+	systemctl stop tlbisold
+	rm -f /run/tlbisol/state.bad
+done
+rm -f /victim.txt
+metric hostile_state_refused ok
 
 # ---- irqbalance gets the isolated CPUs banned through its socket (reported) ----
 if [ "$irqbalance_was_active" = active ]; then

@@ -1,11 +1,12 @@
-/* test-tlbisold-util.c — tlbisold's pure logic against fixture trees:
- * knobs, the state file, converge
+/* test-tlbisold-converge.c — tlbisold's pure logic against fixture trees:
+ * knobs, converge
  * (save-then-write, restore) and the IRQ / workqueue plans. No root. */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tlbisold-util.h"
+#include "tlbisold-converge.h"
+#include "tlbisold-plan.h"
 #include "unit.h"
 
 /* A writable copy of a fixture tree; removed by drop_copy(). */
@@ -34,7 +35,6 @@ static void read_facts(struct fsroot *fs, struct isolation_facts *f) {
 }
 
 static void test_knobs(void **state) {
-        (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-vm");
         char *v = NULL;
 
@@ -55,7 +55,6 @@ static void test_knobs(void **state) {
 }
 
 static void test_affinity_for(void **state) {
-        (void) state;
         struct cpumap r, iso = cpus("2-3"), hk = cpus("0-1");
 
         assert_false(affinity_for(&hk, &iso, &hk, &r));          /* nothing on isolated CPUs */
@@ -68,92 +67,6 @@ static void test_affinity_for(void **state) {
         r = cpus("3");
         assert_true(affinity_for(&r, &iso, &hk, &r));
         assert_list(&r, "0-1");                                 /* nothing left: housekeeping */
-}
-
-static void test_state_roundtrip(void **state) {
-        (void) state;
-        struct state s, t;
-        char *text = NULL, *text2 = NULL;
-        unsigned line = 0;
-        char tmpl[] = "/tmp/tlbisold-state-XXXXXX";
-
-        state_init(&s);
-        s.runtime = cpus("1,5-6");
-        s.module_sync = 0;
-        s.module_defer = 1;
-        s.module_has_mask = true;
-        s.module_defer_mask = cpus("2-3");
-        assert_int_equal(state_add(&s, "/proc/irq/24/smp_affinity_list", NULL, KNOB_CPULIST, "0-3"), 0);
-        assert_int_equal(state_add(&s, "/sys/devices/virtual/workqueue/cpumask",
-                                   "/sys/devices/virtual/workqueue/cpumask_requested", KNOB_HEXMASK, "3f"), 0);
-        assert_int_equal(state_add(&s, "/odd", NULL, KNOB_STRING, "a\tb\\c\nd\x01"), 0);
-        assert_int_equal(state_add(&s, "/odd", NULL, KNOB_STRING, "x"), -EEXIST);
-        assert_int_equal(state_serialize(&s, &text), 0);
-        assert_non_null(strstr(text, "runtime\t1,5-6\n"));
-        assert_non_null(strstr(text, "a\\tb\\\\c\\nd\\x01"));
-        assert_int_equal(state_parse(text, &t, &line), 0);
-        assert_int_equal(t.n_saved, 3);
-        assert_string_equal(state_find(&t, "/odd")->orig, "a\tb\\c\nd\x01");
-        assert_string_equal(state_find(&t, "/sys/devices/virtual/workqueue/cpumask")->read_path,
-                            "/sys/devices/virtual/workqueue/cpumask_requested");
-        assert_null(state_find(&t, "/proc/irq/24/smp_affinity_list")->read_path);
-        assert_list(&t.runtime, "1,5-6");
-        assert_int_equal(t.module_sync, 0);
-        assert_int_equal(t.module_defer, 1);
-        assert_list(&t.module_defer_mask, "2-3");
-        assert_int_equal(state_serialize(&t, &text2), 0);
-        assert_string_equal(text, text2);
-        state_done(&t);
-        free(text2);
-
-        /* on disk: write-temp-rename, no temporary left */
-        assert_non_null(mkdtemp(tmpl));
-        assert_int_equal(state_save(&s, tmpl, "state"), 0);
-        assert_int_equal(state_load(tmpl, "state", &t, &line), 0);
-        assert_int_equal(state_serialize(&t, &text2), 0);
-        assert_string_equal(text, text2);
-        state_done(&t);
-        free(text2);
-        {
-                char p[256];
-                struct stat st;
-
-                snprintf(p, sizeof(p), "%s/.state.tmp", tmpl);
-                assert_int_equal(stat(p, &st), -1);
-                snprintf(p, sizeof(p), "%s/state", tmpl);
-                assert_int_equal(unlink(p), 0);
-        }
-        assert_int_equal(state_load(tmpl, "state", &t, &line), -ENOENT);
-        assert_int_equal(rmdir(tmpl), 0);
-
-        state_remove(&s, "/odd");
-        assert_int_equal(s.n_saved, 2);
-        assert_null(state_find(&s, "/odd"));
-        state_done(&s);
-        free(text);
-}
-
-static void test_state_malformed(void **state) {
-        (void) state;
-        static const struct { const char *text; unsigned line; } bad[] = {
-                { "", 0 },
-                { "garbage\n", 1 },
-                { "# tlbisold state v1\nruntime\t1-\n", 2 },
-                { "# tlbisold state v1\nruntime\t0\nsave\tnope\t/x\t-\tv\n", 3 },
-                { "# tlbisold state v1\nsave\tstring\trelative\t-\tv\n", 2 },
-                { "# tlbisold state v1\nsave\tstring\t/x\t-\tbad\\q\n", 2 },
-                { "# tlbisold state v1\nsave\tstring\t/x\t-\ta\nsave\tstring\t/x\t-\tb\n", 3 },
-                { "# tlbisold state v1\nmodule\t2\t0\t-\n", 2 },
-                { "# tlbisold state v1\nwhat\n", 2 },
-        };
-        struct state s;
-
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                unsigned line = 99;
-
-                assert_int_equal(state_parse(bad[i].text, &s, &line), -EBADMSG);
-                assert_int_equal(line, bad[i].line);
-        }
 }
 
 struct log {
@@ -170,17 +83,11 @@ static int persist_cb(const struct state *s, void *userdata) {
 }
 
 static int persist_fail(const struct state *s, void *userdata) {
-        (void) s;
-        (void) userdata;
         return -EROFS;
 }
 
 static void report_cb(enum converge_event ev, const char *path, int irq, const char *value, int r, void *userdata) {
         struct log *l = userdata;
-        (void) path;
-        (void) irq;
-        (void) value;
-        (void) r;
 
         if (ev == CONVERGE_WRITTEN)
                 l->written++;
@@ -198,7 +105,6 @@ static char *rd(struct fsroot *fs, const char *path) {
 }
 
 static void test_converge_irqs(void **state) {
-        (void) state;
         char *dir = copy_tree("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         static struct isolation_facts f;
@@ -285,7 +191,6 @@ static void test_converge_irqs(void **state) {
 }
 
 static void test_converge_missing_and_selector(void **state) {
-        (void) state;
         char *dir = copy_tree("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         struct knob_list want = {};
@@ -319,7 +224,6 @@ static void test_converge_missing_and_selector(void **state) {
 }
 
 static void test_plan_workqueue(void **state) {
-        (void) state;
         char *dir = copy_tree("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         static struct isolation_facts f;
@@ -366,8 +270,6 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_knobs),
                 cmocka_unit_test(test_affinity_for),
-                cmocka_unit_test(test_state_roundtrip),
-                cmocka_unit_test(test_state_malformed),
                 cmocka_unit_test(test_converge_irqs),
                 cmocka_unit_test(test_converge_missing_and_selector),
                 cmocka_unit_test(test_plan_workqueue),

@@ -1,0 +1,120 @@
+/* tlbisold-plan.c — IRQ and workqueue plans; see tlbisold-plan.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsroot.h"
+#include "parse.h"
+#include "tlbisold-plan.h"
+#include "util.h"
+
+bool affinity_for(const struct cpumap *orig, const struct cpumap *isolated,
+                  const struct cpumap *housekeeping, struct cpumap *ret) {
+        if (!cpumap_intersects(orig, isolated))
+                return false;
+        cpumap_andnot(ret, orig, isolated);
+        if (cpumap_is_empty(ret))
+                *ret = *housekeeping;
+        return !cpumap_is_empty(ret);
+}
+
+static bool skipped(const struct irq_skip *skip, unsigned irq) {
+        for (size_t i = 0; skip && i < skip->n; i++)
+                if (skip->irqs[i] == irq)
+                        return true;
+        return false;
+}
+
+static int original(const struct fsroot *fs, const struct state *st, const char *path,
+                    const char *read_path, enum knob_kind kind, char **ret) {
+        const struct saved *s = state_find(st, path);
+
+        if (s) {
+                *ret = strdup(s->orig);
+                return *ret ? 0 : -ENOMEM;
+        }
+        return knob_read(fs, read_path ? read_path : path, kind, ret);
+}
+
+int plan_irqs(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
+              const struct irq_skip *skip, bool default_affinity, struct knob_list *out) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        r = fsroot_list(fs, "/proc/irq", &names);
+        if (r < 0)
+                return r;
+        for (char **n = names; *n; n++) {
+                _cleanup_free_ char *path = NULL, *orig = NULL, *val = NULL;
+                struct cpumap m, want;
+                unsigned irq;
+
+                if (parse_uint(*n, &irq) < 0 || skipped(skip, irq))
+                        continue;
+                if (asprintf(&path, "/proc/irq/%u/smp_affinity_list", irq) < 0)
+                        return -ENOMEM;
+                if (original(fs, st, path, NULL, KNOB_CPULIST, &orig) < 0)
+                        continue;       /* vanished, or no affinity file */
+                if (cpulist_parse_lenient(orig, 0, &m) < 0)
+                        continue;
+                if (!affinity_for(&m, &iso->isolated, &iso->housekeeping, &want))
+                        continue;
+                r = cpulist_format_alloc(&want, &val);
+                if (r < 0)
+                        return r;
+                r = knob_list_add(out, path, NULL, KNOB_CPULIST, val, (int) irq);
+                if (r < 0)
+                        return r;
+        }
+        if (default_affinity) {
+                _cleanup_free_ char *orig = NULL, *val = NULL;
+                const char *path = "/proc/irq/default_smp_affinity";
+                struct cpumap m, want;
+
+                if (original(fs, st, path, NULL, KNOB_HEXMASK, &orig) >= 0 &&
+                    cpumask_parse_hex(orig, 0, &m) >= 0 &&
+                    affinity_for(&m, &iso->isolated, &iso->housekeeping, &want)) {
+                        r = cpumask_format_hex_alloc(&want, iso->ncpus, &val);
+                        if (r < 0)
+                                return r;
+                        r = knob_list_add(out, path, NULL, KNOB_HEXMASK, val, -1);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+#define WQ "/sys/devices/virtual/workqueue/"
+
+int plan_workqueue(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
+                   const struct cpumap *kernel_excluded, struct knob_list *out) {
+        _cleanup_free_ char *orig = NULL, *val = NULL;
+        struct cpumap m, need, want;
+        bool v68;
+        int r;
+
+        r = fsroot_exists(fs, WQ "cpumask_requested");
+        if (r < 0)
+                return r;
+        v68 = r > 0;
+        r = original(fs, st, WQ "cpumask", v68 ? WQ "cpumask_requested" : NULL, KNOB_HEXMASK, &orig);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = cpumask_parse_hex(orig, 0, &m);
+        if (r < 0)
+                return r;
+        need = iso->isolated;
+        if (v68 && kernel_excluded)
+                cpumap_andnot(&need, &need, kernel_excluded);
+        if (!affinity_for(&m, &need, &iso->housekeeping, &want))
+                return 0;
+        r = cpumask_format_hex_alloc(&want, iso->ncpus, &val);
+        if (r < 0)
+                return r;
+        return knob_list_add(out, WQ "cpumask", v68 ? WQ "cpumask_requested" : NULL, KNOB_HEXMASK, val, -1);
+}

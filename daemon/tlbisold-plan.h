@@ -1,0 +1,34 @@
+/* tlbisold-plan.h — the knobs wanted for an isolated set: IRQ affinities,
+ * the default IRQ affinity and the unbound workqueue mask. Pure logic
+ * against an fsroot; originals come from the state when saved. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cpumap.h"
+#include "isolation.h"
+#include "tlbisold-knob.h"
+#include "tlbisold-state.h"
+
+struct fsroot;
+
+/* IRQ affinity rule: keep the original affinity minus the isolated CPUs;
+ * when nothing is left, all housekeeping CPUs. false: no change needed. */
+bool affinity_for(const struct cpumap *orig, const struct cpumap *isolated,
+                  const struct cpumap *housekeeping, struct cpumap *ret);
+
+struct irq_skip {               /* IRQs not to touch (found unmovable) */
+        const unsigned *irqs;
+        size_t n;
+};
+
+/* /proc/irq/N/smp_affinity_list for every IRQ and /proc/irq/default_smp_affinity. */
+int plan_irqs(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
+              const struct irq_skip *skip, bool default_affinity, struct knob_list *out);
+
+/* Unbound workqueue cpumask. On 6.8+ (cpumask_requested exists) the kernel
+ * already keeps unbound work off cpumask_isolated (partitions) and off the
+ * boot-isolated CPUs; only the remaining isolated CPUs are removed from the
+ * requested mask, so tlbisold never writes what the kernel owns. */
+int plan_workqueue(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
+                   const struct cpumap *kernel_excluded, struct knob_list *out);
