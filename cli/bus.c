@@ -8,11 +8,9 @@
 #include <systemd/sd-bus.h>
 
 #include "tlbctl.h"
+#include "tlbisol-bus.h"
 #include "util.h"
 
-#define BUS_NAME  "org.tlbisol1"
-#define BUS_PATH  "/org/tlbisol1"
-#define BUS_IFACE "org.tlbisol1.Manager"
 
 static void bus_unrefp(sd_bus **b) { sd_bus_flush_close_unref(*b); }
 static void msg_unrefp(sd_bus_message **m) { sd_bus_message_unref(*m); }
@@ -153,8 +151,8 @@ int daemon_state_read(struct daemon_state *s) {
         *s = (struct daemon_state) {};
         if (open_bus(&bus, &s->why_not) < 0)
                 return s->why_not ? 0 : -ENOMEM;
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties",
-                               "GetAll", &error, &reply, "s", BUS_IFACE);
+        r = sd_bus_call_method(bus, TLBISOL_BUS_NAME, TLBISOL_BUS_PATH, "org.freedesktop.DBus.Properties",
+                               "GetAll", &error, &reply, "s", TLBISOL_BUS_IFACE);
         if (r < 0) {
                 if (error_is_not_running(&error))
                         s->why_not = strdup("not running");
@@ -203,13 +201,17 @@ int daemon_call(const char *method, const char *cpulist, char **msg) {
         if (open_bus(&bus, &why) < 0)
                 return -ESRCH;
         (void) sd_bus_set_allow_interactive_authorization(bus, true);
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, method, &error, NULL,
+        r = sd_bus_call_method(bus, TLBISOL_BUS_NAME, TLBISOL_BUS_PATH, TLBISOL_BUS_IFACE, method, &error, NULL,
                                "s", cpulist);
         if (r >= 0)
                 return 0;
         if (error_is_not_running(&error))
                 r = -ESRCH;
-        else {
+        else if (sd_bus_error_has_name(&error, SD_BUS_ERROR_ACCESS_DENIED)) {
+                /* the bus policy or tlbisold itself: only root may change isolation */
+                *msg = strdup(error.message ? error.message : "access denied");
+                r = -EACCES;
+        } else {
                 *msg = strdup(error.message ? error.message : strerror(-r));
                 r = -EIO;
         }

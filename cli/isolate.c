@@ -45,6 +45,11 @@ static int request(struct tlbctl *t, const char *verb, const char *method, int a
                 log_error("%s: " DAEMON_NOT_RUNNING_HINT, verb);
                 return EXIT_FAIL;
         }
+        if (r == -EACCES) {
+                log_error("%s: changing CPU isolation needs root (the bus said: %s)", verb,
+                          msg ? msg : strerror(-r));
+                return EXIT_FAIL;
+        }
         if (r < 0) {
                 log_error("%s: %s", verb, msg ? msg : strerror(-r));
                 return EXIT_FAIL;

@@ -68,7 +68,8 @@ struct daemon_state {
 int daemon_state_read(struct daemon_state *s);
 void daemon_state_done(struct daemon_state *s);
 /* Calls Isolate/Release(cpulist). 0 on success; -ESRCH when the daemon is
- * not running; any other failure -EIO with the daemon's message in *msg. */
+ * not running; -EACCES when the caller may not (not root), with the bus's
+ * message in *msg; any other failure -EIO with the daemon's message. */
 int daemon_call(const char *method, const char *cpulist, char **msg);
 
 /* ---- kernel module over generic netlink (module.c) ---- */

@@ -92,6 +92,72 @@ static void test_parse_errors(void **state) {
         expect_error("[Apply]\njunk line\n", -EINVAL, "/etc/x.conf:2: syntax error");
 }
 
+/* A list of every other CPU of a 4096-CPU machine, "0,2,4,...": long. */
+static char *long_list(size_t min_len) {
+        char *s = calloc(1, min_len + 16);
+        size_t off = 0;
+
+        assert_non_null(s);
+        for (unsigned cpu = 0; off < min_len; cpu += 2)
+                off += (size_t) sprintf(s + off, "%s%u", off ? "," : "", cpu);
+        return s;
+}
+
+/* Lines far longer than inih's 200-byte buffer: accepted whole, and errors
+ * after (and in) them carry the file's own line numbers. */
+static void test_long_lines(void **state) {
+        static const size_t lens[] = { 461, 4096, 16000 };
+
+        for (size_t i = 0; i < ELEMENTSOF(lens); i++) {
+                _cleanup_free_ char *list = long_list(lens[i]), *text = NULL, *comment = NULL;
+                struct config c;
+                char err[512] = "";
+
+                config_init(&c);
+                comment = calloc(1, lens[i] + 1);
+                assert_non_null(comment);
+                memset(comment, 'x', lens[i]);
+                assert_true(asprintf(&text, "# %s\n[Isolation]\nCPUs=%s\n", comment, list) > 0);
+                if (config_parse_string(text, "/etc/x.conf", 8192, &c, err, sizeof(err)) != 0)
+                        fail_msg("length %zu: %s", lens[i], err);
+                assert_string_equal(c.cpus_text, list);
+                assert_true(cpumap_test(&c.cpus, 2) && !cpumap_test(&c.cpus, 3));
+                config_done(&c);
+
+                free(text);
+                assert_true(asprintf(&text, "[Apply]\nUserTasksExclude=%s\n\nIRQs=maybe\n", comment) > 0);
+                expect_error(text, -EINVAL, "/etc/x.conf:4: [Apply] IRQs: invalid value 'maybe'");
+                /* the long line itself is wrong: its own number (8 CPUs here) */
+                free(text);
+                assert_true(asprintf(&text, "\n\n[Isolation]\nCPUs=%s\n", list) > 0);
+                config_init(&c);
+                assert_int_equal(config_parse_string(text, "/etc/x.conf", 8, &c, err, sizeof(err)), -ERANGE);
+                assert_non_null(strstr(err, "/etc/x.conf:4: [Isolation] CPUs: invalid value"));
+                config_done(&c);
+                /* a long line that is no Key=Value: a syntax error at its number */
+                free(text);
+                assert_true(asprintf(&text, "[Apply]\nIRQs=yes\n%s\n", comment) > 0);
+                expect_error(text, -EINVAL, "/etc/x.conf:3: syntax error");
+        }
+}
+
+/* Inline comments: '#' or ';' after a blank ends the value (tlbisold.conf(5)). */
+static void test_inline_comments(void **state) {
+        struct config c;
+        char err[256] = "";
+
+        config_init(&c);
+        assert_int_equal(config_parse_string("[Isolation]\nCPUs=2-3   # the RT cores\n"
+                                             "[Apply]\nIRQs=no ; not now\nUserTasksExclude=rt#app\t# keep\n",
+                                             "/etc/x.conf", 4, &c, err, sizeof(err)), 0);
+        assert_string_equal(c.cpus_text, "2-3");
+        assert_false(c.irqs);
+        assert_string_equal(c.user_tasks_exclude[0], "rt#app");        /* no blank before '#': a value */
+        assert_null(c.user_tasks_exclude[1]);
+        config_done(&c);
+        expect_error("[Apply]\nIRQs=no# comment\n", -EINVAL, "invalid value 'no# comment'");
+}
+
 static void write_file(const char *path, const char *text) {
         FILE *f = fopen(path, "we");
 
@@ -124,6 +190,7 @@ static void test_load_dropins(void **state) {
         assert_int_equal(config_load(p, 4, &c, err, sizeof(err)), 0);
         assert_true(c.irqs);                            /* 10-a after the main file */
         assert_string_equal(c.cpus_text, "2");          /* 20-b last */
+        assert_non_null(strstr(c.cpus_file, "tlbisold.conf.d/20-b.conf"));     /* named in errors */
 
         /* a bad drop-in: error names it, and the previous config is kept */
         snprintf(p, sizeof(p), "%s/tlbisold.conf.d/40-bad.conf", dir);
@@ -189,6 +256,8 @@ int main(void) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_parse_good),
                 cmocka_unit_test(test_parse_errors),
+                cmocka_unit_test(test_long_lines),
+                cmocka_unit_test(test_inline_comments),
                 cmocka_unit_test(test_load_dropins),
                 cmocka_unit_test(test_shipped_file),
         };

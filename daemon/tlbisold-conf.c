@@ -26,7 +26,10 @@ struct ctx {
         size_t errlen;
         int r;
         unsigned err_line;
+        char *long_value;       /* the value of the last line too long for inih */
 };
+
+#define LONG_VALUE "\x01long"
 
 typedef int (*conf_parser)(struct ctx *x, const char *value, void *data, const void *arg);
 
@@ -67,11 +70,22 @@ static int parse_bool(const char *v) {
         return -EINVAL;
 }
 
+/* Each parser says why a value is refused, in x->err. */
+static int refuse(struct ctx *x, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(struct ctx *x, int r, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(x->err, x->errlen, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
 static int p_bool(struct ctx *x, const char *value, void *data, const void *arg) {
         int b = parse_bool(value);
 
         if (b < 0)
-                return -EINVAL;
+                return refuse(x, -EINVAL, "expected yes or no");
         *(bool *) data = b;
         return 0;
 }
@@ -80,7 +94,7 @@ static int p_duration(struct ctx *x, const char *value, void *data, const void *
         uint64_t u;
 
         if (parse_duration(value, &u) < 0 || u > 10 * USEC_PER_SEC)
-                return -ERANGE;
+                return refuse(x, -ERANGE, "expected a duration up to 10s, like 50ms");
         *(uint64_t *) data = u;
         return 0;
 }
@@ -90,15 +104,18 @@ static int p_cpus(struct ctx *x, const char *value, void *data, const void *arg)
         char why[160];
         char *t;
 
-        if (cpulist_parse_err(value, x->ncpus, &m, why, sizeof(why)) < 0) {
-                snprintf(x->err, x->errlen, "%s", why);   /* picked up by the caller */
-                return -ERANGE;
-        }
+        if (cpulist_parse_err(value, x->ncpus, &m, why, sizeof(why)) < 0)
+                return refuse(x, -ERANGE, "%s", why);
         t = strdup(value);
         if (!t)
                 return -ENOMEM;
         free(x->c->cpus_text);
         x->c->cpus_text = t;
+        t = strdup(x->name);
+        if (!t)
+                return -ENOMEM;
+        free(x->c->cpus_file);
+        x->c->cpus_file = t;
         x->c->cpus = m;
         return 0;
 }
@@ -147,14 +164,14 @@ static int p_tunable(struct ctx *x, const char *value, void *data, const void *a
                         struct cpumap m;
 
                         if (!streq(value, "housekeeping") && cpulist_parse(value, x->ncpus, &m) < 0)
-                                return -EINVAL;
+                                return refuse(x, -EINVAL, "expected keep, housekeeping or a CPU list");
                 } else if (t->choices) {
                         bool ok = false;
 
                         for (const char *const *c = t->choices; *c; c++)
                                 ok = ok || streq(*c, value);
                         if (!ok)
-                                return -EINVAL;
+                                return refuse(x, -EINVAL, "expected keep, always, madvise or never");
                 } else {
                         char *end;
                         long l;
@@ -162,7 +179,7 @@ static int p_tunable(struct ctx *x, const char *value, void *data, const void *a
                         errno = 0;
                         l = strtol(value, &end, 10);
                         if (errno || end == value || *end || l < t->min || l > 0x7fffffffL)
-                                return -EINVAL;
+                                return refuse(x, -EINVAL, "expected keep or an integer >= %ld", t->min);
                 }
         }
         v = strdup(value);
@@ -173,7 +190,6 @@ static int p_tunable(struct ctx *x, const char *value, void *data, const void *a
         return 0;
 }
 
-#define TUN(i) { "Tuning", NULL, p_tunable, offsetof(struct config, tunable) + (i) * sizeof(char *), &tunables[i] }
 static const struct conf_key keys[] = {
         { "Isolation", "CPUs", p_cpus, 0, NULL },
         { "Apply", "IRQs", p_bool, offsetof(struct config, irqs), NULL },
@@ -183,87 +199,125 @@ static const struct conf_key keys[] = {
         { "Apply", "KernelThreads", p_bool, offsetof(struct config, kthreads), NULL },
         { "Apply", "UserTasks", p_bool, offsetof(struct config, user_tasks), NULL },
         { "Apply", "UserTasksExclude", p_patterns, offsetof(struct config, user_tasks_exclude), NULL },
-        TUN(0), TUN(1), TUN(2), TUN(3), TUN(4), TUN(5), TUN(6), TUN(7), TUN(8),
         { "Module", "TargetedSync", p_bool, offsetof(struct config, module_sync), NULL },
         { "Module", "Defer", p_bool, offsetof(struct config, module_defer), NULL },
         { "Daemon", "RestoreOnStop", p_bool, offsetof(struct config, restore_on_stop), NULL },
         { "Daemon", "Debounce", p_duration, offsetof(struct config, debounce_usec), NULL },
 };
 
-static const char *key_name(const struct conf_key *k) {
-        return k->key ? k->key : ((const struct tunable_info *) k->arg)->key;
+/* The key of section/name: one of keys[], or a [Tuning] key of the
+ * tunables table (built in *tmp). NULL if unknown; *known_section says
+ * whether the section exists. */
+static const struct conf_key *find_key(const char *section, const char *name, struct conf_key *tmp,
+                                       bool *known_section) {
+        *known_section = streq(section, "Tuning");
+        for (size_t i = 0; *known_section && i < _TUNABLE_MAX; i++)
+                if (streq(name, tunables[i].key)) {
+                        *tmp = (struct conf_key) { "Tuning", tunables[i].key, p_tunable,
+                                                   offsetof(struct config, tunable) + i * sizeof(char *),
+                                                   &tunables[i] };
+                        return tmp;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (!streq(section, keys[i].section))
+                        continue;
+                *known_section = true;
+                if (streq(name, keys[i].key))
+                        return &keys[i];
+        }
+        return NULL;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct ctx *x = user;
-        bool known_section = false;
+        const struct conf_key *k;
+        struct conf_key tmp;
+        bool known_section;
+        char why[200] = "";
+        char *saved_err = x->err;
+        size_t saved_len = x->errlen;
+        int r;
 
         if (x->r < 0)
                 return 0;
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                const struct conf_key *k = &keys[i];
-                char why[200] = "";
-                int r;
-
-                if (!streq(section, k->section))
-                        continue;
-                known_section = true;
-                if (!streq(name, key_name(k)))
-                        continue;
-                {
-                        char *saved_err = x->err;
-                        size_t saved_len = x->errlen;
-
-                        x->err = why;
-                        x->errlen = sizeof(why);
-                        r = k->parse(x, value, (char *) x->c + k->offset, k->arg);
-                        x->err = saved_err;
-                        x->errlen = saved_len;
-                }
-                if (r == -ENOMEM)
-                        return fail(x, r, section, name, "out of memory");
-                if (r < 0) {
-                        if (!why[0]) {
-                                if (k->parse == p_bool)
-                                        snprintf(why, sizeof(why), "expected yes or no");
-                                else if (k->parse == p_duration)
-                                        snprintf(why, sizeof(why), "expected a duration up to 10s, like 50ms");
-                                else if (k->parse == p_tunable) {
-                                        const struct tunable_info *t = k->arg;
-
-                                        if (t->choices)
-                                                snprintf(why, sizeof(why), "expected keep, always, madvise or never");
-                                        else if (t->kind == KNOB_CPULIST)
-                                                snprintf(why, sizeof(why), "expected keep, housekeeping or a CPU list");
-                                        else
-                                                snprintf(why, sizeof(why), "expected keep or an integer >= %ld", t->min);
-                                }
-                        }
-                        return fail(x, r, section, name, "invalid value '%s': %s", value, why);
-                }
-                return 1;
+        if (streq(value, LONG_VALUE))
+                value = x->long_value;  /* a line longer than inih's buffer, see reader() */
+        k = find_key(section, name, &tmp, &known_section);
+        if (!k) {
+                if (!*section)
+                        return fail(x, -EINVAL, "", name, "key outside of any section");
+                return fail(x, -EINVAL, section, name, known_section ? "unknown key" : "unknown section");
         }
-        if (!*section)
-                return fail(x, -EINVAL, "", name, "key outside of any section");
-        return fail(x, -EINVAL, section, name, known_section ? "unknown key" : "unknown section");
+        x->err = why;
+        x->errlen = sizeof(why);
+        r = k->parse(x, value, (char *) x->c + k->offset, k->arg);
+        x->err = saved_err;
+        x->errlen = saved_len;
+        if (r == -ENOMEM)
+                return fail(x, r, section, name, "out of memory");
+        if (r < 0)
+                return fail(x, r, section, name, "invalid value '%s': %s", value, why);
+        return 1;
 }
 
-/* fgets on a string that also counts lines, so errors can name them */
+/* The start of an inline comment: '#' or ';' after a blank, outside a
+ * comment line (a value cannot hold " #": tlbisold.conf(5)). NULL if none. */
+static char *inline_comment(char *line) {
+        char *p = line + strspn(line, " \t");
+
+        if (*p == '#' || *p == ';' || *p == '[')
+                return NULL;
+        for (; *p; p++)
+                if ((*p == '#' || *p == ';') && (p[-1] == ' ' || p[-1] == '\t'))
+                        return p;
+        return NULL;
+}
+
+/* inih's fgets: one line of the text per call, so inih's line numbers are
+ * the file's. inih's buffer holds INI_MAX_LINE (200) bytes: a longer
+ * "Key=Value" line is handed over as "Key=<LONG_VALUE>" with the value
+ * kept in x->long_value; any other longer line as a line inih refuses
+ * (or, a comment, as "#"). Inline comments are cut here. */
 static char *reader(char *str, int num, void *stream) {
         struct ctx *x = stream;
-        const char *nl;
-        size_t n;
+        _cleanup_free_ char *line = NULL;
+        size_t n = strcspn(x->text, "\n"), room = num > 2 ? (size_t) num - 2 : 0;
+        char *c, *eq;
 
-        if (!*x->text || num <= 1)
+        if (!*x->text || num <= 2)
                 return NULL;
-        nl = strchr(x->text, '\n');
-        n = nl ? (size_t) (nl - x->text) + 1 : strlen(x->text);
-        if (n > (size_t) num - 1)
-                n = (size_t) num - 1;
-        memcpy(str, x->text, n);
-        str[n] = 0;
-        x->text += n;
+        line = strndup(x->text, n);
+        if (!line) {
+                x->r = -ENOMEM;
+                return NULL;
+        }
+        x->text += n + (x->text[n] == '\n');
         x->line++;
+        c = inline_comment(line);
+        if (c)
+                *c = 0;
+        n = strlen(line);
+        if (n <= room) {
+                snprintf(str, (size_t) num, "%s\n", line);
+                return str;
+        }
+        c = line + strspn(line, " \t");
+        eq = strchr(line, '=');
+        if (*c == '#' || *c == ';')
+                snprintf(str, (size_t) num, "#\n");
+        else if (eq && (size_t) (eq - line) + strlen(LONG_VALUE) + 1 <= room) {
+                free(x->long_value);
+                x->long_value = strdup(eq + 1 + strspn(eq + 1, " \t"));
+                if (!x->long_value) {
+                        x->r = -ENOMEM;
+                        return NULL;
+                }
+                for (char *e = x->long_value + strlen(x->long_value); e > x->long_value &&
+                     (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'); e--)
+                        e[-1] = 0;
+                snprintf(str, (size_t) num, "%.*s=%s\n", (int) (eq - line), line, LONG_VALUE);
+        } else
+                snprintf(str, (size_t) num, "?\n");     /* a syntax error at this line */
         return str;
 }
 
@@ -275,6 +329,7 @@ int config_parse_string(const char *text, const char *name, unsigned ncpus, stru
         if (err && errlen)
                 err[0] = 0;
         r = ini_parse_stream(reader, &x, handler, &x);
+        free(x.long_value);
         if (x.r < 0 && (r <= 0 || (unsigned) r >= x.err_line))
                 return x.r;
         if (r != 0) {
@@ -298,6 +353,7 @@ void config_init(struct config *c) {
 
 void config_done(struct config *c) {
         free(c->cpus_text);
+        free(c->cpus_file);
         strv_free(c->user_tasks_exclude);
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 free(c->tunable[i]);

@@ -18,6 +18,7 @@
 
 struct config {
         char *cpus_text;                /* [Isolation] CPUs=, as written */
+        char *cpus_file;                /* the file that set it last (a drop-in, maybe) */
         struct cpumap cpus;
         bool irqs, default_affinity, workqueues, irqbalance;
         bool kthreads, user_tasks;

@@ -1,6 +1,7 @@
 /* tlbisold-log.h — logging for the daemon only (lib/ never logs).
  * To the journal with structured fields when stderr is the journal stream
- * (or --log-target=journal), otherwise "<level>message" lines on stderr.
+ * ($JOURNAL_STREAM matches it, as under systemd), otherwise "<level>message"
+ * lines on stderr. $SYSTEMD_LOG_LEVEL=debug or --debug log every change.
  * The *_errno variants set errno for %m and return -abs(error). */
 #pragma once
 #include <syslog.h>

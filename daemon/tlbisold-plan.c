@@ -87,7 +87,7 @@ int plan_irqs(const struct fsroot *fs, const struct state *st, const struct isol
         return 0;
 }
 
-#define WQ "/sys/devices/virtual/workqueue/"
+#define WQ "/sys/devices/virtual/workqueue/"   /* KNOB_WQ_CPUMASK and KNOB_WQ_CPUMASK_REQUESTED live here */
 
 int plan_workqueue(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
                    const struct cpumap *kernel_excluded, struct knob_list *out) {
@@ -117,4 +117,35 @@ int plan_workqueue(const struct fsroot *fs, const struct state *st, const struct
         if (r < 0)
                 return r;
         return knob_list_add(out, WQ "cpumask", v68 ? WQ "cpumask_requested" : NULL, KNOB_HEXMASK, val, -1);
+}
+
+int plan_tunables(const struct fsroot *fs, const struct isolation *iso, char *const values[_TUNABLE_MAX],
+                  struct knob_list *out) {
+        int r;
+
+        if (cpumap_is_empty(&iso->isolated))
+                return 0;
+        for (size_t i = 0; i < _TUNABLE_MAX; i++) {
+                const struct tunable_info *t = &tunables[i];
+                _cleanup_free_ char *val = NULL;
+                const char *v = values[i];
+
+                if (!v || streq(v, "keep") || fsroot_exists(fs, t->path) <= 0)
+                        continue;
+                if (streq(v, "housekeeping")) {
+                        r = cpulist_format_alloc(&iso->housekeeping, &val);
+                        if (r < 0)
+                                return r;
+                        v = val;
+                }
+                r = knob_list_add(out, t->path, NULL, t->kind, v, -1);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+void kernel_isolated_cpus(const struct cpu_isolation *sys, struct cpumap *ret) {
+        cpumap_or(ret, &sys->cgroup_isolated, &sys->nohz_full);
+        cpumap_or(ret, ret, &sys->isolated);
 }

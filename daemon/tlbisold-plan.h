@@ -32,3 +32,13 @@ int plan_irqs(const struct fsroot *fs, const struct state *st, const struct isol
  * requested mask, so tlbisold never writes what the kernel owns. */
 int plan_workqueue(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
                    const struct cpumap *kernel_excluded, struct knob_list *out);
+
+/* The [Tuning] knobs while any CPU is isolated: values[i] for tunables[i]
+ * ("keep" or NULL: not touched; "housekeeping": the housekeeping CPUs);
+ * knobs whose file does not exist on this kernel are left out. */
+int plan_tunables(const struct fsroot *fs, const struct isolation *iso, char *const values[_TUNABLE_MAX],
+                  struct knob_list *out);
+
+/* The CPUs the kernel itself keeps unbound work (and, on 7.0+, unbound
+ * kthreads) off: nohz_full, isolcpus= domain CPUs and isolated partitions. */
+void kernel_isolated_cpus(const struct cpu_isolation *sys, struct cpumap *ret);

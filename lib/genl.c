@@ -116,19 +116,6 @@ void tlbisol_genl_close(struct tlbisol_genl *g) {
         free(g);
 }
 
-int tlbisol_genl_family_id(const struct tlbisol_genl *g) {
-        return g ? g->family : -EINVAL;
-}
-
-int tlbisol_genl_events_group(struct tlbisol_genl *g) {
-        int r;
-
-        if (!g)
-                return -EINVAL;
-        r = genl_ctrl_resolve_grp(g->sock, TLBISOL_GENL_NAME, TLBISOL_MCGRP_EVENTS);
-        return r < 0 ? tlbisol_nlerr_to_errno(r) : r;
-}
-
 /* One request/response exchange. */
 struct xfer {
         int error;              /* kernel errno (negative) or 0 */
@@ -309,19 +296,6 @@ int tlbisol_genl_set(struct tlbisol_genl *g, const struct tlbisol_set *set, char
                 if (nla_put(msg, TLBISOL_A_DEFER_MASK, (int) (words * 8), set->defer_mask->bits) < 0)
                         return -EMSGSIZE;
         }
-        return transact(g, msg, &x);
-}
-
-int tlbisol_genl_reset_stats(struct tlbisol_genl *g, char *err, size_t errlen) {
-        __attribute__((cleanup(nlmsg_freep))) struct nl_msg *msg = NULL;
-        struct xfer x = { .err = err, .errlen = errlen };
-        int r;
-
-        if (!g)
-                return -EINVAL;
-        r = new_msg(g, TLBISOL_CMD_RESET_STATS, 0, &msg);
-        if (r < 0)
-                return r;
         return transact(g, msg, &x);
 }
 

@@ -55,15 +55,11 @@ int tlbisol_genl_open(struct tlbisol_genl **ret);
 void tlbisol_genl_close(struct tlbisol_genl *g);
 static inline void tlbisol_genl_closep(struct tlbisol_genl **g) { tlbisol_genl_close(*g); }
 
-int tlbisol_genl_family_id(const struct tlbisol_genl *g);
-/* Multicast group id of TLBISOL_MCGRP_EVENTS, -ENOENT if absent. */
-int tlbisol_genl_events_group(struct tlbisol_genl *g);
 
 int tlbisol_genl_get_info(struct tlbisol_genl *g, struct tlbisol_info *ret);
 /* -EPERM without CAP_NET_ADMIN; the kernel's reason goes to err (may be NULL). */
 int tlbisol_genl_set(struct tlbisol_genl *g, const struct tlbisol_set *set,
                      char *err, size_t errlen);
-int tlbisol_genl_reset_stats(struct tlbisol_genl *g, char *err, size_t errlen);
 /* Dump of per-CPU counters: cb is called once per CPU; a negative return
  * from cb stops the dump and is returned. */
 int tlbisol_genl_get_stats(struct tlbisol_genl *g,

@@ -2,6 +2,7 @@
  * TAKE_PTR, ELEMENTSOF, streq, NULL-terminated string vectors (strv).
  * Usage: _cleanup_free_ char *s = NULL; ... return TAKE_PTR(s); */
 #pragma once
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 #define streq(a, b) (strcmp((a), (b)) == 0)
+#define startswith(s, prefix) (strncmp((s), (prefix), strlen(prefix)) == 0)
 #define TAKE_PTR(p) ({ __typeof__(p) _p_ = (p); (p) = NULL; _p_; })
 
 static inline void freep(void *p) { free(*(void **) p); }
@@ -49,4 +51,15 @@ static inline char *strv_join(char **v, const char *sep) {
         for (char **i = v; v && *i; i++)
                 off += (size_t) sprintf(s + off, "%s%s", i == v ? "" : sep, *i);
         return s;
+}
+
+/* Replaces *dst by the formatted text; on allocation failure keeps *dst. */
+static inline void free_and_vformat(char **dst, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static inline void free_and_vformat(char **dst, const char *fmt, va_list ap) {
+        char *s = NULL;
+
+        if (vasprintf(&s, fmt, ap) < 0)
+                return;
+        free(*dst);
+        *dst = s;
 }
