@@ -12,6 +12,7 @@
 
 #include "interrupts.h"
 #include "ipikind.h"
+#include "json-out.h"
 #include "parse.h"
 #include "tlbctl.h"
 #include "util.h"
@@ -22,7 +23,7 @@ static volatile sig_atomic_t stop_requested;
 static void on_stop(int sig) { (void) sig; stop_requested = 1; }
 
 static void ipi_help(void) {
-        printf("Usage: tlbctl ipi [-c CPULIST] [--interval=DURATION] [--count=N]\n"
+        printf("Usage: tlbctl ipi [-c CPULIST] [--interval=DURATION] [--count=N] [--json]\n"
                "\n"
                "Live IPI rates per CPU: CAL (function calls, incl. TLB shootdowns), TLB\n"
                "(user TLB shootdowns), RES (reschedule), LOC (local timer), IWI (irq work),\n"
@@ -31,7 +32,60 @@ static void ipi_help(void) {
                "  -c, --cpus=CPULIST        CPUs to show (default: isolated CPUs, else all)\n"
                "  -i, --interval=DURATION   refresh period (default 1s)\n"
                "  -n, --count=N             stop after N intervals (default: until Ctrl-C)\n"
+               "  -j, --json                one JSON document at the end (needs --count)\n"
                "  -h, --help                this help\n");
+}
+
+/* One CPU's rates over an interval: /proc/interrupts rows, and the
+ * module's per-kind counters when it was there at both ends (else null). */
+static struct json_object *cpu_json(const struct interrupts *d, const struct module_state *a,
+                                    const struct module_state *b, unsigned cpu, double secs) {
+        struct json_object *o = json_object_new_object(), *rates = json_object_new_object(), *mod = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                const struct irq_row *ir = interrupts_find(d, rows[i]);
+
+                json_object_object_add(rates, rows[i], json_rate(ir ? (double) irq_row_count(ir, cpu) / secs : 0.0));
+        }
+        if (a->cpu && b->cpu && cpu < a->ncpus && cpu < b->ncpus) {
+                mod = json_object_new_object();
+                for (int k = 0; k < _IPI_KIND_MAX; k++)
+                        json_object_object_add(mod, ipi_kind_name(k),
+                                               json_rate((double) (b->cpu[cpu].rx[k] - a->cpu[cpu].rx[k]) / secs));
+        }
+        json_object_object_add(o, "cpu", json_object_new_int((int) cpu));
+        json_object_object_add(o, "rates", rates);
+        json_object_object_add(o, "module", mod);
+        return o;
+}
+
+static struct json_object *sample_json(const char *when, const struct cpumap *cpus, const struct interrupts *d,
+                                       const struct module_state *a, const struct module_state *b, double secs) {
+        struct json_object *sample = json_object_new_object(), *per = json_object_new_array();
+        int cpu;
+
+        CPUMAP_FOREACH(cpu, cpus)
+                json_object_array_add(per, cpu_json(d, a, b, (unsigned) cpu, secs));
+        json_object_object_add(sample, "time", json_object_new_string(when));
+        json_object_object_add(sample, "per_cpu", per);
+        return sample;
+}
+
+/* One line: a table row on a terminal, time-stamped columns otherwise. */
+static void print_cpu(bool tty, const char *when, const struct interrupts *d, const struct module_state *a,
+                      const struct module_state *b, unsigned cpu, double secs) {
+        if (!tty)
+                printf("%-8s ", when);
+        printf("%4u", cpu);
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                const struct irq_row *ir = interrupts_find(d, rows[i]);
+
+                printf(" %10.1f", ir ? (double) irq_row_count(ir, cpu) / secs : 0.0);
+        }
+        if (b->cpu && a->cpu && cpu < b->ncpus && cpu < a->ncpus)
+                for (int k = 0; k < _IPI_KIND_MAX; k++)
+                        printf(tty ? " %16.1f" : " %.1f", (double) (b->cpu[cpu].rx[k] - a->cpu[cpu].rx[k]) / secs);
+        printf("\n");
 }
 
 int verb_ipi(struct tlbctl *t, int argc, char **argv) {
@@ -39,6 +93,7 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 { "cpus",     required_argument, NULL, 'c' },
                 { "interval", required_argument, NULL, 'i' },
                 { "count",    required_argument, NULL, 'n' },
+                { "json",     no_argument,       NULL, 'j' },
                 { "help",     no_argument,       NULL, 'h' },
                 {}
         };
@@ -47,11 +102,12 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
         struct sigaction sa = { .sa_handler = on_stop };
         uint64_t interval = USEC_PER_SEC;
         unsigned count = 0, done = 0;
-        bool have_cpus = false, tty = isatty(STDOUT_FILENO);
+        bool have_cpus = false, json = t->json, tty;
+        struct json_object *samples = NULL;
         struct cpumap cpus;
         int c, cpu, r, rc = EXIT_OK;
 
-        while ((c = getopt_long(argc, argv, "c:i:n:h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "c:i:n:jh", opts, NULL)) >= 0)
                 switch (c) {
                 case 'c':
                         if (parse_user_cpulist(t, "ipi", optarg, &cpus) < 0)
@@ -67,6 +123,9 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                         if (parse_uint(optarg, &count) < 0 || count == 0)
                                 return usage_error("ipi", "bad count '%s' (a positive number)", optarg);
                         break;
+                case 'j':
+                        json = true;
+                        break;
                 case 'h':
                         ipi_help();
                         return EXIT_OK;
@@ -75,8 +134,13 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 }
         if (optind < argc)
                 return usage_error("ipi", "unexpected argument '%s'", argv[optind]);
+        if (json && count == 0)
+                return usage_error("ipi", "--json needs --count=N (one document, written at the end)");
         if (!have_cpus)
                 cpus = cpumap_is_empty(&t->iso.isolated) ? t->facts.sys.online : t->iso.isolated;
+        tty = !json && isatty(STDOUT_FILENO);
+        if (json && !(samples = json_object_new_array()))
+                return EXIT_FAIL;
 
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
@@ -87,7 +151,7 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 return EXIT_FAIL;
         }
         (void) module_state_read(t, &mprev);
-        if (!tty) {
+        if (!tty && !json) {
                 printf("%-8s %4s %10s %10s %10s %10s %10s", "TIME", "CPU", "CAL/s", "TLB/s", "RES/s", "LOC/s", "IWI/s");
                 if (mprev.cpu)
                         for (int k = 0; k < _IPI_KIND_MAX; k++)
@@ -123,22 +187,17 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                                         printf(" %16s", ipi_kind_name(k));
                         printf("\n");
                 }
-                CPUMAP_FOREACH(cpu, &cpus) {
-                        if (!tty)
-                                printf("%-8s ", when);
-                        printf("%4d", cpu);
-                        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-                                const struct irq_row *ir = interrupts_find(d, rows[i]);
-
-                                printf(" %10.1f", ir ? (double) irq_row_count(ir, (unsigned) cpu) / secs : 0.0);
-                        }
-                        if (mcur.cpu && mprev.cpu && (unsigned) cpu < mcur.ncpus && (unsigned) cpu < mprev.ncpus)
-                                for (int k = 0; k < _IPI_KIND_MAX; k++)
-                                        printf(tty ? " %16.1f" : " %.1f",
-                                               (double) (mcur.cpu[cpu].rx[k] - mprev.cpu[cpu].rx[k]) / secs);
-                        printf("\n");
+                if (json)
+                        json_object_array_add(samples, sample_json(when, &cpus, d, &mprev, &mcur, secs));
+                else
+                        CPUMAP_FOREACH(cpu, &cpus)
+                                print_cpu(tty, when, d, &mprev, &mcur, (unsigned) cpu, secs);
+                r = flush_stdout();
+                if (r < 0) {
+                        log_error("ipi: cannot write the output: %s", strerror(-r));
+                        rc = EXIT_FAIL;
+                        break;
                 }
-                fflush(stdout);
                 interrupts_free(prev);
                 interrupts_free(d);
                 d = NULL;
@@ -149,6 +208,19 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 mcur = (struct module_state) {};
                 done++;
         }
+        if (json && rc == EXIT_OK) {
+                struct json_object *data = json_object_new_object();
+
+                json_object_object_add(data, "interval_s", json_rate((double) interval / 1e6));
+                json_object_object_add(data, "cpus", json_cpulist(&cpus));
+                json_object_object_add(data, "samples", json_object_get(samples));
+                r = json_envelope_print(json_envelope_new("ipi"), data, stdout);
+                if (r < 0) {
+                        log_error("ipi: cannot write the output: %s", strerror(-r));
+                        rc = EXIT_FAIL;
+                }
+        }
+        json_object_put(samples);
         interrupts_free(prev);
         interrupts_free(cur);
         interrupts_free(d);

@@ -7,24 +7,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-out.h"
 #include "tlbctl.h"
 #include "util.h"
 
+/* --json: what the daemon isolates now, after the request. */
+static int print_json(const char *verb, const char *cpulist) {
+        struct daemon_state d;
+        struct json_object *data;
+        int r;
+
+        r = daemon_state_read(&d);
+        if (r < 0)
+                return r;
+        if (!d.running) {
+                log_error("%s: done, but tlbisold does not answer any more: %s", verb, d.why_not ? d.why_not : "?");
+                daemon_state_done(&d);
+                return -ESRCH;
+        }
+        data = json_object_new_object();
+        json_object_object_add(data, "request", json_object_new_string(verb));
+        json_object_object_add(data, "cpus", json_object_new_string(cpulist));
+        json_object_object_add(data, "isolated", json_object_new_string(d.isolated ? d.isolated : ""));
+        json_object_object_add(data, "housekeeping", json_object_new_string(d.housekeeping ? d.housekeeping : ""));
+        daemon_state_done(&d);
+        r = json_envelope_print(json_envelope_new(verb), data, stdout);
+        if (r < 0)
+                log_error("%s: cannot write the output: %s", verb, strerror(-r));
+        return r;
+}
+
 static int request(struct tlbctl *t, const char *verb, const char *method, int argc, char **argv) {
         static const struct option opts[] = {
+                { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
+        bool json = t->json;
         _cleanup_free_ char *msg = NULL;
         struct cpumap m;
         char why[160];
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) >= 0)
                 switch (c) {
+                case 'j':
+                        json = true;
+                        break;
                 case 'h':
-                        printf("Usage: tlbctl %s CPULIST\n\n"
-                               "Ask tlbisold to %s the CPUs in CPULIST (e.g. 2-3,6) at runtime.\n",
+                        printf("Usage: tlbctl %s [--json] CPULIST\n\n"
+                               "Ask tlbisold to %s the CPUs in CPULIST (e.g. 2-3,6) at runtime.\n\n"
+                               "  -j, --json   print what is isolated afterwards as JSON\n",
                                verb, streq(verb, "isolate") ? "isolate" : "release (stop isolating)");
                         return EXIT_OK;
                 default:
@@ -54,6 +87,8 @@ static int request(struct tlbctl *t, const char *verb, const char *method, int a
                 log_error("%s: %s", verb, msg ? msg : strerror(-r));
                 return EXIT_FAIL;
         }
+        if (json && print_json(verb, argv[optind]) < 0)
+                return EXIT_FAIL;
         return EXIT_OK;
 }
 

@@ -37,8 +37,11 @@ int json_envelope_print(struct json_object *env, struct json_object *data, FILE 
         s = json_object_to_json_string_ext(env, JSON_C_TO_STRING_PRETTY |
                                                 JSON_C_TO_STRING_SPACED |
                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!s || fprintf(f, "%s\n", s) < 0 || fflush(f) != 0)
-                r = -EIO;
+        errno = 0;
+        if (!s)
+                r = -ENOMEM;
+        else if (fprintf(f, "%s\n", s) < 0 || fflush(f) != 0)
+                r = errno > 0 ? -errno : -EIO;          /* -ENOSPC on a full disk, not "I/O error" */
         json_object_put(env);
         return r;
 }

@@ -24,7 +24,7 @@
 
 struct json_object *json_envelope_new(const char *command);
 /* Adds data (ownership passes), prints one document and a newline, frees env.
- * -EIO if stdout fails. */
+ * The write's -errno if it fails (-ENOSPC, -EPIPE, ...). */
 int json_envelope_print(struct json_object *env, struct json_object *data, FILE *f);
 
 /* Small constructors that never return NULL-for-error silently: NULL only

@@ -518,7 +518,7 @@ int verb_status(struct tlbctl *t, int argc, char **argv) {
                 r = json_envelope_print(json_envelope_new("status"), status_json(t, &s), stdout);
         else {
                 status_print(t, &s);
-                r = fflush(stdout) == 0 ? 0 : -EIO;
+                r = flush_stdout();
         }
         status_done(&s);
         if (r < 0) {

@@ -26,13 +26,13 @@ static const struct verb {
 } verbs[] = {
         { "status",  verb_status,  "[--json] [--interval=DURATION]",
           "Show per-CPU isolation, IRQs and IPI rates, module and daemon state" },
-        { "isolate", verb_isolate, "CPULIST",
+        { "isolate", verb_isolate, "[--json] CPULIST",
           "Ask tlbisold to isolate CPUs at runtime" },
-        { "release", verb_release, "CPULIST",
+        { "release", verb_release, "[--json] CPULIST",
           "Ask tlbisold to release runtime-isolated CPUs" },
         { "noise",   verb_noise,   "[-c CPULIST] [-d DURATION] [--workload=user|kernel|none] [--json]",
           "Measure OS noise and IPIs by kind with the osnoise tracer" },
-        { "ipi",     verb_ipi,     "[-c CPULIST] [--interval=DURATION] [--count=N]",
+        { "ipi",     verb_ipi,     "[-c CPULIST] [--interval=DURATION] [--count=N [--json]]",
           "Show live per-CPU IPI rates" },
         { "top",     verb_top,     "[-c CPULIST] [-i INTERVAL] [-n COUNT]",
           "Show live interrupt rates on isolated CPUs by source, from housekeeping CPUs" },
@@ -46,6 +46,13 @@ void log_error(const char *fmt, ...) {
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fputc('\n', stderr);
+}
+
+int flush_stdout(void) {
+        errno = 0;
+        if (fflush(stdout) == 0 && !ferror(stdout))
+                return 0;
+        return errno > 0 ? -errno : -EIO;
 }
 
 int usage_error(const char *verb, const char *fmt, ...) {
@@ -89,7 +96,7 @@ static void help(FILE *f) {
         fprintf(f,
                 "\n"
                 "Options:\n"
-                "  -j, --json      machine-readable output (status, noise)\n"
+                "  -j, --json      machine-readable output (status, noise, ipi, isolate, release)\n"
                 "  -h, --help      show this help ('tlbctl VERB --help' for a verb)\n"
                 "  -V, --version   show the version\n"
                 "\n"

@@ -35,6 +35,9 @@ int verb_top(struct tlbctl *t, int argc, char **argv);
 
 /* "tlbctl: " + message on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* fflush(stdout) and its -errno (-ENOSPC for a full disk, -EIO only for an
+ * I/O error), checking the stream's error flag too. */
+int flush_stdout(void);
 /* For a bad argument: the message, a hint to --help; returns EXIT_USAGE. */
 int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -106,6 +106,26 @@ jqtrue status-deep-sources "$tmp/deep.json" \
 $NOHZ "$TLBCTL" --json > "$tmp/global.json" 2>/dev/null
 valid global-json-schema "$tmp/global.json"
 jqtrue global-json-command "$tmp/global.json" '.command == "status" and .format_version == 1'
+# ipi --json: one document at the end, only with --count
+expect ipi-json-needs-count 2 "--json needs --count" -- $NOHZ "$TLBCTL" ipi --json
+$NOHZ "$TLBCTL" ipi --json --count=2 --interval=50ms > "$tmp/ipi.json" 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] && ok ipi-json-exit || bad ipi-json-exit "exit $rc: $(cat "$tmp/err")"
+valid ipi-json-schema "$tmp/ipi.json"
+jqtrue ipi-json-values "$tmp/ipi.json" \
+	'.command == "ipi" and .data.cpus == "2-3" and (.data.samples | length) == 2 and ([.data.samples[0].per_cpu[].cpu] == [2, 3]) and .data.samples[0].per_cpu[0].module == null'
+$NOHZ "$TLBCTL" --json ipi -n 1 -i 10ms > "$tmp/ipi-global.json" 2>/dev/null
+valid ipi-global-json-schema "$tmp/ipi-global.json"
+jq '.data.samples[0].per_cpu[0].rates.XYZ = 1' "$tmp/ipi.json" > "$tmp/neg-ipi.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg-ipi.json" > /dev/null 2>&1; then bad schema-rejects-ipi-extra "accepted"; else ok schema-rejects-ipi-extra; fi
+expect isolate-json-no-daemon 1 "tlbisold is not running" -- "$TLBCTL" isolate --json 2
+# a full disk is said as such, and is a failure (exit 1)
+if [ -w /dev/full ]; then
+	expect ipi-dev-full 1 "No space left on device" -- sh -c "$NOHZ $TLBCTL ipi -n 1 -i 10ms > /dev/full"
+	expect ipi-json-dev-full 1 "No space left on device" -- sh -c "$NOHZ $TLBCTL ipi --json -n 1 -i 10ms > /dev/full"
+	expect status-dev-full 1 "No space left on device" -- sh -c "$NOHZ $TLBCTL status -i 0 > /dev/full"
+	expect status-json-dev-full 1 "No space left on device" -- sh -c "$NOHZ $TLBCTL status --json -i 0 > /dev/full"
+fi
+
 # negative controls: the checker must reject broken documents
 jq 'del(.data.cpus[0].role)' "$tmp/status.json" > "$tmp/neg1.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg1.json" > /dev/null 2>&1; then bad schema-rejects-missing "accepted"; else ok schema-rejects-missing; fi

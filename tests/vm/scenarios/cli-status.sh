@@ -94,7 +94,9 @@ head -1 "$RESULTS/ipi.txt" | grep -q "user_tlb_flush/s" || fail "tlbctl ipi show
 [ "$(awk "NR > 1 && NF == 12" "$RESULTS/ipi.txt" | wc -l)" -eq 4 ] || fail "tlbctl ipi: want 2 CPUs x 2 intervals of 12 columns"
 
 # --- 3: runtime isolate / release -----------------------------------------
-tlbctl isolate 1 || fail "tlbctl isolate 1"
+tlbctl isolate --json 1 > "$RESULTS/isolate1.json" || fail "tlbctl isolate 1"
+valid isolate1
+[ "$(j isolate1 .data.isolated)" = 1-3 ] || fail "isolate --json: isolated $(j isolate1 .data.isolated)"
 tlbctl status --json > "$RESULTS/status-iso1.json" || fail "status --json after isolate"
 valid status-iso1
 [ "$(j status-iso1 .data.daemon.isolated)" = 1-3 ] || fail "after isolate 1: daemon isolates $(j status-iso1 .data.daemon.isolated)"
@@ -103,7 +105,10 @@ src1=$(j status-iso1 '.data.cpus[] | select(.cpu == 1) | .sources | join(" ")')
 metric isolate1.cpu1_sources "$src1"
 case "$src1" in *runtime*) ;; *) fail "CPU 1's sources do not name the runtime request: $src1" ;; esac
 tlbctl status > "$RESULTS/status-iso1.txt"
-tlbctl release 1 || fail "tlbctl release 1"
+tlbctl --json release 1 > "$RESULTS/release1.json" || fail "tlbctl release 1"
+valid release1
+[ "$(j release1 .data.request)" = release ] && [ "$(j release1 .data.isolated)" = 2-3 ] ||
+	fail "release --json: $(cat "$RESULTS/release1.json")"
 tlbctl status --json > "$RESULTS/status-rel1.json" || fail "status --json after release"
 valid status-rel1
 [ "$(j status-rel1 .data.daemon.isolated)" = 2-3 ] || fail "after release 1: daemon isolates $(j status-rel1 .data.daemon.isolated)"
@@ -114,6 +119,19 @@ metric round_trip ok
 refused no_housekeeping "would leave no housekeeping CPU" isolate 0-3
 refused not_releasable "not by a runtime request" release 2
 refused invalid_cpulist "9" isolate 9
+refused not_isolated "CPU 0 is not isolated; nothing to release" release 0
+# not root: the bus policy refuses; tlbctl says what is needed
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups tlbctl isolate 1 2>&1); rc=$?
+echo "non-root tlbctl isolate 1 -> exit $rc: $out"
+[ $rc -eq 1 ] || fail "non-root isolate: exit $rc, want 1"
+case "$out" in *"needs root"*) metric refused.not_root ok ;; *) fail "non-root isolate does not say it needs root: $out" ;; esac
+# CPUs= set by a drop-in: the refusal names the drop-in, not the main file
+mkdir -p /etc/tlbisol/tlbisold.conf.d
+printf '[Isolation]\nCPUs=1\n' > /etc/tlbisol/tlbisold.conf.d/50-cli-status.conf
+systemctl reload tlbisold; sleep 2
+refused config_dropin "tlbisold.conf.d/50-cli-status.conf" release 1
+rm -f /etc/tlbisol/tlbisold.conf.d/50-cli-status.conf
+systemctl reload tlbisold; sleep 2
 tlbctl isolate 1-x > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "tlbctl isolate 1-x: exit $rc, want 2 (usage)"
 [ "$(j status-rel1 .data.daemon.isolated)" = "$(tlbctl status --json | jq -r .data.daemon.isolated)" ] ||
