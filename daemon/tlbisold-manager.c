@@ -233,43 +233,37 @@ int manager_reapply(Manager *m, char **ret_msg) {
 
 /* ---- life cycle ---- */
 
-int manager_new(const char *config_path, const char *state_dir, Manager **ret) {
+int manager_new(const char *config_path, const char *state_dir, struct config *config, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
-        char err[512];
+        _cleanup_free_ char *rel = NULL;
         int r;
 
         m = calloc(1, sizeof(*m));
         if (!m)
-                return -ENOMEM;
+                return log_error_errno(-ENOMEM, "Out of memory");
         m->inotify_fd = -1;
         state_init(&m->state);
-        m->config_path = strdup(config_path ? config_path : TLBISOLD_CONF);
-        m->state_dir = strdup(state_dir ? state_dir : TLBISOLD_STATE_DIR);
+        m->config = *config;            /* taken over */
+        *config = (struct config) {};
+        m->config_path = strdup(config_path);
+        m->state_dir = strdup(state_dir);
         m->last_error = strdup("");
         m->module_state = strdup("not loaded: not checked yet");
         m->isolated_text = strdup("");
         m->housekeeping_text = strdup("");
         if (!m->config_path || !m->state_dir || !m->last_error || !m->module_state || !m->isolated_text ||
             !m->housekeeping_text)
-                return -ENOMEM;
+                return log_error_errno(-ENOMEM, "Out of memory");
         r = fsroot_new_from_env(&m->fs);
         if (r < 0)
-                return r;
+                return log_error_errno(r, "Failed to set up the file-system root ($" FSROOT_ENV "): %m");
         r = isolation_facts_read(m->fs, &m->facts, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the CPUs of this machine: %m");
-        r = config_load(m->config_path, m->facts.sys.ncpus, &m->config, err, sizeof(err));
-        if (r < 0)
-                return log_error_errno(r, "Invalid configuration: %s", err);
-        {
-                _cleanup_free_ char *rel = NULL;
-
-                if (fsroot_read_line(m->fs, "/proc/sys/kernel/osrelease", &rel) >= 0 &&
-                    kernel_moves_kthreads(rel) > 0) {
-                        m->kernel_moves_kthreads = true;
-                        log_info("Kernel %s keeps unbound kthreads off isolated partitions and boot-isolated "
-                                 "CPUs itself; moving kthreads only off the other isolated CPUs", rel);
-                }
+        if (fsroot_read_line(m->fs, "/proc/sys/kernel/osrelease", &rel) >= 0 && kernel_moves_kthreads(rel) > 0) {
+                m->kernel_moves_kthreads = true;
+                log_info("Kernel %s keeps unbound kthreads off isolated partitions and boot-isolated "
+                         "CPUs itself; moving kthreads only off the other isolated CPUs", rel);
         }
 
         r = sd_event_default(&m->event);
@@ -280,6 +274,22 @@ int manager_new(const char *config_path, const char *state_dir, Manager **ret) {
                 return r;
         *ret = TAKE_PTR(m);
         return 0;
+}
+
+int manager_stop(Manager *m) {
+        int r;
+
+        if (!m->config.restore_on_stop) {
+                log_info("Stopping without restoring (RestoreOnStop=no); originals stay in %s/%s",
+                         m->state_dir, TLBISOLD_STATE_FILE);
+                return 0;
+        }
+        log_info("Stopping: restoring every original value (RestoreOnStop=yes)");
+        r = manager_restore_all(m);
+        if (r > 0)
+                log_warning("%d original value(s) could not be restored; they stay in %s/%s", r,
+                            m->state_dir, TLBISOLD_STATE_FILE);
+        return r < 0 ? r : 0;
 }
 
 static int load_state(Manager *m) {

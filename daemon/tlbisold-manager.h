@@ -60,13 +60,16 @@ typedef struct Manager {
 } Manager;
 
 /* ---- tlbisold-manager.c ---- */
-int manager_new(const char *config_path, const char *state_dir, Manager **ret);
+/* config (taken over) was loaded from config_path, which reload reads again. */
+int manager_new(const char *config_path, const char *state_dir, struct config *config, Manager **ret);
 Manager *manager_free(Manager *m);
 static inline void manager_freep(Manager **m) { manager_free(*m); }
 /* Loads the state file of a previous run, connects watches and the bus,
  * applies once. */
 int manager_start(Manager *m);
 int manager_reload(Manager *m);
+/* At the end of the loop: restores everything, or not (RestoreOnStop=). */
+int manager_stop(Manager *m);
 void manager_set_error(Manager *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes the state file; logs and returns -errno on failure. */
 int manager_save_state(Manager *m);

@@ -2,21 +2,25 @@
  * unbound workqueues, noise knobs, the tlbisol module) while the isolated
  * set changes, and restores everything it changed.
  *
- * main() reads like the table of contents: options, manager_new (config),
- * manager_start (state file, watches, bus, first apply), READY=1, the event
- * loop, restore on stop. See tlbisold(8). */
+ * run() reads like the table of contents: options, the configuration
+ * (checked before anything is set up), manager_new, manager_start (state
+ * file, watches, bus, first apply), READY=1, the event loop, manager_stop
+ * (restore, or not). Every exit is one logged return. See tlbisold(8). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
 
+#include "fsroot.h"
+#include "sysinfo.h"
 #include "tlbisold-log.h"
 #include "tlbisold-manager.h"
 #include "util.h"
 
 static const char *arg_config = TLBISOLD_CONF;
 static const char *arg_state_dir = TLBISOLD_STATE_DIR;
+static bool arg_parsed;
 
 static void help(void) {
         printf("Usage: tlbisold [OPTIONS]\n\n"
@@ -68,44 +72,63 @@ static int parse_argv(int argc, char *argv[]) {
                 fprintf(stderr, "tlbisold: --config and --state-dir need absolute paths\n");
                 return -EINVAL;
         }
+        arg_parsed = true;
         return 1;
 }
 
-int main(int argc, char *argv[]) {
+/* The configuration, checked against this machine's CPUs before anything
+ * else is set up. */
+static int load_config(struct config *ret) {
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct cpu_isolation sys;
+        char err[512];
+        int r;
+
+        r = fsroot_new_from_env(&fs);
+        if (r >= 0)
+                r = sysinfo_read(fs, &sys);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the CPUs of this machine: %m");
+        r = config_load(arg_config, sys.ncpus, ret, err, sizeof(err));
+        if (r < 0)
+                return log_error_errno(r, "Invalid configuration: %s", err);
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(config_done) struct config config = {};
         int r;
 
         log_setup();
         r = parse_argv(argc, argv);
         if (r <= 0)
-                return r < 0 ? 2 : 0;
-
-        r = manager_new(arg_config, arg_state_dir, &m);
+                return r;
+        r = load_config(&config);
         if (r < 0)
-                goto finish;
+                return r;
+        r = manager_new(arg_config, arg_state_dir, &config, &m);
+        if (r < 0)
+                return r;               /* manager_new and manager_start log why */
         r = manager_start(m);
         if (r < 0)
-                goto finish;
-
+                return r;
         (void) sd_notifyf(false, "READY=1\nSTATUS=Isolated: %s; housekeeping: %s",
-                          m->isolated_text && *m->isolated_text ? m->isolated_text : "none",
-                          m->housekeeping_text ? m->housekeeping_text : "?");
+                          *m->isolated_text ? m->isolated_text : "none", m->housekeeping_text);
         r = sd_event_loop(m->event);
-        if (r < 0) {
-                log_error_errno(r, "Event loop failed: %m");
-                goto finish;
-        }
-        if (m->config.restore_on_stop) {
-                log_info("Stopping: restoring every original value (RestoreOnStop=yes)");
-                r = manager_restore_all(m);
-                if (r > 0)
-                        log_warning("%d original value(s) could not be restored; they stay in %s/%s", r,
-                                    m->state_dir, TLBISOLD_STATE_FILE);
-        } else
-                log_info("Stopping without restoring (RestoreOnStop=no); originals stay in %s/%s",
-                         m->state_dir, TLBISOLD_STATE_FILE);
-        r = 0;
-finish:
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        r = manager_stop(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to restore on stop: %m");
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        int r = run(argc, argv);
+
+        if (r == -EINVAL && !arg_parsed)
+                return 2;               /* usage */
         (void) sd_notify(false, r < 0 ? "STATUS=Failed; see the journal" : "STATUS=Stopped");
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
