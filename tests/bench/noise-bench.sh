@@ -5,8 +5,9 @@
 # source with and without the residual tick, osnoise total/max, oslat max
 # latency, and what the housekeeping CPUs received; ratios against stock
 # and tuned.
-# Usage:   tests/bench/noise-bench.sh          ('make bench'; ~20 min)
+# Usage:   tests/bench/noise-bench.sh          ('make bench'; ~20 min on an idle host)
 #          FLAVOURS="rt" DUR=30 ODUR=20 tests/bench/noise-bench.sh
+#          REPORT_ONLY=1 REPORT="rt generic" tests/bench/noise-bench.sh   (tables again)
 # Output:  build/bench/noise-bench.json, noise-bench.md (the table),
 #          noise-bench.png (gnuplot), and the raw VM results under
 #          build/vm/runs/<flavour>-bench-noise/share/results/.
@@ -16,14 +17,17 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-$top/build}
 FLAVOURS=${FLAVOURS:-"rt generic"}
+REPORT=${REPORT:-$FLAVOURS}         # flavours tabulated (from their last run)
 DUR=${DUR:-30}
 ODUR=${ODUR:-20}
 out=$B/bench
 mkdir -p "$out"
 t0=$(date +%s)
 rc=0
+# REPORT_ONLY=1: tabulate the last runs again without booting
+[ "${REPORT_ONLY:-0}" = 1 ] && FLAVOURS=
 for f in $FLAVOURS; do
-	"$top/tests/vm/run.sh" --flavour "$f" --mode full --quiet --timeout 1500 \
+	"$top/tests/vm/run.sh" --flavour "$f" --mode full --quiet --timeout 2400 \
 		--env DUR="$DUR" --env ODUR="$ODUR" \
 		--scenario "$top/tests/vm/scenarios/bench-noise.sh" || rc=1
 done
@@ -62,16 +66,16 @@ hk() { # flavour config -> interrupts received by CPUs 0-1 over the busy phase
 	[ -s "$res/$2-hk-before.txt" ] || { echo null; return; }
 	paste <(awk '$1 ~ /^(CAL|RES|TLB|IWI):$/ { print $1, $2 + $3 }' "$res/$2-hk-before.txt") \
 	      <(awk '$1 ~ /^(CAL|RES|TLB|IWI):$/ { print $2 + $3 }' "$res/$2-hk-after.txt") |
-		awk 'BEGIN { printf "{" } { printf "%s\"%s\": %d", NR > 1 ? ", " : "", substr($1, 1, 3), $3 - $2 } END { print "}" }'
+		awk 'BEGIN { printf "{" } { printf "%s\"%s\": %d", (NR > 1 ? ", " : ""), substr($1, 1, 3), $3 - $2 } END { print "}" }'
 }
 
 {
-	for f in $FLAVOURS; do rows "$f"; done
+	for f in $REPORT; do rows "$f"; done
 } | jq -s --argjson dur "$DUR" --argjson odur "$ODUR" '{generated: (now | todate), busy_s: $dur, oslat_s: $odur, rows: .}' > "$out/rows.json"
 {
 	echo "{"
 	first=1
-	for f in $FLAVOURS; do for c in stock tuned tlbisol defer; do
+	for f in $REPORT; do for c in stock tuned tlbisol defer; do
 		[ $first = 1 ] || echo ","; first=0
 		printf '"%s/%s": %s' "$f" "$c" "$(hk "$f" "$c")"
 	done; done
@@ -84,7 +88,9 @@ rm -f "$out/rows.json" "$out/hk.json"
 jq -r '
   def sum(f): map(f) | add;
   .rows as $r | .housekeeping_received as $hk |
-  ($r | map(select(.workload == "busy")) | group_by(.kernel + "/" + .config)) as $g |
+  def order: {"stock": 0, "tuned": 1, "tlbisol": 2, "defer": 3}[.config];
+  ($r | map(select(.workload == "busy")) | group_by(.kernel + "/" + .config)
+      | sort_by(.[0].kernel != "rt", (.[0] | order))) as $g |
   ($g | map({key: (.[0].kernel + "/" + .[0].config), value: sum(.no_tick)}) | from_entries) as $nt |
   "| kernel | config | IRQs/CPU (no tick) | with tick | IPIs | unattributed | max noise (us) | oslat max (us) | vs stock | vs tuned | housekeeping CAL+RES+TLB+IWI |",
   "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -105,23 +111,25 @@ jq -r '
 } >> "$out/noise-bench.md"
 
 # Plot: interrupts per isolated CPU (busy loop, residual tick excluded).
-jq -r '.rows | map(select(.workload == "busy")) | group_by(.kernel + "/" + .config)[] |
+jq -r 'def order: {"stock": 0, "tuned": 1, "tlbisol": 2, "defer": 3}[.config];
+  .rows | map(select(.workload == "busy")) | group_by(.kernel + "/" + .config)
+  | sort_by(.[0].kernel != "rt", (.[0] | order))[] |
   "\(.[0].kernel)/\(.[0].config)\t\((map(.no_tick) | add) / length)\t\((map(.ticks) | add) / length)"' \
 	"$out/noise-bench.json" > "$out/plot.tsv"
 if command -v gnuplot > /dev/null && [ -s "$out/plot.tsv" ]; then
 	gnuplot <<-GP
 	set terminal pngcairo size 900,480 noenhanced font ",10"
 	set output "$out/noise-bench.png"
-	set title "Interrupts per isolated CPU in ${DUR} s under the noise mix (QEMU TCG, 6.12)"
+	set title "Interrupts per isolated CPU in ${DUR} s under the noise mix, residual tick excluded\n(QEMU TCG, Debian 6.12; rt: by source with osnoise; generic: /proc/interrupts without LOC)"
 	set style data histograms
-	set style histogram rowstacked
 	set style fill solid 0.8 border -1
 	set boxwidth 0.6
 	set ylabel "interrupts per isolated CPU"
+	set yrange [0:*]
 	set xtics rotate by -30
-	set key top right
+	set key off
 	set datafile separator "\t"
-	plot "$out/plot.tsv" using 2:xtic(1) title "IPIs, device IRQs, timers (no tick)", '' using 3 title "residual tick"
+	plot "$out/plot.tsv" using 2:xtic(1) lc rgb "#7a3fb0", '' using 0:2:(sprintf("%.0f", \$2)) with labels offset 0,0.7
 	GP
 fi
 cat "$out/noise-bench.md"
