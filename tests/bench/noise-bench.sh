@@ -99,7 +99,7 @@ jq -r '
     ($nt[$k + "/stock"]) as $s | ($nt[$k + "/tuned"]) as $t | sum(.no_tick) as $me |
     "| \($k) | \($c) | \($me / $n) | \(sum(.interrupts) / $n) | \(sum(.ipis) / $n) | \(if $rows[0].unattributed == null then "n/a" else sum(.unattributed) end) | \(if $rows[0].max_noise_ns == null then "n/a" else ((map(.max_noise_ns) | max) / 1000 | floor) end) | \($lat // "n/a") | \(if $me > 0 and $s then ($s / $me * 10 | round / 10 | tostring) + "x" else "-" end) | \(if $me > 0 and $t then ($t / $me * 10 | round / 10 | tostring) + "x" else "-" end) | \($hk[$k + "/" + $c] | if . then (.CAL + .RES + .TLB + .IWI) else "n/a" end) |")
 ' "$out/noise-bench.json" > "$out/noise-bench.md"
-{
+jq -e '[.rows[] | select(.top_sources != null)] | length > 0' "$out/noise-bench.json" > /dev/null && {
 	echo
 	echo "Largest remaining sources per configuration (rt, busy loop, CPUs 2-3 summed; count, what, from, what removes it):"
 	echo
