@@ -822,7 +822,7 @@ static void noise_print(const struct noise_run *n) {
                         if (!any)
                                 printf("%3d %-22s\n", cpu, "(none)");
                 }
-                printf("\nFunction-call IPIs by what they carried:\n");
+                printf("\nFunction-call IPIs by the csd callback they ran (irq_work runs none: see the sources below):\n");
                 printf("%3s %-22s %8s %12s %10s %9s\n", "CPU", "KIND", "IPIs", "TOTAL(us)", "MAX(us)", "CALLBACKS");
                 CPUMAP_FOREACH(cpu, &n->cpus) {
                         const struct noise_cpu *c = noise_acc_cpu(n->acc, (unsigned) cpu);
@@ -837,7 +837,7 @@ static void noise_print(const struct noise_run *n) {
                         }
                         if (c->unattributed.count) {
                                 any = true;
-                                printf("%3d %-22s %8" PRIu64 " %12.1f %10.1f\n", cpu, "unattributed",
+                                printf("%3d %-22s %8" PRIu64 " %12.1f %10.1f\n", cpu, "no csd callback",
                                        c->unattributed.count, us(c->unattributed.total_ns), us(c->unattributed.max_ns));
                         }
                         if (!any)
