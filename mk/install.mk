@@ -16,7 +16,10 @@ manifest_lines = $(foreach d,$(3),'dir $(d)') \
 install_sources = $(foreach f,$(1),$(word 2,$(subst :, ,$(f)))) \
                   $(foreach c,$(2),$(word 1,$(subst :, ,$(c))))
 
-.PHONY: install uninstall install-dkms uninstall-dkms
+.PHONY: install uninstall install-dkms uninstall-dkms installables
+# everything install and install-dkms copy (debian/rules builds this)
+installables: $(call install_sources,$(INSTALL_FILES) $(DKMS_FILES),$(INSTALL_CONFIGS))
+
 install: $(call install_sources,$(INSTALL_FILES),$(INSTALL_CONFIGS))
 	@mkdir -p $(B)
 	@printf '%s\n' $(call manifest_lines,$(INSTALL_FILES),$(INSTALL_CONFIGS),$(INSTALL_DIRS)) > $(B)/install.manifest

@@ -16,7 +16,8 @@ libjson-c-dev libinih-dev libcmocka-dev
 linux-headers-6.12-amd64 linux-headers-6.12-rt-amd64
 linux-image-6.12-amd64 linux-image-6.12-rt-amd64
 qemu-system-x86 seabios mmdebstrap cpio busybox-static kmod xz-utils zstd jq
-valgrind"
+valgrind
+dpkg-dev debhelper dh-dkms dkms lintian"
 
 SUDO=
 if [ "$(id -u)" != 0 ]; then
