@@ -900,6 +900,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                                .saved_workload = -1, .wl = WL_USER };
         struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
         static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+        _cleanup_close_ int lock_fd = -EBADF;
         bool have_cpus = false;
         int c, r, rc = EXIT_OK;
 
@@ -955,6 +956,23 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                 log_error("noise: needs root (tracefs and osnoise)");
                 return EXIT_FAIL;
         }
+
+        if (tracefs_tracer_available(NULL, "osnoise")) {
+                _cleanup_free_ char *holder = NULL;
+
+                r = noise_lock_osnoise(&lock_fd, &holder);
+                if (r == -EBUSY) {
+                        log_error("noise: osnoise is in use by %s; its settings are global, try again when it "
+                                  "has finished", holder);
+                        return EXIT_FAIL;
+                }
+                if (r < 0) {
+                        log_error("noise: cannot take the osnoise lock: %s", strerror(-r));
+                        return EXIT_FAIL;
+                }
+        }
+        if (n.wl == WL_USER)
+                noise_warn_pinned(t, &n.cpus);
 
         stop_requested = 0;
         sigemptyset(&sa.sa_mask);
