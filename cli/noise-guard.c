@@ -93,7 +93,7 @@ static int warn_if_pinned(const struct task_info *task, const struct task_info *
                 return 0;
         if (p->n++ < 5) {
                 (void) cpulist_format(&task->allowed, list, sizeof(list));
-                log_error("noise: warning: thread %s (TID %d) is pinned to CPU %s, which --workload=user fills "
+                tlbctl_error("noise: warning: thread %s (TID %d) is pinned to CPU %s, which --workload=user fills "
                           "with a busy loop: they take turns; --workload=none measures it as it runs",
                           task->comm, task->tid, list);
         }
@@ -105,5 +105,5 @@ void noise_warn_pinned(const struct tlbctl *t, const struct cpumap *cpus) {
 
         (void) task_walk(t->fs, true, warn_if_pinned, &p);
         if (p.n > 5)
-                log_error("noise: warning: %u more pinned threads", p.n - 5);
+                tlbctl_error("noise: warning: %u more pinned threads", p.n - 5);
 }
