@@ -8,11 +8,14 @@ TLBCTL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(TLBCTL_SRC))
 TLBCTL      := $(B)/bin/tlbctl
 TLBCTL_PKGS := libsystemd libtracefs libtraceevent json-c libnl-genl-3.0
 
-EXTRA_CFLAGS_cli += $(call pc_cflags,$(TLBCTL_PKGS))
+# 'tlbctl check' judges by tlbisold's own rules: it links the daemon's pure
+# logic (config, tunables catalogue, task plan; daemon/build.mk), no copy.
+TLBCTL_DAEMON_CORE := $(B)/lib/libtlbisold-core.a
+EXTRA_CFLAGS_cli += $(call pc_cflags,$(TLBCTL_PKGS) inih) -Idaemon
 
-$(TLBCTL): $(TLBCTL_OBJ) $(LIBTLBISOL)
+$(TLBCTL): $(TLBCTL_OBJ) $(TLBCTL_DAEMON_CORE) $(LIBTLBISOL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLBCTL_OBJ) $(LIBTLBISOL) $(call pc_libs,$(TLBCTL_PKGS)) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLBCTL_OBJ) $(TLBCTL_DAEMON_CORE) $(LIBTLBISOL) $(call pc_libs,$(TLBCTL_PKGS) inih) -lm
 
 PROGRAMS += $(TLBCTL)
 

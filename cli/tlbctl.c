@@ -36,6 +36,8 @@ static const struct verb {
           "Show live per-CPU IPI rates" },
         { "top",     verb_top,     "[-c CPULIST] [-i INTERVAL] [-n COUNT]",
           "Show live interrupt rates on isolated CPUs by source, from housekeeping CPUs" },
+        { "check",   verb_check,   "[--json] [-c CPULIST] [--verbose]",
+          "Check the isolation setup; exit 1 when a check fails (for CI)" },
 };
 
 void tlbctl_error(const char *fmt, ...) {

@@ -136,6 +136,65 @@ if "$CHECK" "$SCHEMA" "$tmp/neg3.json" > /dev/null 2>&1; then bad schema-rejects
 # a source group must say what removes it
 jq 'del(.data.per_cpu[0].sources.groups[0].remedy)' "$FIX/cli/noise-vm-osnoise-user.json" > "$tmp/neg4.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg4.json" > /dev/null 2>&1; then bad schema-rejects-group-without-remedy "accepted"; else ok schema-rejects-group-without-remedy; fi
+# check: a well-set-up fixture passes (exit 0, schema-valid JSON); each
+# break (one at a time, in a copy) fails with that item named, exit 1
+GOOD=$FIX/check/good
+expect check-good 0 "PASS: 0 fail" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check
+expect check-help 0 "Usage: tlbctl check" -- "$TLBCTL" check --help
+expect check-bad-option 2 -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check --frobnicate
+expect check-bad-cpus 2 "bad CPU list" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check -c 2-x
+expect check-extra-arg 2 "unexpected argument" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check now
+env TLBISOL_ROOT=$GOOD "$TLBCTL" check --json > "$tmp/check.json" 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] && ok check-json-exit || bad check-json-exit "exit $rc: $(cat "$tmp/err")"
+valid check-json-schema "$tmp/check.json"
+jqtrue check-json-values "$tmp/check.json" \
+	'.command == "check" and .data.verdict == "pass" and .data.isolated == "2-3" and .data.counts.fail == 0 and ([.data.checks[] | select(.id == "irqs")][0].verdict == "ok")'
+jq '.data.checks[0].verdict = "meh"' "$tmp/check.json" > "$tmp/neg-check.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg-check.json" > /dev/null 2>&1; then bad check-schema-rejects-verdict accepted; else ok check-schema-rejects-verdict; fi
+# -c: CPUs that are not isolated fail
+expect check-cpus-not-isolated 1 "CPUs 1 are not isolated" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check -c 1-2
+# broken NAME ID: copy the good tree, let the caller break it, expect exit 1
+# and a FAIL line for ID
+broken() {
+	rm -rf "$tmp/b"; cp -r "$GOOD" "$tmp/b"
+}
+judge() {
+	env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check > "$tmp/bout" 2>&1; rc=$?
+	if [ $rc -ne 1 ]; then bad "$1" "exit $rc, want 1: $(grep -v '^ok' "$tmp/bout" | head -c 300)"
+	elif ! grep -q "^FAIL  $2 " "$tmp/bout"; then bad "$1" "no FAIL for $2: $(grep -v '^ok' "$tmp/bout" | head -c 300)"
+	elif [ "$(grep -c '^FAIL  ' "$tmp/bout")" -ne 1 ]; then bad "$1" "more than $2 fails: $(grep '^FAIL  ' "$tmp/bout")"
+	else ok "$1"; fi
+}
+broken; echo 2-3 > "$tmp/b/proc/irq/0/smp_affinity_list"; judge check-break-irq irqs
+grep -q "IRQ 0 (timer) on CPU 2-3" "$tmp/bout" && ok check-break-irq-named || bad check-break-irq-named "$(grep irqs "$tmp/bout")"
+broken; mkdir -p "$tmp/b/proc/irq/0"; echo 0 > "$tmp/b/proc/irq/0/effective_affinity_list"; echo 0-3 > "$tmp/b/proc/irq/0/smp_affinity_list"
+expect check-effective-affinity-wins 0 "ok    irqs" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+broken; echo 1 > "$tmp/b/proc/sys/vm/stat_interval"; judge check-break-sysctl tuning.VMStatInterval
+broken; echo "[always] madvise never" > "$tmp/b/sys/kernel/mm/transparent_hugepage/enabled"; judge check-break-thp tuning.TransparentHugepages
+broken; echo 1 > "$tmp/b/sys/kernel/mm/ksm/run"; judge check-break-ksm tuning.KSM
+broken; echo 0 > "$tmp/b/proc/sys/kernel/timer_migration"; judge check-break-timer-migration tuning.TimerMigration
+broken; echo f > "$tmp/b/proc/irq/default_smp_affinity"; judge check-break-default-affinity default_affinity
+broken; echo f > "$tmp/b/sys/devices/virtual/workqueue/cpumask"; judge check-break-workqueue workqueue
+broken; mkdir -p "$tmp/b/sys/fs/cgroup/rt"; echo "isolated invalid (Cpu list in cpuset.cpus not exclusive)" > "$tmp/b/sys/fs/cgroup/rt/cpuset.cpus.partition"
+judge check-break-partition partitions
+broken; printf '[Tuning]\nKSM=maybe\n' > "$tmp/b/etc/tlbisol/tlbisold.conf"; judge check-break-config config
+grep -q "KSM" "$tmp/bout" && ok check-break-config-named || bad check-break-config-named "$(grep config "$tmp/bout")"
+broken; sed -i 's/nohz_full=2-3/nohz_full=2-x/' "$tmp/b/proc/cmdline"; judge check-break-cmdline cmdline.nohz_full
+# the config is what is judged: KSM=keep makes KSM=1 only reported
+broken; echo 1 > "$tmp/b/sys/kernel/mm/ksm/run"; printf '[Tuning]\nKSM=keep\n' > "$tmp/b/etc/tlbisol/tlbisold.conf"
+expect check-config-keep 0 "info  tuning.KSM" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+# warnings do not fail: a movable kthread on the isolated CPUs, tuned's realtime
+broken; sed -i 's/^Cpus_allowed_list:.*/Cpus_allowed_list:\t0-3/' "$tmp/b/proc/2/status"
+expect check-warn-kthread 0 "WARN  kthreads" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+grep -q "kthreadd\[2\]" "$tmp/out" && ok check-warn-kthread-named || bad check-warn-kthread-named "$(grep kthreads "$tmp/out")"
+mkdir -p "$tmp/b/proc/900"; printf '900 (tuned) S 1 0 0 0 -1 4194560 0 0 0 0 0 5 0 0 20 0 1 0 1000 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n' > "$tmp/b/proc/900/stat"
+printf 'Name:\ttuned\nTgid:\t900\nPid:\t900\nCpus_allowed_list:\t0-1\n' > "$tmp/b/proc/900/status"; echo realtime > "$tmp/b/etc/tuned/active_profile"
+expect check-warn-tuned 0 "WARN  tuned" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+# nothing isolated at all fails
+broken; echo "BOOT_IMAGE=/vmlinuz root=/dev/vda" > "$tmp/b/proc/cmdline"; echo "(null)" > "$tmp/b/sys/devices/system/cpu/nohz_full"
+: > "$tmp/b/sys/devices/system/cpu/isolated"; : > "$tmp/b/sys/fs/cgroup/cpuset.cpus.isolated"
+expect check-nothing-isolated 1 "FAIL  isolated" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+
 # documents recorded in the VM bed (tests/fixtures/cli/*.json: status with
 # tlbisold and tlbisol.ko, noise with osnoise and in the fallback) are valid
 for f in "$FIX"/cli/*.json; do
