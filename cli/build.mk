@@ -51,3 +51,8 @@ INSTALL_FILES += 0755:$(TLBCTL):$(SBINDIR)/tlbctl \
                  0644:cli/tlbctl.bash-completion:$(BASHCOMPDIR)/tlbctl \
                  0644:cli/tlbctl-output.schema.json:$(DATADIR)/tlbisol/tlbctl-output.schema.json
 INSTALL_DIRS  += $(DATADIR)/tlbisol
+# the metrics endpoint and the node_exporter textfile timer (not enabled)
+INSTALL_FILES += 0644:systemd/tlbisol-metrics.socket:$(UNITDIR)/tlbisol-metrics.socket \
+                 0644:systemd/tlbisol-metrics@.service:$(UNITDIR)/tlbisol-metrics@.service \
+                 0644:systemd/tlbisol-metrics-textfile.service:$(UNITDIR)/tlbisol-metrics-textfile.service \
+                 0644:systemd/tlbisol-metrics-textfile.timer:$(UNITDIR)/tlbisol-metrics-textfile.timer

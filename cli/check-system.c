@@ -128,19 +128,29 @@ static const char *namelist_text(const struct namelist *l, char *buf, size_t len
         return buf;
 }
 
-/* CPUs an IRQ is delivered to: effective affinity where the kernel has it,
- * else the requested one. */
+/* CPUs an IRQ is delivered to: its effective affinity where the kernel
+ * has it, plus the requested affinity when that names no housekeeping CPU
+ * (a change the kernel applies at the next interrupt, as for IO-APIC
+ * IRQs, but that can only land on those CPUs). Else the requested one. */
 static int irq_cpus(const struct check_ctx *c, unsigned irq, struct cpumap *out) {
-        static const char *const files[] = { "effective_affinity_list", "smp_affinity_list" };
+        struct cpumap eff, req;
+        char path[96];
+        int re, rq;
 
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                char path[96];
-
-                snprintf(path, sizeof(path), "/proc/irq/%u/%s", irq, files[i]);
-                if (sysinfo_read_cpulist(c->t->fs, path, c->t->facts.sys.ncpus, out) >= 0)
-                        return 0;
+        snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", irq);
+        re = sysinfo_read_cpulist(c->t->fs, path, c->t->facts.sys.ncpus, &eff);
+        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq);
+        rq = sysinfo_read_cpulist(c->t->fs, path, c->t->facts.sys.ncpus, &req);
+        if (re < 0 && rq < 0)
+                return -ENOENT;
+        if (re < 0) {
+                *out = req;
+                return 0;
         }
-        return -ENOENT;
+        *out = eff;
+        if (rq >= 0 && !cpumap_intersects(&req, &c->iso.housekeeping))
+                cpumap_or(out, out, &req);
+        return 0;
 }
 
 static bool daemon_calls_irq_unmovable(const struct check_ctx *c, unsigned irq, const char **why) {

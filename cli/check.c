@@ -16,16 +16,14 @@
 #include "tlbisold-conf.h"
 #include "util.h"
 
-/* The daemon's runtime requests and configured CPUs on top of what the
- * kernel says (lib/isolation); without the daemon, tlbisold.conf's CPUs,
- * which it would isolate when started. */
-static int intended_isolation(const struct tlbctl *t, const struct daemon_state *d,
-                              const struct config *cfg, struct isolation *iso) {
-        struct cpumap runtime = {}, config = cfg->cpus;
+int daemon_isolation(const struct tlbctl *t, const struct daemon_state *d,
+                     const struct config *cfg, struct isolation *iso) {
+        struct cpumap runtime = {}, config = {};
         int r;
 
+        if (cfg && !(d && d->running))
+                config = cfg->cpus;
         if (d && d->running) {
-                cpumap_zero(&config);
                 for (size_t i = 0; i < d->nsources; i++) {
                         struct cpumap m;
 
@@ -167,7 +165,7 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
         if (module_state_read(t, &module) < 0)
                 goto oom;
         ctx.module = &module;
-        r = intended_isolation(t, ctx.daemon, &cfg, &ctx.iso);
+        r = daemon_isolation(t, ctx.daemon, &cfg, &ctx.iso);
         if (r < 0) {
                 log_error("check: cannot compute the isolated CPUs: %s", strerror(-r));
                 goto out;

@@ -65,6 +65,13 @@ struct check_ctx {
  * read its files says so in its item). */
 int check_system(const struct check_ctx *c, struct check_report *rep);
 
+/* The isolated CPUs as tlbisold sees them (check.c): the kernel's sources
+ * (lib/isolation), plus the daemon's runtime requests and configured CPUs
+ * when it runs (d may be NULL), else cfg's [Isolation] CPUs= (cfg may be
+ * NULL), which it would isolate when started. 0 or -ENOMEM. */
+int daemon_isolation(const struct tlbctl *t, const struct daemon_state *d,
+                     const struct config *cfg, struct isolation *iso);
+
 /* ---- irqbalance (irqbalance.c) ---- */
 /* Asks a running irqbalance, over its UI socket (/run/irqbalance/
  * irqbalance<PID>.sock, the "setup" command), which CPUs it leaves out.

@@ -25,7 +25,10 @@ static int ask(const char *path, const char *cmd, char *buf, size_t len) {
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
                              .msg_controllen = sizeof(ctl.b) };
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        struct timeval tv = { .tv_sec = 2 };
+        /* irqbalance answers from its main loop, which a rescan (after
+         * "settings cpus", hotplug, new IRQs) blocks for its whole sleep
+         * interval, 10 s by default */
+        struct timeval tv = { .tv_sec = 15 };
         _cleanup_close_ int fd = -1;
         size_t off = 0;
 

@@ -38,6 +38,8 @@ static const struct verb {
           "Show live interrupt rates on isolated CPUs by source, from housekeeping CPUs" },
         { "check",   verb_check,   "[--json] [-c CPULIST] [--verbose]",
           "Check the isolation setup; exit 1 when a check fails (for CI)" },
+        { "metrics", verb_metrics, "[--format=openmetrics|prometheus] [--textfile=PATH | --http]",
+          "Isolation metrics as OpenMetrics text (socket, node_exporter textfile)" },
 };
 
 void tlbctl_error(const char *fmt, ...) {

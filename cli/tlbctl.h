@@ -33,6 +33,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv);
 int verb_ipi(struct tlbctl *t, int argc, char **argv);
 int verb_top(struct tlbctl *t, int argc, char **argv);
 int verb_check(struct tlbctl *t, int argc, char **argv);
+int verb_metrics(struct tlbctl *t, int argc, char **argv);
 
 /* "tlbctl: " + message on stderr. (Not log_error(): that is tlbisold's
  * logging macro, and the two would read as one thing.) */

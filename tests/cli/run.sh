@@ -169,6 +169,8 @@ broken; echo 2-3 > "$tmp/b/proc/irq/0/smp_affinity_list"; judge check-break-irq 
 grep -q "IRQ 0 (timer) on CPU 2-3" "$tmp/bout" && ok check-break-irq-named || bad check-break-irq-named "$(grep irqs "$tmp/bout")"
 broken; mkdir -p "$tmp/b/proc/irq/0"; echo 0 > "$tmp/b/proc/irq/0/effective_affinity_list"; echo 0-3 > "$tmp/b/proc/irq/0/smp_affinity_list"
 expect check-effective-affinity-wins 0 "ok    irqs" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+# a requested affinity with only isolated CPUs is where it goes next (IO-APIC)
+echo 2 > "$tmp/b/proc/irq/0/smp_affinity_list"; judge check-pending-affinity irqs
 broken; echo 1 > "$tmp/b/proc/sys/vm/stat_interval"; judge check-break-sysctl tuning.VMStatInterval
 broken; echo "[always] madvise never" > "$tmp/b/sys/kernel/mm/transparent_hugepage/enabled"; judge check-break-thp tuning.TransparentHugepages
 broken; echo 1 > "$tmp/b/sys/kernel/mm/ksm/run"; judge check-break-ksm tuning.KSM
@@ -194,6 +196,63 @@ expect check-warn-tuned 0 "WARN  tuned" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" c
 broken; echo "BOOT_IMAGE=/vmlinuz root=/dev/vda" > "$tmp/b/proc/cmdline"; echo "(null)" > "$tmp/b/sys/devices/system/cpu/nohz_full"
 : > "$tmp/b/sys/devices/system/cpu/isolated"; : > "$tmp/b/sys/fs/cgroup/cpuset.cpus.isolated"
 expect check-nothing-isolated 1 "FAIL  isolated" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+
+# metrics: parsed by the Prometheus project's own parsers (python3-
+# prometheus-client), in both formats, over HTTP and as a textfile
+OMCHECK="/usr/bin/python3 $TOP/tests/cli/openmetrics-check.py"
+# omvalid NAME FORMAT FILE FAMILY...
+omvalid() {
+	name=$1; shift
+	$OMCHECK "$@" > "$tmp/omcheck" 2>&1; rc=$?
+	if [ $rc -eq 0 ]; then ok "$name"
+	elif [ $rc -eq 77 ]; then echo "[  SKIPPED ] $name: python3-prometheus-client is not installed"
+	else bad "$name" "$(head -c 400 "$tmp/omcheck")"; fi
+}
+M="env TLBISOL_ROOT=$GOOD $TLBCTL metrics"
+expect metrics-help 0 "Usage: tlbctl metrics" -- "$TLBCTL" metrics --help
+expect metrics-bad-format 2 "bad format" -- $M --format=json
+expect metrics-http-and-textfile 2 -- $M --http --textfile=/tmp/x
+expect metrics-extra-arg 2 "unexpected argument" -- $M now
+$M > "$tmp/m.om" 2>"$tmp/err" && ok metrics-exit || bad metrics-exit "$(cat "$tmp/err")"
+omvalid metrics-openmetrics-parses openmetrics "$tmp/m.om" tlbisol_cpu_isolated tlbisol_interrupts tlbisol_isolation tlbisol_module_loaded tlbisol_daemon_up
+grep -qx 'tlbisol_interrupts_total{cpu="2",kind="CAL"} 999999' "$tmp/m.om" && ok metrics-cal-value || bad metrics-cal-value "$(grep CAL "$tmp/m.om")"
+grep -qx 'tlbisol_isolation_info{isolated="2-3",housekeeping="0-1"} 1' "$tmp/m.om" && ok metrics-sets || bad metrics-sets "$(grep isolation_info "$tmp/m.om")"
+grep -q 'cpu="[01]",kind' "$tmp/m.om" && bad metrics-only-isolated "housekeeping CPUs have interrupt series" || ok metrics-only-isolated
+# a device IRQ affined to an isolated CPU gets a series, named by its handler
+rm -rf "$tmp/b"; cp -r "$GOOD" "$tmp/b"; echo 2 > "$tmp/b/proc/irq/0/smp_affinity_list"
+env TLBISOL_ROOT="$tmp/b" "$TLBCTL" metrics > "$tmp/m2.om"
+grep -qx 'tlbisol_device_interrupts_total{cpu="2",irq="0",name="timer"} 0' "$tmp/m2.om" && ok metrics-device-irq || bad metrics-device-irq "$(grep device_interrupts_total "$tmp/m2.om")"
+omvalid metrics-device-irq-parses openmetrics "$tmp/m2.om" tlbisol_device_interrupts
+# negative controls: the parser rejects a document without "# EOF", the
+# checker a per-PID label
+head -n -1 "$tmp/m.om" > "$tmp/neg.om"
+if $OMCHECK openmetrics "$tmp/neg.om" > /dev/null 2>&1; then bad metrics-parser-rejects-truncated accepted; else ok metrics-parser-rejects-truncated; fi
+sed 's/cpu="2"/pid="2"/' "$tmp/m.om" > "$tmp/neg2.om"
+if $OMCHECK openmetrics "$tmp/neg2.om" > /dev/null 2>&1; then bad metrics-rejects-pid-label accepted; else ok metrics-rejects-pid-label; fi
+$M --format=prometheus > "$tmp/m.prom"
+omvalid metrics-prometheus-parses prometheus "$tmp/m.prom" tlbisol_interrupts tlbisol_isolation_info
+grep -q '^# EOF' "$tmp/m.prom" && bad metrics-prometheus-no-eof "has # EOF" || ok metrics-prometheus-no-eof
+# textfile: atomic, in the Prometheus format node_exporter reads
+$M --textfile="$tmp/tlbisol.prom" && ok metrics-textfile-exit || bad metrics-textfile-exit "exit $?"
+omvalid metrics-textfile-parses prometheus "$tmp/tlbisol.prom" tlbisol_cpu_isolated
+ls "$tmp"/tlbisol.prom.tmp.* > /dev/null 2>&1 && bad metrics-textfile-no-tmp "left a temporary file" || ok metrics-textfile-no-tmp
+expect metrics-textfile-bad-dir 1 "$tmp/none/x.prom" -- $M --textfile="$tmp/none/x.prom"
+# HTTP on stdin/stdout (socket activation, Accept=yes)
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5\r\n\r\n' |
+	$M --http > "$tmp/http1" 2>&1
+head -1 "$tmp/http1" | grep -q "^HTTP/1.0 200 OK" && grep -q "^Content-Type: application/openmetrics-text; version=1.0.0" "$tmp/http1" &&
+	ok metrics-http-openmetrics || bad metrics-http-openmetrics "$(head -3 "$tmp/http1")"
+sed '1,/^\r$/d' "$tmp/http1" > "$tmp/http1.om"
+omvalid metrics-http-body-parses openmetrics "$tmp/http1.om" tlbisol_interrupts
+len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$tmp/http1")
+[ "$len" = "$(wc -c < "$tmp/http1.om")" ] && ok metrics-http-length || bad metrics-http-length "Content-Length $len, body $(wc -c < "$tmp/http1.om")"
+printf 'GET /metrics HTTP/1.0\r\n\r\n' | $M --http > "$tmp/http2" 2>&1
+grep -q "^Content-Type: text/plain; version=0.0.4" "$tmp/http2" && ok metrics-http-text004 || bad metrics-http-text004 "$(head -3 "$tmp/http2")"
+printf 'HEAD /metrics HTTP/1.0\r\n\r\n' | $M --http > "$tmp/http3" 2>&1
+[ "$(sed '1,/^\r$/d' "$tmp/http3" | wc -c)" -eq 0 ] && head -1 "$tmp/http3" | grep -q " 200 " && ok metrics-http-head || bad metrics-http-head "$(cat "$tmp/http3" | head -c 200)"
+printf 'GET /secret HTTP/1.0\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 404 " && ok metrics-http-404 || bad metrics-http-404 "not 404"
+printf 'POST /metrics HTTP/1.0\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 405 " && ok metrics-http-405 || bad metrics-http-405 "not 405"
+printf 'garbage\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 400 " && ok metrics-http-400 || bad metrics-http-400 "not 400"
 
 # documents recorded in the VM bed (tests/fixtures/cli/*.json: status with
 # tlbisold and tlbisol.ko, noise with osnoise and in the fallback) are valid
