@@ -1013,3 +1013,72 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         module_state_done(&n.mod_after);
         return rc;
 }
+
+/* ---- entry point for other verbs ('tlbctl check --noise') ---- */
+
+int noise_summarize(const struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_usec,
+                    struct noise_summary *out) {
+        struct noise_run n = { .t = t, .cpus = *cpus, .duration_usec = duration_usec,
+                               .saved_workload = -1, .wl = WL_USER };
+        struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
+        static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+        int cpu, r;
+
+        *out = (struct noise_summary) {};
+        if (t->fixture_root)
+                return -EPERM;
+        stop_requested = 0;
+        sigemptyset(&sa.sa_mask);
+        for (int i = 0; i < 3; i++)
+                sigaction(sigs[i], &sa, &old[i]);
+        r = measure(&n);
+        workers_stop(&n);
+        noise_teardown(&n);
+        for (int i = 0; i < 3; i++)
+                sigaction(sigs[i], &old[i], NULL);
+
+        if (r >= 0) {
+                out->window_usec = n.measured_usec;
+                out->osnoise = n.osnoise;
+                out->interrupted = n.interrupted;
+                if (n.no_osnoise_reason)
+                        out->no_osnoise_reason = strdup(n.no_osnoise_reason);
+                out->ncpus = t->facts.sys.ncpus;
+                out->cpu = calloc(out->ncpus ? out->ncpus : 1, sizeof(*out->cpu));
+                if (!out->cpu || (n.no_osnoise_reason && !out->no_osnoise_reason))
+                        r = -ENOMEM;
+        }
+        if (r >= 0)
+                CPUMAP_FOREACH(cpu, &n.cpus) {
+                        struct noise_summary_cpu *c = &out->cpu[cpu];
+
+                        c->measured = true;
+                        for (size_t i = 0; n.delta && i < n.delta->nrows; i++)
+                                if (n.delta->rows[i].per_cpu)
+                                        c->interrupts += irq_row_count(&n.delta->rows[i], (unsigned) cpu);
+                        if (n.osnoise)
+                                c->max_noise_ns = noise_acc_cpu(n.acc, (unsigned) cpu)->max_ns;
+                }
+
+        if (n.tep)
+                tep_free(n.tep);
+        noise_acc_free(n.acc);
+        free(n.workers);
+        free(n.saved_cpus);
+        free(n.no_osnoise_reason);
+        free(n.csd_reason);
+        interrupts_free(n.before);
+        interrupts_free(n.after);
+        interrupts_free(n.delta);
+        module_state_done(&n.mod_before);
+        module_state_done(&n.mod_after);
+        if (r < 0)
+                noise_summary_done(out);
+        return r;
+}
+
+void noise_summary_done(struct noise_summary *s) {
+        free(s->no_osnoise_reason);
+        free(s->cpu);
+        *s = (struct noise_summary) {};
+}

@@ -105,3 +105,25 @@ struct module_state {
 };
 int module_state_read(const struct tlbctl *t, struct module_state *m);
 void module_state_done(struct module_state *m);
+
+/* ---- noise measurement for other verbs (noise.c) ---- */
+struct noise_summary_cpu {
+        bool measured;
+        uint64_t interrupts;            /* every /proc/interrupts row over the window */
+        uint64_t max_noise_ns;          /* longest single noise; 0 without osnoise */
+};
+struct noise_summary {
+        uint64_t window_usec;           /* measured (shorter when interrupted) */
+        bool osnoise;                   /* false: max_noise_ns unknown */
+        bool interrupted;               /* SIGINT/SIGTERM/SIGHUP cut it short */
+        char *no_osnoise_reason;
+        unsigned ncpus;
+        struct noise_summary_cpu *cpu;  /* [ncpus] */
+};
+/* Measures cpus for duration_usec as 'tlbctl noise' does by default (user
+ * busy loop, osnoise when the kernel has it, /proc/interrupts deltas
+ * always), restores what it touched, and sums up per CPU. Needs root;
+ * -EPERM under TLBISOL_ROOT. */
+int noise_summarize(const struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_usec,
+                    struct noise_summary *out);
+void noise_summary_done(struct noise_summary *s);
