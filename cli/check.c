@@ -5,6 +5,7 @@
  * does, 2 for a usage error: made for CI and for tuned's verify. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "check.h"
 #include "fsroot.h"
 #include "json-out.h"
+#include "parse.h"
 #include "tlbctl.h"
 #include "tlbisold-conf.h"
 #include "util.h"
@@ -39,7 +41,113 @@ int daemon_isolation(const struct tlbctl *t, const struct daemon_state *d,
         return r == -EXFULL ? 0 : r;
 }
 
-static struct json_object *check_json(const struct check_ctx *c, const struct check_report *rep) {
+/* --noise: one measurement of the checked CPUs, judged by [Check]. */
+struct noise_check {
+        uint64_t duration_usec;         /* 0: not asked for */
+        bool done;
+        struct noise_summary s;
+};
+
+static int check_noise(const struct check_ctx *c, struct noise_check *nc, struct check_report *rep) {
+        const struct config *cfg = c->config;
+        struct cpumap cpus;
+        char found[1024] = "", lim[96];
+        enum check_verdict v = CHECK_OK;
+        size_t off = 0;
+        double secs;
+        int cpu, r;
+
+        cpumap_and(&cpus, &c->want, &c->t->facts.sys.online);
+        if (c->t->fixture_root)
+                return check_add(rep, "noise", CHECK_SKIP, false, "", NULL, "not measured (TLBISOL_ROOT is set)");
+        if (cpumap_is_empty(&cpus))
+                return check_add(rep, "noise", CHECK_SKIP, false, "", NULL, "no online isolated CPU to measure");
+        r = noise_summarize(c->t, &cpus, nc->duration_usec, &nc->s);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return check_add(rep, "noise", CHECK_FAIL, false,
+                                 "Without a measurement the isolated CPUs cannot be shown quiet.",
+                                 "run as root; see 'tlbctl noise' for what failed",
+                                 "the measurement failed: %s", strerror(-r));
+        nc->done = true;
+        secs = (double) nc->s.window_usec / 1e6;
+        CPUMAP_FOREACH(cpu, &cpus) {
+                double rate = secs > 0 ? (double) nc->s.cpu[cpu].interrupts / secs : 0;
+
+                if (rate > cfg->check_max_irq_per_sec)
+                        v = CHECK_FAIL;
+                off += (size_t) snprintf(found + off, off < sizeof(found) ? sizeof(found) - off : 0,
+                                         "%sCPU %d %.1f/s", off ? ", " : "", cpu, rate);
+                if (off >= sizeof(found))
+                        break;
+        }
+        snprintf(lim, sizeof(lim), "[Check] MaxInterruptsPerSec=%u", cfg->check_max_irq_per_sec);
+        r = check_add(rep, "noise.interrupts", v, false,
+                      "Every interrupt stops the application on the isolated CPU for its whole handler.",
+                      v == CHECK_FAIL ? "tlbctl noise -c CPUS shows what they are and where they come from" : NULL,
+                      "interrupts over %.1f s%s: %s (limit %s)", secs, nc->s.interrupted ? " (stopped early)" : "",
+                      found, lim);
+        if (r < 0)
+                return r;
+        if (!nc->s.osnoise)
+                return check_add(rep, "noise.max", CHECK_SKIP, false, "", NULL,
+                                 "longest noise not measured: %s",
+                                 nc->s.no_osnoise_reason ? nc->s.no_osnoise_reason : "no osnoise tracer");
+        v = CHECK_OK;
+        off = 0;
+        CPUMAP_FOREACH(cpu, &cpus) {
+                uint64_t us = nc->s.cpu[cpu].max_noise_ns / 1000;
+
+                if (us > cfg->check_max_noise_usec)
+                        v = CHECK_FAIL;
+                off += (size_t) snprintf(found + off, off < sizeof(found) ? sizeof(found) - off : 0,
+                                         "%sCPU %d %" PRIu64 " us", off ? ", " : "", cpu, us);
+                if (off >= sizeof(found))
+                        break;
+        }
+        return check_add(rep, "noise.max", v, false,
+                         "The longest single interruption is the latency the application sees.",
+                         v == CHECK_FAIL ? "tlbctl noise -c CPUS names the longest noise sources" : NULL,
+                         "longest single noise: %s (limit [Check] MaxNoise=%" PRIu64 "us)", found,
+                         cfg->check_max_noise_usec);
+}
+
+static struct json_object *noise_json(const struct check_ctx *c, const struct noise_check *nc) {
+        struct json_object *o, *cpus;
+        double secs;
+        int cpu;
+
+        if (!nc->done)
+                return NULL;
+        o = json_object_new_object();
+        cpus = json_object_new_array();
+        secs = (double) nc->s.window_usec / 1e6;
+        json_object_object_add(o, "window_s", json_rate(secs));
+        json_object_object_add(o, "osnoise", json_object_new_boolean(nc->s.osnoise));
+        json_object_object_add(o, "max_interrupts_per_s", json_object_new_int((int) c->config->check_max_irq_per_sec));
+        json_object_object_add(o, "max_noise_us", json_u64(c->config->check_max_noise_usec));
+        for (unsigned i = 0; i < nc->s.ncpus; i++) {
+                struct json_object *e;
+
+                if (!nc->s.cpu[i].measured)
+                        continue;
+                cpu = (int) i;
+                e = json_object_new_object();
+                json_object_object_add(e, "cpu", json_object_new_int(cpu));
+                json_object_object_add(e, "interrupts", json_u64(nc->s.cpu[i].interrupts));
+                json_object_object_add(e, "interrupts_per_s",
+                                       json_rate(secs > 0 ? (double) nc->s.cpu[i].interrupts / secs : 0));
+                json_object_object_add(e, "max_noise_us", nc->s.osnoise ?
+                                       json_rate((double) nc->s.cpu[i].max_noise_ns / 1000.0) : NULL);
+                json_object_array_add(cpus, e);
+        }
+        json_object_object_add(o, "cpus", cpus);
+        return o;
+}
+
+static struct json_object *check_json(const struct check_ctx *c, const struct noise_check *nc,
+                                      const struct check_report *rep) {
         struct json_object *o = json_object_new_object(), *items = json_object_new_array();
         struct json_object *counts = json_object_new_object();
 
@@ -63,6 +171,7 @@ static struct json_object *check_json(const struct check_ctx *c, const struct ch
                 json_object_array_add(items, e);
         }
         json_object_object_add(o, "checks", items);
+        json_object_object_add(o, "noise", noise_json(c, nc));
         return o;
 }
 
@@ -89,7 +198,7 @@ static void check_print(const struct check_report *rep, bool verbose) {
 }
 
 static void check_help(void) {
-        printf("Usage: tlbctl check [--json] [-c CPULIST] [--verbose]\n"
+        printf("Usage: tlbctl check [--json] [-c CPULIST] [--noise=DURATION] [--verbose]\n"
                "\n"
                "Checks that this machine is set up for isolated CPUs: the boot command\n"
                "line, partitions, IRQs and the default affinity, the workqueue mask,\n"
@@ -98,6 +207,8 @@ static void check_help(void) {
                "check says ok, warn or fail, what it found, why it matters and the fix.\n"
                "\n"
                "  -c, --cpus=CPULIST   the CPUs that must be isolated (default: those that are)\n"
+               "  -n, --noise=DURATION also measure the CPUs (as 'tlbctl noise') and judge the\n"
+               "                       interrupt rate and longest noise by tlbisold.conf [Check]\n"
                "  -j, --json           JSON output (see tlbctl(8))\n"
                "  -v, --verbose        why and fix for every check, not only warn/fail\n"
                "  -h, --help           this help\n"
@@ -110,6 +221,7 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
                 { "json",    no_argument,       NULL, 'j' },
                 { "cpus",    required_argument, NULL, 'c' },
                 { "verbose", no_argument,       NULL, 'v' },
+                { "noise",   required_argument, NULL, 'n' },
                 { "help",    no_argument,       NULL, 'h' },
                 {}
         };
@@ -117,6 +229,7 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
         struct module_state module = {};
         struct check_report rep = {};
         struct check_ctx ctx = { .t = t };
+        struct noise_check nc = {};
         struct config cfg;
         _cleanup_free_ char *conf_path = NULL;
         const char *cpus_arg = NULL;
@@ -124,7 +237,7 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
         char err[512] = "";
         int c, r, ret = EXIT_FAIL;
 
-        while ((c = getopt_long(argc, argv, "jc:vh", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "jc:vn:h", opts, NULL)) >= 0)
                 switch (c) {
                 case 'j':
                         json = true;
@@ -134,6 +247,11 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
                         break;
                 case 'v':
                         verbose = true;
+                        break;
+                case 'n':
+                        if (parse_duration(optarg, &nc.duration_usec) < 0 || nc.duration_usec == 0 ||
+                            nc.duration_usec > 3600 * USEC_PER_SEC)
+                                return usage_error("check", "bad noise duration '%s' (e.g. 10s, 1m; at most 1h)", optarg);
                         break;
                 case 'h':
                         check_help();
@@ -182,11 +300,13 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
                               fsroot_exists(t->fs, TLBISOLD_CONF) > 0 ? "valid" : "absent, the defaults apply");
         if (r >= 0)
                 r = check_system(&ctx, &rep);
+        if (r >= 0 && nc.duration_usec)
+                r = check_noise(&ctx, &nc, &rep);
         if (r < 0)
                 goto oom;
 
         if (json)
-                r = json_envelope_print(json_envelope_new("check"), check_json(&ctx, &rep), stdout);
+                r = json_envelope_print(json_envelope_new("check"), check_json(&ctx, &nc, &rep), stdout);
         else {
                 check_print(&rep, verbose);
                 r = fflush(stdout) == 0 ? 0 : -EIO;
@@ -201,6 +321,7 @@ oom:
         log_error("check: out of memory");
 out:
         check_report_done(&rep);
+        noise_summary_done(&nc.s);
         isolation_done(&ctx.iso);
         daemon_state_done(&daemon);
         module_state_done(&module);

@@ -151,6 +151,10 @@ jqtrue check-json-values "$tmp/check.json" \
 	'.command == "check" and .data.verdict == "pass" and .data.isolated == "2-3" and .data.counts.fail == 0 and ([.data.checks[] | select(.id == "irqs")][0].verdict == "ok")'
 jq '.data.checks[0].verdict = "meh"' "$tmp/check.json" > "$tmp/neg-check.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg-check.json" > /dev/null 2>&1; then bad check-schema-rejects-verdict accepted; else ok check-schema-rejects-verdict; fi
+jqtrue check-json-no-noise "$tmp/check.json" '.data.noise == null'
+expect check-noise-bad-duration 2 "bad noise duration" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check --noise=0
+expect check-noise-bad-unit 2 "bad noise duration" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check --noise=5parsecs
+expect check-noise-fixture 0 "skip  noise" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check --noise=1s
 # -c: CPUs that are not isolated fail
 expect check-cpus-not-isolated 1 "CPUs 1 are not isolated" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check -c 1-2
 # broken NAME ID: copy the good tree, let the caller break it, expect exit 1
