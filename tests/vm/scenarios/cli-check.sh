@@ -54,15 +54,38 @@ systemctl start tlbisold || { journalctl -u tlbisold --no-pager | tail -20; fail
 sleep 2
 passes good
 
+# --noise: judged by [Check]; a limit of 0 interrupts/s must fail (the
+# nohz_full residual tick alone is 1/s), a generous one must pass
+mkdir -p /etc/tlbisol/tlbisold.conf.d
+printf '[Check]\nMaxInterruptsPerSec=100000\nMaxNoise=10s\n' > /etc/tlbisol/tlbisold.conf.d/50-check.conf
+tlbctl check --noise=5s --json > "$RESULTS/check-noise.json"; rc=$?
+[ $rc -eq 0 ] || fail "check --noise=5s with generous limits: exit $rc"
+"$BIN_DIR/cli_schema_check" "$SCHEMA" "$RESULTS/check-noise.json" > "$RESULTS/check-noise.schema" 2>&1 ||
+	fail "check --noise JSON does not match the schema: $(head -c 300 "$RESULTS/check-noise.schema")"
+metric noise.cpu2_per_s "$(jq -r '.data.noise.cpus[] | select(.cpu == 2) | .interrupts_per_s' "$RESULTS/check-noise.json")"
+metric noise.cpu3_per_s "$(jq -r '.data.noise.cpus[] | select(.cpu == 3) | .interrupts_per_s' "$RESULTS/check-noise.json")"
+printf '[Check]\nMaxInterruptsPerSec=0\n' > /etc/tlbisol/tlbisold.conf.d/50-check.conf
+tlbctl check --noise=3s > "$RESULTS/check-noise-strict.txt" 2>&1; rc=$?
+grep -E '^(FAIL|WARN)' "$RESULTS/check-noise-strict.txt"
+[ $rc -eq 1 ] && grep -q "^FAIL  noise.interrupts " "$RESULTS/check-noise-strict.txt" ||
+	fail "check --noise with MaxInterruptsPerSec=0: exit $rc, want 1 naming noise.interrupts"
+rm -f /etc/tlbisol/tlbisold.conf.d/50-check.conf
+metric noise.gate ok
+
+# irqbalance would move IRQs back within seconds: steps 1-4 without it
+systemctl stop irqbalance
+
 # --- 1: an IRQ moved back onto an isolated CPU ------------------------------
+# an MSI IRQ first (its affinity changes at once), else any that moves
 irq=
-for d in /proc/irq/[0-9]*; do
-	i=${d#/proc/irq/}
-	grep -q "^ *$i:" /proc/interrupts || continue
-	if echo 2 > "$d/smp_affinity_list" 2>/dev/null; then irq=$i; break; fi
+for i in $(awk '$1 ~ /^[0-9]+:$/ && /MSI/ { sub(":", "", $1); print $1 }' /proc/interrupts) \
+	 $(awk '$1 ~ /^[0-9]+:$/ { sub(":", "", $1); print $1 }' /proc/interrupts); do
+	if echo 2 > "/proc/irq/$i/smp_affinity_list" 2>/dev/null; then irq=$i; break; fi
 done
 [ -n "$irq" ] || fail "no IRQ could be moved to CPU 2"
-echo "moved IRQ $irq to CPU 2"
+echo "moved IRQ $irq to CPU 2: smp_affinity_list $(cat /proc/irq/$irq/smp_affinity_list)," \
+	"effective $(cat /proc/irq/$irq/effective_affinity_list 2>/dev/null)"
+metric irq.moved "$irq"
 fails irq irqs
 grep -q "IRQ $irq " "$RESULTS/check-irq.txt" || fail "check does not name IRQ $irq"
 reapply
@@ -99,6 +122,7 @@ sleep 2
 passes module-repaired
 
 # --- 5: irqbalance without the isolated CPUs banned -------------------------
+systemctl start irqbalance; sleep 2
 if [ "$(systemctl is-active irqbalance)" != active ]; then
 	fail "irqbalance is not running in the guest (state $(systemctl is-active irqbalance)); cannot test its ban"
 fi

@@ -49,7 +49,10 @@ head -1 "$RESULTS/scrape.http" | grep -q "^HTTP/1.0 200 OK" || fail "endpoint an
 grep -q "^Content-Type: application/openmetrics-text; version=1.0.0" "$RESULTS/scrape.http" ||
 	fail "not OpenMetrics: $(grep Content-Type "$RESULTS/scrape.http")"
 sed '1,/^\r$/d' "$RESULTS/scrape.http" > "$RESULTS/scrape.om"
-grep -q '^tlbisol_daemon_up 1$' "$RESULTS/scrape.om" || fail "daemon not up in the metrics"
+tlbctl metrics > "$RESULTS/direct.om" 2>&1 || fail "tlbctl metrics (as root): $(cat "$RESULTS/direct.om")"
+grep -q '^tlbisol_daemon_up 1$' "$RESULTS/direct.om" || fail "daemon not up in the metrics even as root"
+grep -q '^tlbisol_daemon_up 1$' "$RESULTS/scrape.om" ||
+	fail "daemon not up in the metrics of the socket service: $(journalctl -o cat -u 'tlbisol-metrics@*' | tail -5)"
 grep -q '^tlbisol_module_loaded 1$' "$RESULTS/scrape.om" || fail "module not loaded in the metrics"
 grep -q '^tlbisol_interrupts_total{cpu="2",kind="LOC"}' "$RESULTS/scrape.om" || fail "no per-CPU interrupts for CPU 2"
 grep -q '^tlbisol_module_ipis_received_total{cpu="3",kind="table_sync"}' "$RESULTS/scrape.om" || fail "no module counters for CPU 3"
