@@ -38,7 +38,7 @@ $(SCHEMA_CHECK_STATIC): $(B)/obj/tests/cli/schema-check.o
 
 PROGRAMS += $(SCHEMA_CHECK_STATIC)
 
-$(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) cli/tlbctl-output.schema.json
+$(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) cli/tlbctl-output.schema.json $(B)/tests/workloads/scrape_loop
 	@mkdir -p $(dir $@)
 	sed -e 's|@TOP@|$(abspath .)|g' -e 's|@B@|$(abspath $(B))|g' tests/cli/run.sh > $@
 	chmod +x $@
@@ -53,6 +53,6 @@ INSTALL_FILES += 0755:$(TLBCTL):$(SBINDIR)/tlbctl \
 INSTALL_DIRS  += $(DATADIR)/tlbisol
 # the metrics endpoint and the node_exporter textfile timer (not enabled)
 INSTALL_FILES += 0644:systemd/tlbisol-metrics.socket:$(UNITDIR)/tlbisol-metrics.socket \
-                 0644:systemd/tlbisol-metrics@.service:$(UNITDIR)/tlbisol-metrics@.service \
+                 0644:systemd/tlbisol-metrics.service:$(UNITDIR)/tlbisol-metrics.service \
                  0644:systemd/tlbisol-metrics-textfile.service:$(UNITDIR)/tlbisol-metrics-textfile.service \
                  0644:systemd/tlbisol-metrics-textfile.timer:$(UNITDIR)/tlbisol-metrics-textfile.timer

@@ -12,8 +12,9 @@
  * bounded by the hardware, never per task or PID.
  *
  * Where: stdout; --textfile=PATH (written to PATH.tmp then renamed, as the
- * textfile collector wants); --http answers one HTTP request on stdin/stdout
- * (systemd socket activation with Accept=yes: tlbisol-metrics.socket).
+ * textfile collector wants); --serve answers scrapes on the listening
+ * socket systemd passes (tlbisol-metrics.socket, Accept=no); --http answers
+ * one HTTP request on stdin/stdout (inetd style, and the tests).
  *
  * What collection touches, so that it never interrupts an isolated CPU:
  * /proc/interrupts and /proc/irq/N/{effective,smp}_affinity_list (counters read remotely,
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +38,8 @@
 #include "fsroot.h"
 #include "interrupts.h"
 #include "ipikind.h"
+#include "parse.h"
+#include "task.h"
 #include "tlbctl.h"
 #include "util.h"
 
@@ -99,6 +103,8 @@ static void om_sample(const struct om *o, const char *name, const char *suffix, 
 }
 
 struct metrics {
+        struct tlbctl t;                /* the caller's, with facts read now */
+        bool have_facts;
         struct daemon_state daemon;
         struct module_state module;
         struct isolation iso;
@@ -111,11 +117,29 @@ static void metrics_done(struct metrics *m) {
         module_state_done(&m->module);
         isolation_done(&m->iso);
         interrupts_free(m->ints);
+        if (m->have_facts)
+                isolation_facts_done(&m->t.facts);
 }
 
-static int collect(const struct tlbctl *t, struct metrics *m) {
+/* Facts read at each scrape (a --serve process lives across isolation
+ * changes), and the process moved onto the housekeeping CPUs of now
+ * before it reads anything else. */
+static int collect(const struct tlbctl *caller, struct metrics *m) {
+        const struct tlbctl *t = &m->t;
         int r;
 
+        m->t = *caller;
+        r = isolation_facts_read(caller->fs, &m->t.facts, NULL);
+        if (r < 0)
+                return r;
+        m->have_facts = true;
+        if (!t->fixture_root) {
+                struct isolation k = {};
+
+                if (daemon_isolation(t, NULL, NULL, &k) >= 0 && !cpumap_is_empty(&k.housekeeping))
+                        (void) task_set_affinity(0, &k.housekeeping);
+                isolation_done(&k);
+        }
         if (!t->fixture_root) {
                 r = daemon_state_read(&m->daemon);
                 if (r < 0)
@@ -127,6 +151,8 @@ static int collect(const struct tlbctl *t, struct metrics *m) {
         r = daemon_isolation(t, &m->daemon, NULL, &m->iso);
         if (r < 0)
                 return r;
+        if (!t->fixture_root && !cpumap_is_empty(&m->iso.housekeeping))
+                (void) task_set_affinity(0, &m->iso.housekeeping);
         m->ints_error = interrupts_read(t->fs, &m->ints);
         return m->ints_error == -ENOMEM ? -ENOMEM : 0;
 }
@@ -279,8 +305,8 @@ static int metrics_write(const struct tlbctl *t, FILE *f, bool openmetrics, doub
                 metrics_done(&m);
                 return r;
         }
-        emit_sets(t, &m, &o);
-        emit_interrupts(t, &m, &o);
+        emit_sets(&m.t, &m, &o);
+        emit_interrupts(&m.t, &m, &o);
         emit_module(&m, &o);
         emit_daemon(&m, &o);
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -332,25 +358,45 @@ static bool accepts_openmetrics(const char *head) {
         return strstr(line, "application/openmetrics-text") != NULL;
 }
 
-/* One HTTP/1.x request on fd 0, the answer on stdout. Only the request
- * line and the Accept header are looked at: GET or HEAD of /metrics (or /),
- * OpenMetrics when the scraper accepts it, else text 0.0.4. */
-static int serve_http(const struct tlbctl *t, double started) {
+/* Writes all of buf to fd (a socket: no SIGPIPE). */
+static int write_all(int fd, const char *buf, size_t len) {
+        while (len > 0) {
+                ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == ENOTSOCK)
+                        n = write(fd, buf, len);        /* a pipe, in tests */
+                if (n < 0)
+                        return -errno;
+                buf += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+/* One HTTP/1.x request read from in, the answer written to out. Only the
+ * request line and the Accept header are looked at: GET or HEAD of
+ * /metrics (or /), OpenMetrics when the scraper accepts it, else text
+ * 0.0.4. A client that sends nothing within 5 s is dropped. */
+static int serve_http(const struct tlbctl *t, int in, int out) {
         char head[HTTP_HEAD_MAX + 1], method[16] = "", target[256] = "";
         const char *status = "200 OK", *ctype;
-        _cleanup_free_ char *body = NULL;
+        _cleanup_free_ char *body = NULL, *hdr = NULL;
         size_t len = 0, blen = 0;
+        struct timespec ts;
         bool om;
         FILE *mf;
         int r = 0;
 
+        clock_gettime(CLOCK_MONOTONIC, &ts);
         while (len < HTTP_HEAD_MAX) {
-                struct pollfd p = { .fd = 0, .events = POLLIN };
+                struct pollfd p = { .fd = in, .events = POLLIN };
                 ssize_t n;
 
                 if (poll(&p, 1, HTTP_TIMEOUT_MS) <= 0)
                         return -ETIMEDOUT;
-                n = read(0, head + len, HTTP_HEAD_MAX - len);
+                n = read(in, head + len, HTTP_HEAD_MAX - len);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
@@ -374,7 +420,7 @@ static int serve_http(const struct tlbctl *t, double started) {
         if (!mf)
                 return -ENOMEM;
         if (streq(status, "200 OK")) {
-                r = metrics_write(t, mf, om, started);
+                r = metrics_write(t, mf, om, (double) ts.tv_sec + (double) ts.tv_nsec / 1e9);
                 if (r < 0) {
                         status = "500 Internal Server Error";
                         rewind(mf);
@@ -388,11 +434,54 @@ static int serve_http(const struct tlbctl *t, double started) {
                 return -ENOMEM;
         if (!streq(status, "200 OK") || r < 0)
                 blen = strlen(body);
-        printf("HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-               status, ctype, blen);
-        if (!streq(method, "HEAD"))
-                fwrite(body, 1, blen, stdout);
-        return fflush(stdout) == 0 ? 0 : -EIO;
+        if (asprintf(&hdr, "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                     status, ctype, blen) < 0)
+                return -ENOMEM;
+        r = write_all(out, hdr, strlen(hdr));
+        if (r >= 0 && !streq(method, "HEAD"))
+                r = write_all(out, body, blen);
+        return r;
+}
+
+/* The socket-activated server (tlbisol-metrics.socket, Accept=no): one
+ * process answers every scrape, one at a time, on the listening socket
+ * systemd passes as fd 3, and exits after SERVE_IDLE_MS without a
+ * connection (the socket stays, and starts it again). One long-lived
+ * process, not one per scrape: no unit, cgroup, exec and exit per scrape,
+ * whose kernel side can reach every CPU (attaching the first cgroup BPF
+ * program of a kind flips a static key: text patching IPIs all CPUs). */
+#define SERVE_IDLE_MS (5 * 60 * 1000)
+static int serve_socket(const struct tlbctl *t) {
+        const char *e = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+        unsigned nfds, lpid;
+
+        if (!e || !pid || parse_uint(e, &nfds) < 0 || parse_uint(pid, &lpid) < 0 ||
+            lpid != (unsigned) getpid() || nfds != 1) {
+                log_error("metrics: --serve wants exactly one listening socket from systemd (LISTEN_FDS)");
+                return -EBADF;
+        }
+        for (;;) {
+                struct pollfd p = { .fd = 3, .events = POLLIN };
+                int r, c;
+
+                r = poll(&p, 1, SERVE_IDLE_MS);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        return 0;               /* idle: systemd starts us again */
+                c = accept4(3, NULL, NULL, SOCK_CLOEXEC);
+                if (c < 0) {
+                        if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)
+                                continue;
+                        return -errno;
+                }
+                r = serve_http(t, c, c);
+                if (r < 0 && r != -ETIMEDOUT && r != -ECONNRESET && r != -EPIPE)
+                        log_error("metrics: a scrape failed: %s", strerror(-r));
+                close(c);
+        }
 }
 
 static void metrics_help(void) {
@@ -406,21 +495,24 @@ static void metrics_help(void) {
                "                       the default for --textfile, as node_exporter reads it)\n"
                "  -t, --textfile=PATH  write PATH atomically (node_exporter textfile collector,\n"
                "                       e.g. /var/lib/prometheus/node-exporter/tlbisol.prom)\n"
-               "      --http           answer one HTTP request on stdin (tlbisol-metrics.socket)\n"
+               "      --serve          answer HTTP scrapes on the listening socket systemd passes\n"
+               "                       (tlbisol-metrics.socket); exits after 5 idle minutes\n"
+               "      --http           answer one HTTP request on stdin/stdout (inetd style)\n"
                "  -h, --help           this help\n");
 }
 
 int verb_metrics(struct tlbctl *t, int argc, char **argv) {
-        enum { ARG_HTTP = 0x100 };
+        enum { ARG_HTTP = 0x100, ARG_SERVE };
         static const struct option opts[] = {
                 { "format",   required_argument, NULL, 'f' },
                 { "textfile", required_argument, NULL, 't' },
                 { "http",     no_argument,       NULL, ARG_HTTP },
+                { "serve",    no_argument,       NULL, ARG_SERVE },
                 { "help",     no_argument,       NULL, 'h' },
                 {}
         };
         const char *format = NULL, *textfile = NULL;
-        bool http = false, om;
+        bool http = false, serve = false, om;
         struct timespec ts;
         double started;
         int c, r;
@@ -442,6 +534,9 @@ int verb_metrics(struct tlbctl *t, int argc, char **argv) {
                 case ARG_HTTP:
                         http = true;
                         break;
+                case ARG_SERVE:
+                        serve = true;
+                        break;
                 case 'h':
                         metrics_help();
                         return EXIT_OK;
@@ -450,11 +545,13 @@ int verb_metrics(struct tlbctl *t, int argc, char **argv) {
                 }
         if (optind < argc)
                 return usage_error("metrics", "unexpected argument '%s'", argv[optind]);
-        if (http && (textfile || format))
-                return usage_error("metrics", "--http chooses the format from the request; no --textfile or --format with it");
+        if ((http || serve) && (textfile || format || (http && serve)))
+                return usage_error("metrics", "--http and --serve choose the format from the request; one of them, without --textfile or --format");
 
-        if (http)
-                r = serve_http(t, started);
+        if (serve)
+                r = serve_socket(t);
+        else if (http)
+                r = serve_http(t, 0, 1);
         else if (textfile) {
                 om = format && streq(format, "openmetrics");
                 r = write_textfile(t, textfile, om, started);

@@ -254,6 +254,21 @@ printf 'GET /metrics HTTP/1.0\r\n\r\n' | $M --http > "$tmp/http2" 2>&1
 grep -q "^Content-Type: text/plain; version=0.0.4" "$tmp/http2" && ok metrics-http-text004 || bad metrics-http-text004 "$(head -3 "$tmp/http2")"
 printf 'HEAD /metrics HTTP/1.0\r\n\r\n' | $M --http > "$tmp/http3" 2>&1
 [ "$(sed '1,/^\r$/d' "$tmp/http3" | wc -c)" -eq 0 ] && head -1 "$tmp/http3" | grep -q " 200 " && ok metrics-http-head || bad metrics-http-head "$(cat "$tmp/http3" | head -c 200)"
+expect metrics-serve-no-socket 1 "one listening socket from systemd" -- $M --serve
+expect metrics-serve-and-http 2 -- $M --serve --http
+# --serve behind a real socket activator: one process answers 20 scrapes
+if command -v systemd-socket-activate > /dev/null 2>&1; then
+	port=$((20000 + $$ % 20000))
+	env TLBISOL_ROOT=$GOOD systemd-socket-activate -l 127.0.0.1:$port "$TLBCTL" metrics --serve > "$tmp/serve.log" 2>&1 &
+	spid=$!
+	sleep 0.5
+	"$B/tests/workloads/scrape_loop" $port 20 1 > "$tmp/loop" 2>&1
+	grep -q "requests=20 ok=20 failed=0" "$tmp/loop" && ok metrics-serve-20-scrapes || bad metrics-serve-20-scrapes "$(cat "$tmp/loop" "$tmp/serve.log")"
+	[ "$(grep -c "^Execing" "$tmp/serve.log")" -eq 1 ] && ok metrics-serve-one-process || bad metrics-serve-one-process "$(cat "$tmp/serve.log")"
+	kill $spid 2>/dev/null; wait $spid 2>/dev/null
+else
+	echo "[  SKIPPED ] metrics-serve: no systemd-socket-activate"
+fi
 printf 'GET /secret HTTP/1.0\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 404 " && ok metrics-http-404 || bad metrics-http-404 "not 404"
 printf 'POST /metrics HTTP/1.0\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 405 " && ok metrics-http-405 || bad metrics-http-405 "not 405"
 printf 'garbage\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 400 " && ok metrics-http-400 || bad metrics-http-400 "not 400"

@@ -138,4 +138,33 @@ cp /run/irqbalance.default.orig /etc/default/irqbalance
 systemctl restart irqbalance; sleep 2
 passes irqbalance-repaired
 
+# --- 6: tuned-adm verify asks tlbctl check (profile tlbisol-realtime) -------
+# tuned's own verify also covers its boot command line and sysctls, which
+# this guest does not match; what is checked here is the line of our hook.
+if command -v tuned-adm > /dev/null && [ -x /usr/lib/tuned/tlbisol-realtime/verify.sh ]; then
+	echo "isolated_cores=2-3" > /etc/tuned/realtime-variables.conf
+	systemctl start tuned || fail "tuned does not start"
+	tuned-adm profile tlbisol-realtime || fail "tuned-adm profile tlbisol-realtime"
+	n=90; while [ $n -gt 0 ] && ! tuned-adm active 2>/dev/null | grep -q ": tlbisol-realtime$"; do sleep 1; n=$((n - 1)); done
+	# the profile's parent writes sysctls tlbisold also manages: tlbisold
+	# sets its values again, then the hook must pass
+	tlbctl check | grep -E '^(FAIL|WARN)' | sed 's/^/after tuned: /'
+	busctl call $BUS Reapply; sleep 1
+	: > /var/log/tuned/tuned.log
+	tuned-adm verify > "$RESULTS/verify-good.txt" 2>&1
+	grep "verify.sh" /var/log/tuned/tuned.log | tee "$RESULTS/verify-good.log"
+	grep -q "verify: passed: .*tlbisol-realtime/verify.sh" /var/log/tuned/tuned.log ||
+		fail "tuned-adm verify did not pass our hook: $(grep -i verify.sh /var/log/tuned/tuned.log | tail -3)"
+	sysctl -q vm.stat_interval=1
+	: > /var/log/tuned/tuned.log
+	tuned-adm verify > "$RESULTS/verify-bad.txt" 2>&1; rc=$?
+	grep "verify.sh" /var/log/tuned/tuned.log | tee "$RESULTS/verify-bad.log"
+	[ $rc -ne 0 ] || fail "tuned-adm verify passed with vm.stat_interval reset"
+	grep -q "verify: failed: .*tlbisol-realtime/verify.sh" /var/log/tuned/tuned.log ||
+		fail "our hook did not fail tuned-adm verify: $(grep -i verify.sh /var/log/tuned/tuned.log | tail -3)"
+	metric tuned_verify ok
+else
+	fail "tuned or the profile's verify.sh is not installed"
+fi
+
 echo "PASS"
