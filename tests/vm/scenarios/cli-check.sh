@@ -48,7 +48,7 @@ reapply() { busctl call $BUS Reapply || fail "Reapply failed"; sleep 1; }
 # --- well configured --------------------------------------------------------
 # irqbalance first, so that tlbisold's first apply bans the isolated CPUs in it
 systemctl start irqbalance 2>/dev/null; sleep 2
-metric irqbalance "$(systemctl is-active irqbalance)"
+metric irqbalance_state "$(systemctl is-active irqbalance)"
 modprobe tlbisol || fail "modprobe tlbisol"
 systemctl start tlbisold || { journalctl -u tlbisold --no-pager | tail -20; fail "systemctl start tlbisold"; }
 sleep 2
