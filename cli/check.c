@@ -285,7 +285,7 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
         ctx.module = &module;
         r = daemon_isolation(t, ctx.daemon, &cfg, &ctx.iso);
         if (r < 0) {
-                log_error("check: cannot compute the isolated CPUs: %s", strerror(-r));
+                tlbctl_error("check: cannot compute the isolated CPUs: %s", strerror(-r));
                 goto out;
         }
         if (!cpus_arg)
@@ -312,13 +312,13 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
                 r = fflush(stdout) == 0 ? 0 : -EIO;
         }
         if (r < 0)
-                log_error("check: cannot write the output: %s", strerror(-r));
+                tlbctl_error("check: cannot write the output: %s", strerror(-r));
         else
                 ret = check_report_worst(&rep) == CHECK_FAIL ? EXIT_FAIL : EXIT_OK;
         goto out;
 
 oom:
-        log_error("check: out of memory");
+        tlbctl_error("check: out of memory");
 out:
         check_report_done(&rep);
         noise_summary_done(&nc.s);

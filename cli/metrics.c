@@ -457,7 +457,7 @@ static int serve_socket(const struct tlbctl *t) {
 
         if (!e || !pid || parse_uint(e, &nfds) < 0 || parse_uint(pid, &lpid) < 0 ||
             lpid != (unsigned) getpid() || nfds != 1) {
-                log_error("metrics: --serve wants exactly one listening socket from systemd (LISTEN_FDS)");
+                tlbctl_error("metrics: --serve wants exactly one listening socket from systemd (LISTEN_FDS)");
                 return -EBADF;
         }
         for (;;) {
@@ -479,7 +479,7 @@ static int serve_socket(const struct tlbctl *t) {
                 }
                 r = serve_http(t, c, c);
                 if (r < 0 && r != -ETIMEDOUT && r != -ECONNRESET && r != -EPIPE)
-                        log_error("metrics: a scrape failed: %s", strerror(-r));
+                        tlbctl_error("metrics: a scrape failed: %s", strerror(-r));
                 close(c);
         }
 }
@@ -562,7 +562,7 @@ int verb_metrics(struct tlbctl *t, int argc, char **argv) {
                         r = -EIO;
         }
         if (r < 0) {
-                log_error("metrics: %s%s%s", textfile ? textfile : "", textfile ? ": " : "", strerror(-r));
+                tlbctl_error("metrics: %s%s%s", textfile ? textfile : "", textfile ? ": " : "", strerror(-r));
                 return EXIT_FAIL;
         }
         return EXIT_OK;
