@@ -263,7 +263,10 @@ if command -v systemd-socket-activate > /dev/null 2>&1; then
 	spid=$!
 	sleep 0.5
 	"$B/tests/workloads/scrape_loop" $port 20 1 > "$tmp/loop" 2>&1
-	grep -q "requests=20 ok=20 failed=0" "$tmp/loop" && ok metrics-serve-20-scrapes || bad metrics-serve-20-scrapes "$(cat "$tmp/loop" "$tmp/serve.log")"
+	# every request sent is answered (about 20; a loaded machine sends fewer in 1 s)
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	     END { exit !(v["requests"] >= 10 && v["ok"] == v["requests"] && v["failed"] == 0) }' "$tmp/loop" &&
+		ok metrics-serve-20-scrapes || bad metrics-serve-20-scrapes "$(cat "$tmp/loop" "$tmp/serve.log")"
 	[ "$(grep -c "^Execing" "$tmp/serve.log")" -eq 1 ] && ok metrics-serve-one-process || bad metrics-serve-one-process "$(cat "$tmp/serve.log")"
 	kill $spid 2>/dev/null; wait $spid 2>/dev/null
 else
