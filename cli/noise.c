@@ -887,6 +887,24 @@ static void noise_help(void) {
                "  -h, --help                this help\n");
 }
 
+/* Frees what a measurement allocated (after noise_teardown()). */
+static void noise_run_done(struct noise_run *n) {
+        if (n->tep)
+                tep_free(n->tep);
+        noise_acc_free(n->acc);
+        attrib_free(n->attrib);
+        trace_sources_done(&n->src);
+        free(n->workers);
+        free(n->saved_cpus);
+        free(n->no_osnoise_reason);
+        free(n->csd_reason);
+        interrupts_free(n->before);
+        interrupts_free(n->after);
+        interrupts_free(n->delta);
+        module_state_done(&n->mod_before);
+        module_state_done(&n->mod_after);
+}
+
 int verb_noise(struct tlbctl *t, int argc, char **argv) {
         static const struct option opts[] = {
                 { "cpus",     required_argument, NULL, 'c' },
@@ -997,20 +1015,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                         rc = EXIT_FAIL;
         }
 
-        if (n.tep)
-                tep_free(n.tep);
-        noise_acc_free(n.acc);
-        attrib_free(n.attrib);
-        trace_sources_done(&n.src);
-        free(n.workers);
-        free(n.saved_cpus);
-        free(n.no_osnoise_reason);
-        free(n.csd_reason);
-        interrupts_free(n.before);
-        interrupts_free(n.after);
-        interrupts_free(n.delta);
-        module_state_done(&n.mod_before);
-        module_state_done(&n.mod_after);
+        noise_run_done(&n);
         return rc;
 }
 
@@ -1060,18 +1065,7 @@ int noise_summarize(const struct tlbctl *t, const struct cpumap *cpus, uint64_t 
                                 c->max_noise_ns = noise_acc_cpu(n.acc, (unsigned) cpu)->max_ns;
                 }
 
-        if (n.tep)
-                tep_free(n.tep);
-        noise_acc_free(n.acc);
-        free(n.workers);
-        free(n.saved_cpus);
-        free(n.no_osnoise_reason);
-        free(n.csd_reason);
-        interrupts_free(n.before);
-        interrupts_free(n.after);
-        interrupts_free(n.delta);
-        module_state_done(&n.mod_before);
-        module_state_done(&n.mod_after);
+        noise_run_done(&n);
         if (r < 0)
                 noise_summary_done(out);
         return r;
