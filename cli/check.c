@@ -268,12 +268,11 @@ int verb_check(struct tlbctl *t, int argc, char **argv) {
         r = fsroot_path(t->fs, TLBISOLD_CONF, &conf_path);
         if (r < 0)
                 goto oom;
+        config_init(&cfg);              /* kept (the defaults) when the file has an error */
+        ctx.config = &cfg;
         r = config_load(conf_path, t->facts.sys.ncpus, &cfg, err, sizeof(err));
         if (r == -ENOMEM)
                 goto oom;
-        if (r < 0)
-                config_init(&cfg);      /* judged by the defaults; reported below */
-        ctx.config = &cfg;
 
         if (!t->fixture_root) {
                 if (daemon_state_read(&daemon) < 0)
