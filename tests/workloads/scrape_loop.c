@@ -90,8 +90,8 @@ int main(int argc, char **argv)
 			c[i].got = 0;
 			open_n++;
 		}
-		if (t > end + 60000000000LL)
-			break;                          /* 60 s grace for the last answers */
+		if (t > end + 150000000000LL)
+			break;                          /* 150 s grace for the last answers */
 		for (int i = 0; i < MAXC; i++)
 			if (c[i].fd >= 0) {
 				p[n].fd = c[i].fd;

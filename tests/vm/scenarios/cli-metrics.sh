@@ -87,6 +87,7 @@ counts() {
 window() {
 	name=$1 secs=$2 mode=$3
 	b2=$(counts 2); b3=$(counts 3)
+	t0=$(date +%s%N)
 	case "$mode" in
 	quiet) sleep "$secs" ;;
 	scrape)
@@ -104,6 +105,7 @@ window() {
 		metric "$name.requests" "$n" ;;
 	esac
 	a2=$(counts 2); a3=$(counts 3)
+	metric "$name.window_ms" $(( ($(date +%s%N) - t0) / 1000000 ))
 	for c in 2 3; do
 		eval "b=\$b$c a=\$a$c"
 		d=$(echo "$b|$a" | awk -F'|' '{ n = split($1, x, " "); split($2, y, " ")
@@ -125,13 +127,19 @@ req=$(grep "^scrape.requests	" "$RESULTS/metrics.tsv" | cut -f2)
 # the negative control, shorter: each collector starts on CPU 2
 window control 20 control
 
+# The scrape window is longer than the quiet one (a slow guest answers
+# late): the quiet counts are scaled to its length before comparing.
+tq=$(grep "^quiet.window_ms	" "$RESULTS/metrics.tsv" | cut -f2)
+ts=$(grep "^scrape.window_ms	" "$RESULTS/metrics.tsv" | cut -f2)
 verdict=ok
 for c in 2 3; do
 	for r in CAL TLB RES IWI DEV; do
 		q=$(grep "^quiet.cpu$c.$r	" "$RESULTS/metrics.tsv" | cut -f2)
 		s=$(grep "^scrape.cpu$c.$r	" "$RESULTS/metrics.tsv" | cut -f2)
-		if [ "$s" -gt $((q + SLACK)) ]; then
-			echo "CPU $c: $r grew by $s while scraping, $q without"
+		allowed=$(( q * ts / tq + SLACK ))
+		echo "CPU $c $r: $s while scraping (${ts} ms), $q quiet (${tq} ms): at most $allowed"
+		if [ "$s" -gt "$allowed" ]; then
+			echo "CPU $c: $r grew by $s while scraping, more than $allowed"
 			verdict=disturbed
 		fi
 	done
