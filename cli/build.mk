@@ -8,11 +8,14 @@ TLBCTL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(TLBCTL_SRC))
 TLBCTL      := $(B)/bin/tlbctl
 TLBCTL_PKGS := libsystemd libtracefs libtraceevent json-c libnl-genl-3.0
 
-EXTRA_CFLAGS_cli += $(call pc_cflags,$(TLBCTL_PKGS))
+# 'tlbctl check' judges by tlbisold's own rules: it links the daemon's pure
+# logic (config, tunables catalogue, task plan; daemon/build.mk), no copy.
+TLBCTL_DAEMON_CORE := $(B)/lib/libtlbisold-core.a
+EXTRA_CFLAGS_cli += $(call pc_cflags,$(TLBCTL_PKGS) inih) -Idaemon
 
-$(TLBCTL): $(TLBCTL_OBJ) $(LIBTLBISOL)
+$(TLBCTL): $(TLBCTL_OBJ) $(TLBCTL_DAEMON_CORE) $(LIBTLBISOL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLBCTL_OBJ) $(LIBTLBISOL) $(call pc_libs,$(TLBCTL_PKGS)) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLBCTL_OBJ) $(TLBCTL_DAEMON_CORE) $(LIBTLBISOL) $(call pc_libs,$(TLBCTL_PKGS) inih) -lm
 
 PROGRAMS += $(TLBCTL)
 
@@ -35,7 +38,7 @@ $(SCHEMA_CHECK_STATIC): $(B)/obj/tests/cli/schema-check.o
 
 PROGRAMS += $(SCHEMA_CHECK_STATIC)
 
-$(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) cli/tlbctl-output.schema.json
+$(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) cli/tlbctl-output.schema.json $(B)/tests/workloads/scrape_loop
 	@mkdir -p $(dir $@)
 	sed -e 's|@TOP@|$(abspath .)|g' -e 's|@B@|$(abspath $(B))|g' tests/cli/run.sh > $@
 	chmod +x $@
@@ -48,3 +51,8 @@ INSTALL_FILES += 0755:$(TLBCTL):$(SBINDIR)/tlbctl \
                  0644:cli/tlbctl.bash-completion:$(BASHCOMPDIR)/tlbctl \
                  0644:cli/tlbctl-output.schema.json:$(DATADIR)/tlbisol/tlbctl-output.schema.json
 INSTALL_DIRS  += $(DATADIR)/tlbisol
+# the metrics endpoint and the node_exporter textfile timer (not enabled)
+INSTALL_FILES += 0644:systemd/tlbisol-metrics.socket:$(UNITDIR)/tlbisol-metrics.socket \
+                 0644:systemd/tlbisol-metrics.service:$(UNITDIR)/tlbisol-metrics.service \
+                 0644:systemd/tlbisol-metrics-textfile.service:$(UNITDIR)/tlbisol-metrics-textfile.service \
+                 0644:systemd/tlbisol-metrics-textfile.timer:$(UNITDIR)/tlbisol-metrics-textfile.timer

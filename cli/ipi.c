@@ -147,7 +147,7 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
         sigaction(SIGTERM, &sa, NULL);
         r = interrupts_read(t->fs, &prev);
         if (r < 0) {
-                log_error("ipi: cannot read /proc/interrupts: %s", strerror(-r));
+                tlbctl_error("ipi: cannot read /proc/interrupts: %s", strerror(-r));
                 return EXIT_FAIL;
         }
         (void) module_state_read(t, &mprev);
@@ -171,7 +171,7 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 if (r >= 0)
                         r = interrupts_delta(prev, cur, &d);
                 if (r < 0) {
-                        log_error("ipi: cannot read /proc/interrupts: %s", strerror(-r));
+                        tlbctl_error("ipi: cannot read /proc/interrupts: %s", strerror(-r));
                         rc = EXIT_FAIL;
                         break;
                 }
@@ -194,7 +194,7 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                                 print_cpu(tty, when, d, &mprev, &mcur, (unsigned) cpu, secs);
                 r = flush_stdout();
                 if (r < 0) {
-                        log_error("ipi: cannot write the output: %s", strerror(-r));
+                        tlbctl_error("ipi: cannot write the output: %s", strerror(-r));
                         rc = EXIT_FAIL;
                         break;
                 }
@@ -216,7 +216,7 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 json_object_object_add(data, "samples", json_object_get(samples));
                 r = json_envelope_print(json_envelope_new("ipi"), data, stdout);
                 if (r < 0) {
-                        log_error("ipi: cannot write the output: %s", strerror(-r));
+                        tlbctl_error("ipi: cannot write the output: %s", strerror(-r));
                         rc = EXIT_FAIL;
                 }
         }

@@ -21,7 +21,7 @@ static int print_json(const char *verb, const char *cpulist) {
         if (r < 0)
                 return r;
         if (!d.running) {
-                log_error("%s: done, but tlbisold does not answer any more: %s", verb, d.why_not ? d.why_not : "?");
+                tlbctl_error("%s: done, but tlbisold does not answer any more: %s", verb, d.why_not ? d.why_not : "?");
                 daemon_state_done(&d);
                 return -ESRCH;
         }
@@ -33,7 +33,7 @@ static int print_json(const char *verb, const char *cpulist) {
         daemon_state_done(&d);
         r = json_envelope_print(json_envelope_new(verb), data, stdout);
         if (r < 0)
-                log_error("%s: cannot write the output: %s", verb, strerror(-r));
+                tlbctl_error("%s: cannot write the output: %s", verb, strerror(-r));
         return r;
 }
 
@@ -75,16 +75,16 @@ static int request(struct tlbctl *t, const char *verb, const char *method, int a
 
         r = daemon_call(method, argv[optind], &msg);
         if (r == -ESRCH) {
-                log_error("%s: " DAEMON_NOT_RUNNING_HINT, verb);
+                tlbctl_error("%s: " DAEMON_NOT_RUNNING_HINT, verb);
                 return EXIT_FAIL;
         }
         if (r == -EACCES) {
-                log_error("%s: changing CPU isolation needs root (the bus said: %s)", verb,
+                tlbctl_error("%s: changing CPU isolation needs root (the bus said: %s)", verb,
                           msg ? msg : strerror(-r));
                 return EXIT_FAIL;
         }
         if (r < 0) {
-                log_error("%s: %s", verb, msg ? msg : strerror(-r));
+                tlbctl_error("%s: %s", verb, msg ? msg : strerror(-r));
                 return EXIT_FAIL;
         }
         if (json && print_json(verb, argv[optind]) < 0)

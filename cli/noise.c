@@ -887,6 +887,24 @@ static void noise_help(void) {
                "  -h, --help                this help\n");
 }
 
+/* Frees what a measurement allocated (after noise_teardown()). */
+static void noise_run_done(struct noise_run *n) {
+        if (n->tep)
+                tep_free(n->tep);
+        noise_acc_free(n->acc);
+        attrib_free(n->attrib);
+        trace_sources_done(&n->src);
+        free(n->workers);
+        free(n->saved_cpus);
+        free(n->no_osnoise_reason);
+        free(n->csd_reason);
+        interrupts_free(n->before);
+        interrupts_free(n->after);
+        interrupts_free(n->delta);
+        module_state_done(&n->mod_before);
+        module_state_done(&n->mod_after);
+}
+
 int verb_noise(struct tlbctl *t, int argc, char **argv) {
         static const struct option opts[] = {
                 { "cpus",     required_argument, NULL, 'c' },
@@ -900,6 +918,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                                .saved_workload = -1, .wl = WL_USER };
         struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
         static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+        _cleanup_close_ int lock_fd = -EBADF;
         bool have_cpus = false;
         int c, r, rc = EXIT_OK;
 
@@ -956,6 +975,23 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                 return EXIT_FAIL;
         }
 
+        if (tracefs_tracer_available(NULL, "osnoise")) {
+                _cleanup_free_ char *holder = NULL;
+
+                r = noise_lock_osnoise(&lock_fd, &holder);
+                if (r == -EBUSY) {
+                        log_error("noise: osnoise is in use by %s; its settings are global, try again when it "
+                                  "has finished", holder);
+                        return EXIT_FAIL;
+                }
+                if (r < 0) {
+                        log_error("noise: cannot take the osnoise lock: %s", strerror(-r));
+                        return EXIT_FAIL;
+                }
+        }
+        if (n.wl == WL_USER)
+                noise_warn_pinned(t, &n.cpus);
+
         stop_requested = 0;
         sigemptyset(&sa.sa_mask);
         for (int i = 0; i < 3; i++)
@@ -979,19 +1015,64 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                         rc = EXIT_FAIL;
         }
 
-        if (n.tep)
-                tep_free(n.tep);
-        noise_acc_free(n.acc);
-        attrib_free(n.attrib);
-        trace_sources_done(&n.src);
-        free(n.workers);
-        free(n.saved_cpus);
-        free(n.no_osnoise_reason);
-        free(n.csd_reason);
-        interrupts_free(n.before);
-        interrupts_free(n.after);
-        interrupts_free(n.delta);
-        module_state_done(&n.mod_before);
-        module_state_done(&n.mod_after);
+        noise_run_done(&n);
         return rc;
+}
+
+/* ---- entry point for other verbs ('tlbctl check --noise') ---- */
+
+int noise_summarize(const struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_usec,
+                    struct noise_summary *out) {
+        struct noise_run n = { .t = t, .cpus = *cpus, .duration_usec = duration_usec,
+                               .saved_workload = -1, .wl = WL_USER };
+        struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
+        static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+        int cpu, r;
+
+        *out = (struct noise_summary) {};
+        if (t->fixture_root)
+                return -EPERM;
+        stop_requested = 0;
+        sigemptyset(&sa.sa_mask);
+        for (int i = 0; i < 3; i++)
+                sigaction(sigs[i], &sa, &old[i]);
+        r = measure(&n);
+        workers_stop(&n);
+        noise_teardown(&n);
+        for (int i = 0; i < 3; i++)
+                sigaction(sigs[i], &old[i], NULL);
+
+        if (r >= 0) {
+                out->window_usec = n.measured_usec;
+                out->osnoise = n.osnoise;
+                out->interrupted = n.interrupted;
+                if (n.no_osnoise_reason)
+                        out->no_osnoise_reason = strdup(n.no_osnoise_reason);
+                out->ncpus = t->facts.sys.ncpus;
+                out->cpu = calloc(out->ncpus ? out->ncpus : 1, sizeof(*out->cpu));
+                if (!out->cpu || (n.no_osnoise_reason && !out->no_osnoise_reason))
+                        r = -ENOMEM;
+        }
+        if (r >= 0)
+                CPUMAP_FOREACH(cpu, &n.cpus) {
+                        struct noise_summary_cpu *c = &out->cpu[cpu];
+
+                        c->measured = true;
+                        for (size_t i = 0; n.delta && i < n.delta->nrows; i++)
+                                if (n.delta->rows[i].per_cpu)
+                                        c->interrupts += irq_row_count(&n.delta->rows[i], (unsigned) cpu);
+                        if (n.osnoise)
+                                c->max_noise_ns = noise_acc_cpu(n.acc, (unsigned) cpu)->max_ns;
+                }
+
+        noise_run_done(&n);
+        if (r < 0)
+                noise_summary_done(out);
+        return r;
+}
+
+void noise_summary_done(struct noise_summary *s) {
+        free(s->no_osnoise_reason);
+        free(s->cpu);
+        *s = (struct noise_summary) {};
 }

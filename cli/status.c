@@ -142,7 +142,7 @@ static int collect(const struct tlbctl *t, struct status *s) {
 
         r = interrupts_read(t->fs, &a);
         if (r < 0) {
-                log_error("cannot read %s/proc/interrupts: %s", fsroot_prefix(t->fs), strerror(-r));
+                tlbctl_error("cannot read %s/proc/interrupts: %s", fsroot_prefix(t->fs), strerror(-r));
                 return r;
         }
         if (rates) {
@@ -155,7 +155,7 @@ static int collect(const struct tlbctl *t, struct status *s) {
                 if (r >= 0)
                         r = interrupts_delta(a, b, &d);
                 if (r < 0) {
-                        log_error("cannot read /proc/interrupts again: %s", strerror(-r));
+                        tlbctl_error("cannot read /proc/interrupts again: %s", strerror(-r));
                         return r;
                 }
         } else
@@ -510,7 +510,7 @@ int verb_status(struct tlbctl *t, int argc, char **argv) {
         r = collect(t, &s);
         if (r < 0) {
                 if (r == -ENOMEM)
-                        log_error("status: out of memory");
+                        tlbctl_error("status: out of memory");
                 status_done(&s);
                 return EXIT_FAIL;
         }
@@ -522,7 +522,7 @@ int verb_status(struct tlbctl *t, int argc, char **argv) {
         }
         status_done(&s);
         if (r < 0) {
-                log_error("status: cannot write the output: %s", strerror(-r));
+                tlbctl_error("status: cannot write the output: %s", strerror(-r));
                 return EXIT_FAIL;
         }
         return EXIT_OK;

@@ -36,9 +36,13 @@ static const struct verb {
           "Show live per-CPU IPI rates" },
         { "top",     verb_top,     "[-c CPULIST] [-i INTERVAL] [-n COUNT]",
           "Show live interrupt rates on isolated CPUs by source, from housekeeping CPUs" },
+        { "check",   verb_check,   "[--json] [-c CPULIST] [--verbose]",
+          "Check the isolation setup; exit 1 when a check fails (for CI)" },
+        { "metrics", verb_metrics, "[--format=openmetrics|prometheus] [--textfile=PATH | --http]",
+          "Isolation metrics as OpenMetrics text (socket, node_exporter textfile)" },
 };
 
-void log_error(const char *fmt, ...) {
+void tlbctl_error(const char *fmt, ...) {
         va_list ap;
 
         fputs("tlbctl: ", stderr);
@@ -73,11 +77,11 @@ int parse_user_cpulist(const struct tlbctl *t, const char *verb, const char *arg
 
         r = cpulist_parse_err(arg, t->facts.sys.ncpus, out, why, sizeof(why));
         if (r < 0) {
-                log_error("%s: bad CPU list '%s': %s", verb, arg, why);
+                tlbctl_error("%s: bad CPU list '%s': %s", verb, arg, why);
                 return r;
         }
         if (cpumap_is_empty(out)) {
-                log_error("%s: the CPU list is empty", verb);
+                tlbctl_error("%s: the CPU list is empty", verb);
                 return -EINVAL;
         }
         return 0;
@@ -155,7 +159,7 @@ int main(int argc, char **argv) {
                         continue;
                 r = fsroot_new_from_env(&fs);
                 if (r < 0) {
-                        log_error("cannot set up the file-system root: %s", strerror(-r));
+                        tlbctl_error("cannot set up the file-system root: %s", strerror(-r));
                         return EXIT_FAIL;
                 }
                 t.fs = fs;
@@ -163,13 +167,13 @@ int main(int argc, char **argv) {
                 t.fixture_root = root && *root;
                 r = isolation_facts_read(fs, &t.facts, NULL);
                 if (r < 0) {
-                        log_error("cannot read the CPU topology from %s/sys and %s/proc: %s",
+                        tlbctl_error("cannot read the CPU topology from %s/sys and %s/proc: %s",
                                   fsroot_prefix(fs), fsroot_prefix(fs), strerror(-r));
                         return EXIT_FAIL;
                 }
                 r = isolation_compute(&t.facts, NULL, NULL, &t.iso);
                 if (r < 0 && r != -EXFULL) {
-                        log_error("cannot compute the isolated CPUs: %s", strerror(-r));
+                        tlbctl_error("cannot compute the isolated CPUs: %s", strerror(-r));
                         return EXIT_FAIL;
                 }
                 pin_to_housekeeping(&t);

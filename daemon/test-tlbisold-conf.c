@@ -18,6 +18,8 @@ static void test_defaults(void **state) {
         assert_false(c.user_tasks);
         assert_null(c.user_tasks_exclude);
         assert_int_equal(c.debounce_usec, 50000);
+        assert_int_equal(c.check_max_irq_per_sec, 2);
+        assert_int_equal(c.check_max_noise_usec, 100);
         assert_true(cpumap_is_empty(&c.cpus));
         assert_string_equal(c.tunable[TUNABLE_NUMA_BALANCING], "0");
         assert_string_equal(c.tunable[TUNABLE_WATCHDOG_CPUMASK], "housekeeping");
@@ -88,6 +90,8 @@ static void test_parse_errors(void **state) {
         expect_error("[Tuning]\nWatchdogCPUMask=7\n", -EINVAL, "expected keep, housekeeping or a CPU list");
         expect_error("[Tuning]\nNMIWatchdog=1x\n", -EINVAL, "[Tuning] NMIWatchdog");
         expect_error("[Daemon]\nDebounce=1h\n", -ERANGE, "expected a duration up to 10s");
+        expect_error("[Check]\nMaxInterruptsPerSec=-1\n", -EINVAL, "[Check] MaxInterruptsPerSec: invalid value '-1': expected a whole number >= 0");
+        expect_error("[Check]\nMaxNoise=1h\n", -ERANGE, "[Check] MaxNoise");
         expect_error("[Apply\nIRQs=yes\n", -EINVAL, "/etc/x.conf:1: syntax error");
         expect_error("[Apply]\njunk line\n", -EINVAL, "/etc/x.conf:2: syntax error");
 }
@@ -238,6 +242,10 @@ static void test_shipped_file(void **state) {
         assert_int_equal(c.irqs, d.irqs);
         assert_int_equal(c.restore_on_stop, d.restore_on_stop);
         assert_int_equal(c.debounce_usec, d.debounce_usec);
+        assert_int_equal(c.check_max_irq_per_sec, d.check_max_irq_per_sec);
+        assert_int_equal(c.check_max_noise_usec, d.check_max_noise_usec);
+        assert_non_null(strstr(text, "\n#MaxInterruptsPerSec=2\n"));
+        assert_non_null(strstr(text, "\n#MaxNoise=100us\n"));
         assert_int_equal(c.module_defer, d.module_defer);
         assert_int_equal(c.kthreads, d.kthreads);
         assert_int_equal(c.user_tasks, d.user_tasks);

@@ -99,6 +99,12 @@ static int p_duration(struct ctx *x, const char *value, void *data, const void *
         return 0;
 }
 
+static int p_uint(struct ctx *x, const char *value, void *data, const void *arg) {
+        if (parse_uint(value, data) < 0)
+                return refuse(x, -EINVAL, "expected a whole number >= 0");
+        return 0;
+}
+
 static int p_cpus(struct ctx *x, const char *value, void *data, const void *arg) {
         struct cpumap m;
         char why[160];
@@ -203,6 +209,8 @@ static const struct conf_key keys[] = {
         { "Module", "Defer", p_bool, offsetof(struct config, module_defer), NULL },
         { "Daemon", "RestoreOnStop", p_bool, offsetof(struct config, restore_on_stop), NULL },
         { "Daemon", "Debounce", p_duration, offsetof(struct config, debounce_usec), NULL },
+        { "Check", "MaxInterruptsPerSec", p_uint, offsetof(struct config, check_max_irq_per_sec), NULL },
+        { "Check", "MaxNoise", p_duration, offsetof(struct config, check_max_noise_usec), NULL },
 };
 
 /* The key of section/name: one of keys[], or a [Tuning] key of the
@@ -346,6 +354,7 @@ void config_init(struct config *c) {
                 .kthreads = true, .user_tasks = false,
                 .module_sync = true, .module_defer = false,
                 .restore_on_stop = true, .debounce_usec = 50 * USEC_PER_MSEC,
+                .check_max_irq_per_sec = 2, .check_max_noise_usec = 100,
         };
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 c->tunable[i] = strdup(tunables[i].def);

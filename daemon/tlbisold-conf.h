@@ -27,6 +27,9 @@ struct config {
         bool module_sync, module_defer;
         bool restore_on_stop;
         uint64_t debounce_usec;
+        /* [Check]: thresholds of 'tlbctl check --noise'; tlbisold ignores them */
+        unsigned check_max_irq_per_sec;
+        uint64_t check_max_noise_usec;
 };
 
 void config_init(struct config *c);     /* the defaults */

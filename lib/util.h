@@ -2,6 +2,7 @@
  * TAKE_PTR, ELEMENTSOF, streq, NULL-terminated string vectors (strv).
  * Usage: _cleanup_free_ char *s = NULL; ... return TAKE_PTR(s); */
 #pragma once
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #define streq(a, b) (strcmp((a), (b)) == 0)
 #define startswith(s, prefix) (strncmp((s), (prefix), strlen(prefix)) == 0)
 #define TAKE_PTR(p) ({ __typeof__(p) _p_ = (p); (p) = NULL; _p_; })
+#define TAKE_PTR_FD(fd) ({ int _fd_ = (fd); (fd) = -EBADF; _fd_; })
 
 static inline void freep(void *p) { free(*(void **) p); }
 static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }

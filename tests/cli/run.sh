@@ -136,6 +136,146 @@ if "$CHECK" "$SCHEMA" "$tmp/neg3.json" > /dev/null 2>&1; then bad schema-rejects
 # a source group must say what removes it
 jq 'del(.data.per_cpu[0].sources.groups[0].remedy)' "$FIX/cli/noise-vm-osnoise-user.json" > "$tmp/neg4.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg4.json" > /dev/null 2>&1; then bad schema-rejects-group-without-remedy "accepted"; else ok schema-rejects-group-without-remedy; fi
+# check: a well-set-up fixture passes (exit 0, schema-valid JSON); each
+# break (one at a time, in a copy) fails with that item named, exit 1
+GOOD=$FIX/check/good
+expect check-good 0 "PASS: 0 fail" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check
+expect check-help 0 "Usage: tlbctl check" -- "$TLBCTL" check --help
+expect check-bad-option 2 -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check --frobnicate
+expect check-bad-cpus 2 "bad CPU list" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check -c 2-x
+expect check-extra-arg 2 "unexpected argument" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check now
+env TLBISOL_ROOT=$GOOD "$TLBCTL" check --json > "$tmp/check.json" 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] && ok check-json-exit || bad check-json-exit "exit $rc: $(cat "$tmp/err")"
+valid check-json-schema "$tmp/check.json"
+jqtrue check-json-values "$tmp/check.json" \
+	'.command == "check" and .data.verdict == "pass" and .data.isolated == "2-3" and .data.counts.fail == 0 and ([.data.checks[] | select(.id == "irqs")][0].verdict == "ok")'
+jq '.data.checks[0].verdict = "meh"' "$tmp/check.json" > "$tmp/neg-check.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg-check.json" > /dev/null 2>&1; then bad check-schema-rejects-verdict accepted; else ok check-schema-rejects-verdict; fi
+jqtrue check-json-no-noise "$tmp/check.json" '.data.noise == null'
+expect check-noise-bad-duration 2 "bad noise duration" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check --noise=0
+expect check-noise-bad-unit 2 "bad noise duration" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check --noise=5parsecs
+expect check-noise-fixture 0 "skip  noise" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check --noise=1s
+# -c: CPUs that are not isolated fail
+expect check-cpus-not-isolated 1 "CPUs 1 are not isolated" -- env TLBISOL_ROOT=$GOOD "$TLBCTL" check -c 1-2
+# broken NAME ID: copy the good tree, let the caller break it, expect exit 1
+# and a FAIL line for ID
+broken() {
+	rm -rf "$tmp/b"; cp -r "$GOOD" "$tmp/b"
+}
+judge() {
+	env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check > "$tmp/bout" 2>&1; rc=$?
+	if [ $rc -ne 1 ]; then bad "$1" "exit $rc, want 1: $(grep -v '^ok' "$tmp/bout" | head -c 300)"
+	elif ! grep -q "^FAIL  $2 " "$tmp/bout"; then bad "$1" "no FAIL for $2: $(grep -v '^ok' "$tmp/bout" | head -c 300)"
+	elif [ "$(grep -c '^FAIL  ' "$tmp/bout")" -ne 1 ]; then bad "$1" "more than $2 fails: $(grep '^FAIL  ' "$tmp/bout")"
+	else ok "$1"; fi
+}
+broken; echo 2-3 > "$tmp/b/proc/irq/0/smp_affinity_list"; judge check-break-irq irqs
+grep -q "IRQ 0 (timer) on CPU 2-3" "$tmp/bout" && ok check-break-irq-named || bad check-break-irq-named "$(grep irqs "$tmp/bout")"
+broken; mkdir -p "$tmp/b/proc/irq/0"; echo 0 > "$tmp/b/proc/irq/0/effective_affinity_list"; echo 0-3 > "$tmp/b/proc/irq/0/smp_affinity_list"
+expect check-effective-affinity-wins 0 "ok    irqs" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+# a requested affinity with only isolated CPUs is where it goes next (IO-APIC)
+echo 2 > "$tmp/b/proc/irq/0/smp_affinity_list"; judge check-pending-affinity irqs
+broken; echo 1 > "$tmp/b/proc/sys/vm/stat_interval"; judge check-break-sysctl tuning.VMStatInterval
+broken; echo "[always] madvise never" > "$tmp/b/sys/kernel/mm/transparent_hugepage/enabled"; judge check-break-thp tuning.TransparentHugepages
+broken; echo 1 > "$tmp/b/sys/kernel/mm/ksm/run"; judge check-break-ksm tuning.KSM
+broken; echo 0 > "$tmp/b/proc/sys/kernel/timer_migration"; judge check-break-timer-migration tuning.TimerMigration
+broken; echo f > "$tmp/b/proc/irq/default_smp_affinity"; judge check-break-default-affinity default_affinity
+broken; echo f > "$tmp/b/sys/devices/virtual/workqueue/cpumask"; judge check-break-workqueue workqueue
+broken; mkdir -p "$tmp/b/sys/fs/cgroup/rt"; echo "isolated invalid (Cpu list in cpuset.cpus not exclusive)" > "$tmp/b/sys/fs/cgroup/rt/cpuset.cpus.partition"
+judge check-break-partition partitions
+broken; printf '[Tuning]\nKSM=maybe\n' > "$tmp/b/etc/tlbisol/tlbisold.conf"; judge check-break-config config
+grep -q "KSM" "$tmp/bout" && ok check-break-config-named || bad check-break-config-named "$(grep config "$tmp/bout")"
+broken; sed -i 's/nohz_full=2-3/nohz_full=2-x/' "$tmp/b/proc/cmdline"; judge check-break-cmdline cmdline.nohz_full
+# the config is what is judged: KSM=keep makes KSM=1 only reported
+broken; echo 1 > "$tmp/b/sys/kernel/mm/ksm/run"; printf '[Tuning]\nKSM=keep\n' > "$tmp/b/etc/tlbisol/tlbisold.conf"
+expect check-config-keep 0 "info  tuning.KSM" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+# warnings do not fail: a movable kthread on the isolated CPUs, tuned's realtime
+broken; sed -i 's/^Cpus_allowed_list:.*/Cpus_allowed_list:\t0-3/' "$tmp/b/proc/2/status"
+expect check-warn-kthread 0 "WARN  kthreads" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+grep -q "kthreadd\[2\]" "$tmp/out" && ok check-warn-kthread-named || bad check-warn-kthread-named "$(grep kthreads "$tmp/out")"
+mkdir -p "$tmp/b/proc/900"; printf '900 (tuned) S 1 0 0 0 -1 4194560 0 0 0 0 0 5 0 0 20 0 1 0 1000 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n' > "$tmp/b/proc/900/stat"
+printf 'Name:\ttuned\nTgid:\t900\nPid:\t900\nCpus_allowed_list:\t0-1\n' > "$tmp/b/proc/900/status"; echo realtime > "$tmp/b/etc/tuned/active_profile"
+expect check-warn-tuned 0 "WARN  tuned" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+# nothing isolated at all fails
+broken; echo "BOOT_IMAGE=/vmlinuz root=/dev/vda" > "$tmp/b/proc/cmdline"; echo "(null)" > "$tmp/b/sys/devices/system/cpu/nohz_full"
+: > "$tmp/b/sys/devices/system/cpu/isolated"; : > "$tmp/b/sys/fs/cgroup/cpuset.cpus.isolated"
+expect check-nothing-isolated 1 "FAIL  isolated" -- env TLBISOL_ROOT="$tmp/b" "$TLBCTL" check
+
+# metrics: parsed by the Prometheus project's own parsers (python3-
+# prometheus-client), in both formats, over HTTP and as a textfile
+OMCHECK="/usr/bin/python3 $TOP/tests/cli/openmetrics-check.py"
+# omvalid NAME FORMAT FILE FAMILY...
+omvalid() {
+	name=$1; shift
+	$OMCHECK "$@" > "$tmp/omcheck" 2>&1; rc=$?
+	if [ $rc -eq 0 ]; then ok "$name"
+	elif [ $rc -eq 77 ]; then echo "[  SKIPPED ] $name: python3-prometheus-client is not installed"
+	else bad "$name" "$(head -c 400 "$tmp/omcheck")"; fi
+}
+M="env TLBISOL_ROOT=$GOOD $TLBCTL metrics"
+expect metrics-help 0 "Usage: tlbctl metrics" -- "$TLBCTL" metrics --help
+expect metrics-bad-format 2 "bad format" -- $M --format=json
+expect metrics-http-and-textfile 2 -- $M --http --textfile=/tmp/x
+expect metrics-extra-arg 2 "unexpected argument" -- $M now
+$M > "$tmp/m.om" 2>"$tmp/err" && ok metrics-exit || bad metrics-exit "$(cat "$tmp/err")"
+omvalid metrics-openmetrics-parses openmetrics "$tmp/m.om" tlbisol_cpu_isolated tlbisol_interrupts tlbisol_isolation tlbisol_module_loaded tlbisol_daemon_up
+grep -qx 'tlbisol_interrupts_total{cpu="2",kind="CAL"} 999999' "$tmp/m.om" && ok metrics-cal-value || bad metrics-cal-value "$(grep CAL "$tmp/m.om")"
+grep -qx 'tlbisol_isolation_info{isolated="2-3",housekeeping="0-1"} 1' "$tmp/m.om" && ok metrics-sets || bad metrics-sets "$(grep isolation_info "$tmp/m.om")"
+grep -q 'cpu="[01]",kind' "$tmp/m.om" && bad metrics-only-isolated "housekeeping CPUs have interrupt series" || ok metrics-only-isolated
+# a device IRQ affined to an isolated CPU gets a series, named by its handler
+rm -rf "$tmp/b"; cp -r "$GOOD" "$tmp/b"; echo 2 > "$tmp/b/proc/irq/0/smp_affinity_list"
+env TLBISOL_ROOT="$tmp/b" "$TLBCTL" metrics > "$tmp/m2.om"
+grep -qx 'tlbisol_device_interrupts_total{cpu="2",irq="0",name="timer"} 0' "$tmp/m2.om" && ok metrics-device-irq || bad metrics-device-irq "$(grep device_interrupts_total "$tmp/m2.om")"
+omvalid metrics-device-irq-parses openmetrics "$tmp/m2.om" tlbisol_device_interrupts
+# negative controls: the parser rejects a document without "# EOF", the
+# checker a per-PID label
+head -n -1 "$tmp/m.om" > "$tmp/neg.om"
+if $OMCHECK openmetrics "$tmp/neg.om" > /dev/null 2>&1; then bad metrics-parser-rejects-truncated accepted; else ok metrics-parser-rejects-truncated; fi
+sed 's/cpu="2"/pid="2"/' "$tmp/m.om" > "$tmp/neg2.om"
+if $OMCHECK openmetrics "$tmp/neg2.om" > /dev/null 2>&1; then bad metrics-rejects-pid-label accepted; else ok metrics-rejects-pid-label; fi
+$M --format=prometheus > "$tmp/m.prom"
+omvalid metrics-prometheus-parses prometheus "$tmp/m.prom" tlbisol_interrupts tlbisol_isolation_info
+grep -q '^# EOF' "$tmp/m.prom" && bad metrics-prometheus-no-eof "has # EOF" || ok metrics-prometheus-no-eof
+# textfile: atomic, in the Prometheus format node_exporter reads
+$M --textfile="$tmp/tlbisol.prom" && ok metrics-textfile-exit || bad metrics-textfile-exit "exit $?"
+omvalid metrics-textfile-parses prometheus "$tmp/tlbisol.prom" tlbisol_cpu_isolated
+ls "$tmp"/tlbisol.prom.tmp.* > /dev/null 2>&1 && bad metrics-textfile-no-tmp "left a temporary file" || ok metrics-textfile-no-tmp
+expect metrics-textfile-bad-dir 1 "$tmp/none/x.prom" -- $M --textfile="$tmp/none/x.prom"
+# HTTP on stdin/stdout (socket activation, Accept=yes)
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5\r\n\r\n' |
+	$M --http > "$tmp/http1" 2>&1
+head -1 "$tmp/http1" | grep -q "^HTTP/1.0 200 OK" && grep -q "^Content-Type: application/openmetrics-text; version=1.0.0" "$tmp/http1" &&
+	ok metrics-http-openmetrics || bad metrics-http-openmetrics "$(head -3 "$tmp/http1")"
+sed '1,/^\r$/d' "$tmp/http1" > "$tmp/http1.om"
+omvalid metrics-http-body-parses openmetrics "$tmp/http1.om" tlbisol_interrupts
+len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$tmp/http1")
+[ "$len" = "$(wc -c < "$tmp/http1.om")" ] && ok metrics-http-length || bad metrics-http-length "Content-Length $len, body $(wc -c < "$tmp/http1.om")"
+printf 'GET /metrics HTTP/1.0\r\n\r\n' | $M --http > "$tmp/http2" 2>&1
+grep -q "^Content-Type: text/plain; version=0.0.4" "$tmp/http2" && ok metrics-http-text004 || bad metrics-http-text004 "$(head -3 "$tmp/http2")"
+printf 'HEAD /metrics HTTP/1.0\r\n\r\n' | $M --http > "$tmp/http3" 2>&1
+[ "$(sed '1,/^\r$/d' "$tmp/http3" | wc -c)" -eq 0 ] && head -1 "$tmp/http3" | grep -q " 200 " && ok metrics-http-head || bad metrics-http-head "$(cat "$tmp/http3" | head -c 200)"
+expect metrics-serve-no-socket 1 "one listening socket from systemd" -- $M --serve
+expect metrics-serve-and-http 2 -- $M --serve --http
+# --serve behind a real socket activator: one process answers 20 scrapes
+if command -v systemd-socket-activate > /dev/null 2>&1; then
+	port=$((20000 + $$ % 20000))
+	env TLBISOL_ROOT=$GOOD systemd-socket-activate -l 127.0.0.1:$port "$TLBCTL" metrics --serve > "$tmp/serve.log" 2>&1 &
+	spid=$!
+	sleep 0.5
+	"$B/tests/workloads/scrape_loop" $port 20 1 > "$tmp/loop" 2>&1
+	# every request sent is answered (about 20; a loaded machine sends fewer in 1 s)
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	     END { exit !(v["requests"] >= 10 && v["ok"] == v["requests"] && v["failed"] == 0) }' "$tmp/loop" &&
+		ok metrics-serve-20-scrapes || bad metrics-serve-20-scrapes "$(cat "$tmp/loop" "$tmp/serve.log")"
+	[ "$(grep -c "^Execing" "$tmp/serve.log")" -eq 1 ] && ok metrics-serve-one-process || bad metrics-serve-one-process "$(cat "$tmp/serve.log")"
+	kill $spid 2>/dev/null; wait $spid 2>/dev/null
+else
+	echo "[  SKIPPED ] metrics-serve: no systemd-socket-activate"
+fi
+printf 'GET /secret HTTP/1.0\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 404 " && ok metrics-http-404 || bad metrics-http-404 "not 404"
+printf 'POST /metrics HTTP/1.0\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 405 " && ok metrics-http-405 || bad metrics-http-405 "not 405"
+printf 'garbage\r\n\r\n' | $M --http | head -1 | grep -q "^HTTP/1.0 400 " && ok metrics-http-400 || bad metrics-http-400 "not 400"
+
 # documents recorded in the VM bed (tests/fixtures/cli/*.json: status with
 # tlbisold and tlbisol.ko, noise with osnoise and in the fallback) are valid
 for f in "$FIX"/cli/*.json; do

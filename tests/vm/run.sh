@@ -10,6 +10,8 @@
 #              result.json (and any logs) there
 #   $TLBISOL_FLAVOUR, $TLBISOL_RELEASE
 # Its exit status is the verdict: 0 pass, 77 skip, anything else fail.
+# A NAME.host file next to the scenario (executable) runs on the host after
+# the guest, with the results directory as its argument (see below).
 # The run also fails when the guest's console shows an Oops, BUG, WARNING,
 # lockdep report, panic, hung task or RCU stall, when the guest never reports
 # (hard timeout), or when result.json is missing or not valid JSON.
@@ -183,6 +185,14 @@ if [ -s "$metrics" ] && [ ! -e "$run/share/results/result.json" ]; then
 		| {scenario: $scenario, flavour: $flavour, metrics: .}' \
 		"$metrics" > "$run/share/results/result.json" 2> "$run/jq.err" ||
 		reasons+=("metrics.tsv could not be turned into JSON: $(head -c 200 "$run/jq.err")")
+fi
+# A scenario may come with a host-side check, NAME.host next to NAME.sh,
+# for tools the guest does not have (a real OpenMetrics parser): run with
+# the results directory once the guest is gone; its failure fails the run.
+host_check=${scenario%.sh}.host
+if [ "$rc" = 0 ] && [ -x "$host_check" ]; then
+	"$host_check" "$run/share/results" > "$run/host-check.log" 2>&1 ||
+		reasons+=("host check $(basename "$host_check") failed: $(tail -c 300 "$run/host-check.log")")
 fi
 if [ "$rc" = 0 ]; then
 	if [ ! -s "$run/share/results/result.json" ]; then
