@@ -1,0 +1,67 @@
+/* tlbisold-manager-partition.c — the Manager and the partition it owns
+ * (tlbisold-partition.h): which CPUs go into it (runtime requests and
+ * [Isolation] CPUs=, minus CPUs in partitions others own), when it is
+ * converged, what is logged. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fsroot.h"
+#include "tlbisold-log.h"
+#include "tlbisold-manager.h"
+#include "tlbisold-partition-systemd.h"
+#include "util.h"
+
+/* Whether this machine can have the partition: cgroup2 with the cpuset
+ * controller, and the real root (fixture roots have no systemd). */
+static bool partition_possible(Manager *m) {
+        _cleanup_free_ char *ctl = NULL;
+
+        if (fsroot_prefix(m->fs)[0])
+                return false;
+        if (fsroot_read_line(m->fs, SYSINFO_CGROUP2_MOUNT "/cgroup.controllers", &ctl) < 0)
+                return false;
+        for (char *w = strtok(ctl, " "); w; w = strtok(NULL, " "))
+                if (streq(w, "cpuset"))
+                        return true;
+        return false;
+}
+
+int manager_partition_apply(Manager *m, bool release_all, char *err, size_t errlen) {
+        struct partition_systemd sd = {};
+        struct partition_ops ops;
+        struct cpumap want, foreign;
+        char list[128] = "";
+        int r;
+
+        err[0] = 0;
+        if (!partition_possible(m))
+                return 0;
+        if (release_all)
+                cpumap_zero(&want);
+        else
+                cpumap_or(&want, &m->state.runtime, &m->config.cpus);
+        partition_foreign_cpus(&m->facts, &want, &foreign);
+        if (!cpumap_is_empty(&foreign)) {
+                /* requests are refused before; CPUs= of the config or a
+                 * partition made since: theirs, not ours */
+                (void) cpulist_format(&foreign, list, sizeof(list));
+                log_notice("CPUs %s are in an isolated partition tlbisold does not own; leaving them out of %s",
+                           list, PARTITION_SLICE);
+                cpumap_andnot(&want, &want, &foreign);
+        }
+        partition_systemd_ops(&sd, &ops);
+        r = partition_converge(m->fs, m->facts.sys.ncpus, &want, &ops, err, errlen);
+        partition_systemd_done(&sd);
+        (void) cpulist_format(&want, list, sizeof(list));
+        if (r < 0)
+                return log_error_errno(r, "Isolated partition %s for CPUs %s: %s", PARTITION_CGROUP,
+                                       *list ? list : "none", err);
+        if (*err)
+                log_notice("%s", err);
+        if (r > 0)
+                log_info("Isolated partition %s: %s", PARTITION_CGROUP,
+                         *list ? list : "removed");
+        err[0] = 0;
+        return r;
+}
