@@ -33,6 +33,11 @@ int verb_noise(struct tlbctl *t, int argc, char **argv);
 int verb_ipi(struct tlbctl *t, int argc, char **argv);
 int verb_top(struct tlbctl *t, int argc, char **argv);
 
+/* limits.c: for the CPUs in cpus, what run-time isolation gives now and
+ * what needs the boot command line (with the line to add), as lines for
+ * people; *ret NULL when there is nothing to say. */
+int limits_lines(const struct isolation_facts *f, const struct cpumap *cpus, char ***ret);
+
 /* "tlbctl: " + message on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* fflush(stdout) and its -errno (-ENOSPC for a full disk, -EIO only for an
