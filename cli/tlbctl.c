@@ -36,6 +36,8 @@ static const struct verb {
           "Show live per-CPU IPI rates" },
         { "top",     verb_top,     "[-c CPULIST] [-i INTERVAL] [-n COUNT]",
           "Show live interrupt rates on isolated CPUs by source, from housekeeping CPUs" },
+        { "run",     verb_run,     "-c CPULIST [--] COMMAND [ARGS...]",
+          "Run a command in tlbisold's isolated partition, on CPUs it isolates" },
 };
 
 void log_error(const char *fmt, ...) {

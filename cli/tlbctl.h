@@ -32,6 +32,7 @@ int verb_release(struct tlbctl *t, int argc, char **argv);
 int verb_noise(struct tlbctl *t, int argc, char **argv);
 int verb_ipi(struct tlbctl *t, int argc, char **argv);
 int verb_top(struct tlbctl *t, int argc, char **argv);
+int verb_run(struct tlbctl *t, int argc, char **argv);
 
 /* limits.c: for the CPUs in cpus, what run-time isolation gives now and
  * what needs the boot command line (with the line to add), as lines for

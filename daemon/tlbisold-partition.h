@@ -40,13 +40,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cgpartition.h"
 #include "cpumap.h"
 #include "isolation.h"
 
 struct fsroot;
 
-#define PARTITION_SLICE  "tlbisol.slice"
-#define PARTITION_CGROUP "/tlbisol.slice"
+#define PARTITION_SLICE  CGPART_TLBISOLD_SLICE
+#define PARTITION_CGROUP CGPART_TLBISOLD_CGROUP
 
 struct partition_ops {
         /* Start PARTITION_SLICE with AllowedCPUs=cpus (running false) or

@@ -20,6 +20,11 @@
 
 struct fsroot;
 
+/* The isolated partition tlbisold owns (daemon/tlbisold-partition.h), where
+ * 'tlbctl run' puts work. */
+#define CGPART_TLBISOLD_SLICE  "tlbisol.slice"
+#define CGPART_TLBISOLD_CGROUP "/" CGPART_TLBISOLD_SLICE
+
 enum cgpart_mode {
         CGPART_ABSENT,          /* no such cgroup */
         CGPART_NO_CPUSET,       /* the cgroup exists without the cpuset controller */

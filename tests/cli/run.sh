@@ -73,6 +73,10 @@ if $NOHZ "$TLBCTL" status -i 0 2>&1 | grep -q "needs the boot command line"; the
 else
 	ok status-boot-isolated-no-advice
 fi
+expect run-no-cpus 2 "missing -c CPULIST" -- $NOHZ "$TLBCTL" run -- true
+expect run-no-command 2 "missing COMMAND" -- $NOHZ "$TLBCTL" run -c 2
+expect run-bad-cpus 2 "bad CPU list" -- $NOHZ "$TLBCTL" run -c 2-x -- true
+expect run-no-partition 1 "tlbisold has no isolated partition (/tlbisol.slice is absent); isolate the CPUs first: tlbctl isolate 2" -- $NOHZ "$TLBCTL" run -c 2 -- true
 expect isolate-no-list 2 "missing CPULIST" -- $NOHZ "$TLBCTL" isolate
 expect isolate-bad-list 2 "bad CPU list" -- $NOHZ "$TLBCTL" isolate 3-1
 expect isolate-two-args 2 -- $NOHZ "$TLBCTL" isolate 2 3
