@@ -179,6 +179,13 @@ static void test_create_extend_shrink_remove(void **state) {
         assert_true(cgpart_is_isolated(&p));
         assert_list(&p.effective, "1");
         /* nothing to do: no call at all */
+        {
+                struct cpumap one = cpus("1"), two = cpus("1-2"), none = cpus("");
+
+                assert_false(partition_needs_change(w->fs, 6, &one));
+                assert_true(partition_needs_change(w->fs, 6, &two));
+                assert_true(partition_needs_change(w->fs, 6, &none));
+        }
         assert_int_equal(converge_to(w, "1"), 0);
         assert_string_equal(w->k.log, "");
         /* extend: the running slice is changed, the partition stays isolated */
@@ -195,6 +202,11 @@ static void test_create_extend_shrink_remove(void **state) {
         assert_int_equal(part(w).mode, CGPART_ABSENT);
         assert_int_equal(converge_to(w, ""), 0);
         assert_string_equal(w->k.log, "");
+        {
+                struct cpumap none = cpus("");
+
+                assert_false(partition_needs_change(w->fs, 6, &none));
+        }
 }
 
 static void test_invalid_on_create_rolls_back(void **state) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fsroot.h"
+#include "task.h"
 #include "tlbisold-log.h"
 #include "tlbisold-manager.h"
 #include "tlbisold-partition-systemd.h"
@@ -25,6 +26,39 @@ static bool partition_possible(Manager *m) {
                 if (streq(w, "cpuset"))
                         return true;
         return false;
+}
+
+/* Saves the affinity of the kernel threads the kernel is about to rewrite
+ * (see partition_needs_change()) that tlbisold has not saved yet, so that
+ * the task converge after the change restores them exactly. */
+static int presave(const struct task_info *t, const struct task_info *leader, void *userdata) {
+        struct state *st = userdata;
+        (void) leader;
+
+        if (!(t->flags & TASK_PF_KTHREAD) || t->flags & TASK_PF_NO_SETAFFINITY || strncmp(t->comm, "irq/", 4) == 0 ||
+            t->state == 'Z' || t->state == 'X' || state_find_task(st, t->tid, t->start))
+                return 0;
+        return state_add_task(st, t->tid, t->start, t->comm, &t->allowed);
+}
+
+static int presave_kthreads(Manager *m) {
+        size_t before = m->state.n_tasks;
+        int r;
+
+        if (!m->config.kthreads)
+                return 0;
+        r = task_walk(m->fs, false, presave, &m->state);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the kernel threads before changing the partition: %m");
+        if (m->state.n_tasks == before)
+                return 0;
+        r = state_save(&m->state, m->state_dir, TLBISOLD_STATE_FILE);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write the state file %s/%s, not changing the partition: %m",
+                                       m->state_dir, TLBISOLD_STATE_FILE);
+        log_debug("Saved the affinity of %zu kernel threads before changing the partition",
+                  m->state.n_tasks - before);
+        return 0;
 }
 
 int manager_partition_apply(Manager *m, bool release_all, char *err, size_t errlen) {
@@ -49,6 +83,13 @@ int manager_partition_apply(Manager *m, bool release_all, char *err, size_t errl
                 log_notice("CPUs %s are in an isolated partition tlbisold does not own; leaving them out of %s",
                            list, PARTITION_SLICE);
                 cpumap_andnot(&want, &want, &foreign);
+        }
+        if (!partition_needs_change(m->fs, m->facts.sys.ncpus, &want))
+                return 0;
+        r = presave_kthreads(m);
+        if (r < 0) {
+                snprintf(err, errlen, "saving kernel thread affinities first: %s", strerror(-r));
+                return r;
         }
         partition_systemd_ops(&sd, &ops);
         r = partition_converge(m->fs, m->facts.sys.ncpus, &want, &ops, err, errlen);

@@ -284,6 +284,16 @@ static int roll_back(const struct fsroot *fs, unsigned ncpus, const struct parti
         return r < 0 ? r : 0;
 }
 
+bool partition_needs_change(const struct fsroot *fs, unsigned ncpus, const struct cpumap *want) {
+        struct cgpart p;
+
+        if (cgpart_read(fs, PARTITION_CGROUP, ncpus, &p) < 0)
+                return true;
+        if (cpumap_is_empty(want))
+                return p.mode != CGPART_ABSENT && (p.mode != CGPART_MEMBER || !p.populated);
+        return !cgpart_is_isolated(&p) || !cpumap_equal(&p.cpus, want) || !cpumap_equal(&p.effective, want);
+}
+
 int partition_converge(const struct fsroot *fs, unsigned ncpus, const struct cpumap *want,
                        const struct partition_ops *ops, char *err, size_t errlen) {
         char step[400] = "", back[300] = "";
