@@ -201,10 +201,10 @@ sleep 0.5
 same_as "$RESULTS/before.tsv" "after the refused requests"
 
 # ---- kill -9 in the middle of a request ----
-for d in 0.05 0.2 0.5 1; do
+for delay in 0.05 0.2 0.5 1; do
 	pid=$(systemctl show -p MainPID --value tlbisold)
 	tlbctl isolate 1 > /dev/null 2>&1 &
-	sleep $d
+	sleep $delay
 	kill -9 "$pid"
 	wait $! 2>/dev/null
 	n=0
@@ -213,18 +213,18 @@ for d in 0.05 0.2 0.5 1; do
 		[ "$np" != 0 ] && [ "$np" != "$pid" ] && [ "$(systemctl is-active tlbisold)" = active ] && break
 		sleep 0.2; n=$((n + 1))
 	done
-	[ "$(systemctl is-active tlbisold)" = active ] || fail "not restarted after kill -9 (delay $d)"
+	[ "$(systemctl is-active tlbisold)" = active ] || fail "not restarted after kill -9 (delay $delay)"
 	iso=$(prop IsolatedCPUs)
 	mode=$(cat $SL/cpuset.cpus.partition 2>/dev/null || echo absent)
-	echo "kill -9 after ${d}s: IsolatedCPUs=$iso, tlbisol.slice $mode"
+	echo "kill -9 after ${delay}s: IsolatedCPUs=$iso, tlbisol.slice $mode"
 	case "$iso" in
-	1-3) [ "$mode" = isolated ] || fail "kill -9 ($d): CPU 1 isolated but the partition reads '$mode'"
-	     wait_irqs_avoid 1 5 || fail "kill -9 ($d): IRQs on CPU 1"
-	     tlbctl release 1 || fail "release after kill -9 ($d)" ;;
-	2-3) [ "$mode" = absent ] || fail "kill -9 ($d): CPU 1 not isolated but tlbisol.slice reads '$mode'" ;;
-	*) fail "kill -9 ($d): IsolatedCPUs=$iso" ;;
+	1-3) [ "$mode" = isolated ] || fail "kill -9 ($delay): CPU 1 isolated but the partition reads '$mode'"
+	     wait_irqs_avoid 1 5 || fail "kill -9 ($delay): IRQs on CPU 1"
+	     tlbctl release 1 || fail "release after kill -9 ($delay)" ;;
+	2-3) [ "$mode" = absent ] || fail "kill -9 ($delay): CPU 1 not isolated but tlbisol.slice reads '$mode'" ;;
+	*) fail "kill -9 ($delay): IsolatedCPUs=$iso" ;;
 	esac
-	metric "kill9.after_${d}s" "$iso"
+	metric "kill9.after_${delay}s" "$iso"
 done
 n=0; while [ -d $SL ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 same_as "$RESULTS/before.tsv" "after the kill -9 rounds"
