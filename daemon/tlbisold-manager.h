@@ -78,8 +78,7 @@ void manager_add_unmovable_task(Manager *m, int tid, unsigned long long start);
 /* Requests. 0, or a negative errno with a message for the caller in
  * *ret_msg (malloc'ed): -EINVAL bad CPU list, -EXFULL no housekeeping CPU
  * would be left, -ENOENT (release) the CPU is not isolated, -EPERM
- * (release) isolated by another source, -EBUSY (isolate) the CPUs are in a
- * partition tlbisold does not own, anything else a failure. */
+ * (release) isolated by another source, anything else a failure. */
 int manager_isolate(Manager *m, const char *cpulist, char **ret_msg);
 int manager_release(Manager *m, const char *cpulist, char **ret_msg);
 /* Forgets the IRQs and tasks found unmovable and applies again. */
@@ -95,14 +94,6 @@ int manager_apply_isolation(Manager *m, struct isolation *iso, const char *why);
 int manager_apply(Manager *m, const char *why);
 /* Restores every saved original and forgets the state file. */
 int manager_restore_all(Manager *m);
-
-/* ---- tlbisold-manager-partition.c ---- */
-/* Converges the isolated partition tlbisold owns to the runtime requests ∪
- * [Isolation] CPUs= (minus CPUs of partitions others own), or to none
- * (release_all); saves the kernel threads' affinity first. 1 changed, 0
- * nothing to do (or no cpuset controller), -errno with err = "STEP: WHY;
- * rolled back". */
-int manager_partition_apply(Manager *m, bool release_all, char *err, size_t errlen);
 
 /* ---- tlbisold-module.c ---- */
 /* restore: back to the saved values; else configure for m->iso. */
