@@ -15,9 +15,6 @@
 #  3. SIGINT a few seconds into the window: exit 0, partial results, no
 #     instance left, osnoise/options and osnoise/cpus as before, no busy
 #     loop left.
-#  5. (run before 4) osnoise is one user at a time: a second tlbctl noise,
-#     or one beside an instance running osnoise (as rtla's), is refused
-#     naming the holder; --workload=user beside a pinned thread warns.
 #  4. not a check: a short text trace of osnoise + csd events (CPUs 2-3,
 #     user and kernel flushes) saved as $RESULTS/osnoise-csd-trace.txt, the
 #     source of tests/fixtures/cli/osnoise-csd-trace.txt.
@@ -189,38 +186,6 @@ cat "$RESULTS/noise-sigint.txt"
 
 # fallback path is exercised on the generic kernel; here the quiet figure:
 taskset -c 0 tlbctl noise -c 3 -d 5s | tee "$RESULTS/noise-quiet.txt"
-
-# --- 5: osnoise's settings are global: one user at a time ---------------
-# a second 'tlbctl noise' is refused, naming the first
-taskset -c 0 tlbctl noise -c 2 -d 30s > /dev/null 2>&1 &
-first=$!
-wait_window $first > /dev/null || fail "lock: the first tlbctl noise never opened its window"
-out=$(taskset -c 0 tlbctl noise -c 3 -d 1s 2>&1); rc=$?
-echo "second tlbctl noise -> exit $rc: $out"
-[ $rc -eq 1 ] || fail "a second tlbctl noise ran at the same time (exit $rc)"
-case "$out" in *"in use by tlbctl noise (PID $first)"*) ;; *) fail "the refusal does not name PID $first: $out" ;; esac
-kill -INT $first; wait $first
-metric lock.second_tlbctl refused
-# an instance running osnoise (as rtla's does) is named
-mkdir $T/instances/rtla_like
-echo osnoise > $T/instances/rtla_like/current_tracer
-out=$(taskset -c 0 tlbctl noise -c 3 -d 1s 2>&1); rc=$?
-echo nop > $T/instances/rtla_like/current_tracer
-rmdir $T/instances/rtla_like
-echo "tlbctl noise beside an osnoise instance -> exit $rc: $out"
-[ $rc -eq 1 ] || fail "tlbctl noise ran beside another osnoise user (exit $rc)"
-case "$out" in *"tracing instance 'rtla_like'"*) ;; *) fail "the refusal does not name the instance: $out" ;; esac
-metric lock.other_instance refused
-# negative control: with the lock free, it runs
-taskset -c 0 tlbctl noise -c 3 -d 1s > /dev/null 2>&1 || fail "lock: tlbctl noise refused with nothing else running"
-# --workload=user on a CPU where a user thread is pinned: warned
-busy_start 3
-out=$(taskset -c 0 tlbctl noise -c 3 -d 1s 2>&1 >/dev/null); rc=$?
-busy_stop
-echo "tlbctl noise --workload=user beside a pinned thread -> exit $rc: $out"
-[ $rc -eq 0 ] || fail "noise with a pinned thread: exit $rc"
-case "$out" in *"is pinned to CPU 3"*) metric pinned_warning ok ;; *) fail "no warning about the thread pinned to CPU 3: $out" ;; esac
-[ "$(cat $T/osnoise/options)" = "$opts0" ] || fail "part 5 left osnoise/options changed"
 
 # --- 4: a real text trace for the decoder's unit test ------------------
 if insmod "$KMOD_DIR/test/tlbisol_test.ko" 2>/dev/null; then
