@@ -468,7 +468,7 @@ static int measure(struct noise_run *n) {
         if (n->wl == WL_USER) {
                 r = workers_start(n);
                 if (r < 0) {
-                        log_error("noise: cannot start the workload: %s", strerror(-r));
+                        tlbctl_error("noise: cannot start the workload: %s", strerror(-r));
                         return r;
                 }
         }
@@ -958,20 +958,20 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         if (!have_cpus) {
                 n.cpus = t->iso.isolated;
                 if (cpumap_is_empty(&n.cpus)) {
-                        log_error("noise: no CPU is isolated; name the CPUs to measure with -c CPULIST");
+                        tlbctl_error("noise: no CPU is isolated; name the CPUs to measure with -c CPULIST");
                         return EXIT_FAIL;
                 }
         }
         if (!cpumap_is_subset(&n.cpus, &t->facts.sys.online)) {
-                log_error("noise: CPUs to measure must be online");
+                tlbctl_error("noise: CPUs to measure must be online");
                 return EXIT_FAIL;
         }
         if (t->fixture_root) {
-                log_error("noise: measures this machine; unset TLBISOL_ROOT");
+                tlbctl_error("noise: measures this machine; unset TLBISOL_ROOT");
                 return EXIT_FAIL;
         }
         if (geteuid() != 0) {
-                log_error("noise: needs root (tracefs and osnoise)");
+                tlbctl_error("noise: needs root (tracefs and osnoise)");
                 return EXIT_FAIL;
         }
 
@@ -980,12 +980,12 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
 
                 r = noise_lock_osnoise(&lock_fd, &holder);
                 if (r == -EBUSY) {
-                        log_error("noise: osnoise is in use by %s; its settings are global, try again when it "
-                                  "has finished", holder);
+                        tlbctl_error("noise: osnoise is in use by %s; its settings are global, try again when it "
+                                     "has finished", holder);
                         return EXIT_FAIL;
                 }
                 if (r < 0) {
-                        log_error("noise: cannot take the osnoise lock: %s", strerror(-r));
+                        tlbctl_error("noise: cannot take the osnoise lock: %s", strerror(-r));
                         return EXIT_FAIL;
                 }
         }
@@ -1004,7 +1004,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                 sigaction(sigs[i], &old[i], NULL);
 
         if (r < 0) {
-                log_error("noise: measurement failed: %s", strerror(-r));
+                tlbctl_error("noise: measurement failed: %s", strerror(-r));
                 rc = EXIT_FAIL;
         } else if (n.json) {
                 if (json_envelope_print(json_envelope_new("noise"), noise_json(&n), stdout) < 0)

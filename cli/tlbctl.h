@@ -38,9 +38,6 @@ int verb_metrics(struct tlbctl *t, int argc, char **argv);
 /* "tlbctl: " + message on stderr. (Not log_error(): that is tlbisold's
  * logging macro, and the two would read as one thing.) */
 void tlbctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Transitional: cli/noise.c (issue 11's file) still calls log_error();
- * remove once it says tlbctl_error(). */
-#define log_error(...) tlbctl_error(__VA_ARGS__)
 /* fflush(stdout) and its -errno (-ENOSPC for a full disk, -EIO only for an
  * I/O error), checking the stream's error flag too. */
 int flush_stdout(void);

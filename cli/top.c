@@ -179,14 +179,14 @@ static int top_setup(struct top_run *tr) {
         int r;
 
         if (!tracefs_tracing_dir()) {
-                log_error("top: tracefs is not mounted");
+                tlbctl_error("top: tracefs is not mounted");
                 return -ENOENT;
         }
         if (asprintf(&name, "tlbctl-top-%d", (int) getpid()) < 0)
                 return -ENOMEM;
         tr->inst = tracefs_instance_create(name);
         if (!tr->inst) {
-                log_error("top: cannot create a tracing instance");
+                tlbctl_error("top: cannot create a tracing instance");
                 return -EIO;
         }
         (void) tracefs_trace_off(tr->inst);
@@ -194,7 +194,7 @@ static int top_setup(struct top_run *tr) {
             tracefs_instance_set_buffer_size(tr->inst, 2048, -1) < 0)
                 return -EIO;
         if (receive_setup(tr) < 0) {
-                log_error("top: no irq_vectors tracepoints in this kernel");
+                tlbctl_error("top: no irq_vectors tracepoints in this kernel");
                 return -ENOENT;
         }
         trace_sources_enable(&tr->src, tr->inst, &tr->cpus);
@@ -339,20 +339,20 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
         if (!have_cpus) {
                 tr.cpus = t->iso.isolated;
                 if (cpumap_is_empty(&tr.cpus)) {
-                        log_error("top: no CPU is isolated; name the CPUs to watch with -c CPULIST");
+                        tlbctl_error("top: no CPU is isolated; name the CPUs to watch with -c CPULIST");
                         return EXIT_FAIL;
                 }
         }
         if (t->fixture_root) {
-                log_error("top: watches this machine; unset TLBISOL_ROOT");
+                tlbctl_error("top: watches this machine; unset TLBISOL_ROOT");
                 return EXIT_FAIL;
         }
         if (geteuid() != 0) {
-                log_error("top: needs root (tracefs)");
+                tlbctl_error("top: needs root (tracefs)");
                 return EXIT_FAIL;
         }
         if (pin_housekeeping(&tr) < 0) {
-                log_error("top: no housekeeping CPU left to run on");
+                tlbctl_error("top: no housekeeping CPU left to run on");
                 return EXIT_FAIL;
         }
 
@@ -387,7 +387,7 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
                 tep_free(tr.tep);
         trace_sources_done(&tr.src);
         if (r < 0) {
-                log_error("top: %s", strerror(-r));
+                tlbctl_error("top: %s", strerror(-r));
                 return EXIT_FAIL;
         }
         return EXIT_OK;
