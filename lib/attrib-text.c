@@ -14,51 +14,8 @@
 #include <string.h>
 
 #include "attrib.h"
+#include "trace-text.h"
 #include "util.h"
-
-static const char *skip_ws(const char *p) {
-        while (*p == ' ' || *p == '\t')
-                p++;
-        return p;
-}
-
-/* "123.456789" -> ns */
-static int parse_time(const char *p, const char **end, uint64_t *ns) {
-        uint64_t s = 0, frac = 0;
-        unsigned digits = 0;
-
-        if (*p < '0' || *p > '9')
-                return -EINVAL;
-        while (*p >= '0' && *p <= '9')
-                s = s * 10 + (uint64_t) (*p++ - '0');
-        if (*p++ != '.')
-                return -EINVAL;
-        for (; *p >= '0' && *p <= '9'; p++)
-                if (digits < 9) {
-                        frac = frac * 10 + (uint64_t) (*p - '0');
-                        digits++;
-                }
-        if (!digits)
-                return -EINVAL;
-        for (; digits < 9; digits++)
-                frac *= 10;
-        *ns = s * UINT64_C(1000000000) + frac;
-        *end = p;
-        return 0;
-}
-
-static int parse_ull(const char *p, int base, const char **end, unsigned long long *v) {
-        char *e;
-
-        if (!((*p >= '0' && *p <= '9') || (base == 16 && strchr("abcdefABCDEF", *p) && *p)))
-                return -EINVAL;
-        errno = 0;
-        *v = strtoull(p, &e, base);
-        if (errno)
-                return -ERANGE;
-        *end = e;
-        return 0;
-}
 
 /* Copies the value of "key=" (up to a blank, or a ',' when comma) into
  * buf at *off; NULL if missing. */
@@ -91,41 +48,29 @@ static int kv_num(const char *payload, const char *key, int base, unsigned long 
         size_t off = 0;
         const char *s = kv(payload, key, true, tmp, sizeof(tmp), &off), *end;
 
-        if (!s || parse_ull(s, base, &end, v) < 0 || *end)
+        if (!s || trace_text_ull(s, base, &end, v) < 0 || *end)
                 return -EINVAL;
         return 0;
 }
 
-/* "NAME:NUM start S duration D ns"; NAME (trimmed) may hold ':' */
-static int parse_noise(const char *p, struct attrib_event *ev, bool named, char *buf, size_t buflen, size_t *off) {
-        const char *st = strstr(p, "start "), *d, *end;
-        unsigned long long v;
-        uint64_t start;
+/* "NAME:NUM start S duration D ns" (named) or "start ..."; NAME
+ * (trimmed) copied into buf at *off */
+static int parse_noise(const char *payload, struct attrib_event *ev, bool named, char *buf, size_t buflen,
+                       size_t *off) {
+        struct trace_noise tn;
 
-        if (!st || parse_time(st + 6, &d, &start) < 0)
+        if (trace_text_noise(payload, named, &tn) < 0)
                 return -EINVAL;
-        d = skip_ws(d);
-        if (strncmp(d, "duration ", 9) != 0 || parse_ull(d + 9, 10, &end, &v) < 0 || strncmp(end, " ns", 3) != 0)
+        ev->duration = tn.duration_ns;
+        if (!named)
+                return 0;
+        ev->num = tn.num;
+        if (*off + tn.name_len + 1 > buflen)
                 return -EINVAL;
-        ev->duration = v;
-        if (named) {
-                const char *colon = NULL, *q = skip_ws(p);
-                size_t len;
-
-                for (const char *x = q; x < st; x++)
-                        if (*x == ':')
-                                colon = x;
-                if (!colon || parse_ull(colon + 1, 10, &end, &v) < 0 || v > INT32_MAX)
-                        return -EINVAL;
-                ev->num = (int) v;
-                len = (size_t) (colon - q);
-                if (*off + len + 1 > buflen)
-                        return -EINVAL;
-                memcpy(buf + *off, q, len);
-                buf[*off + len] = 0;
-                ev->name = buf + *off;
-                *off += len + 1;
-        }
+        memcpy(buf + *off, tn.name, tn.name_len);
+        buf[*off + tn.name_len] = 0;
+        ev->name = buf + *off;
+        *off += tn.name_len + 1;
         return 0;
 }
 
@@ -137,54 +82,29 @@ static const char *func_or_null(const char *s) {
 int attrib_parse_line(const char *line, struct attrib_event *ev, struct cpumap *targets,
                       char *buf, size_t buflen) {
         struct attrib_event e = { 0 };
-        const char *p, *br, *name, *payload, *dash = NULL, *end;
+        struct trace_line l;
+        const char *payload;
         unsigned long long v;
-        size_t off = 0, namelen, clen;
+        size_t off;
 
         if (!line || !buf || !buflen)
                 return -EINVAL;
-        p = skip_ws(line);
-        if (*p == '#' || !*p || strncmp(p, "=>", 2) == 0)
+        if (trace_text_line(line, &l) <= 0)
                 return 0;
-        br = strstr(p, " [");
-        if (!br)
-                return 0;
-        for (const char *x = p; x < br; x++)
-                if (*x == '-')
-                        dash = x;
-        if (!dash || parse_ull(dash + 1, 10, &end, &v) < 0 || skip_ws(end) != br + 1 || v > INT32_MAX)
-                return 0;
-        e.pid = (int) v;
-        clen = (size_t) (dash - p);
-        if (clen + 1 > buflen)
+        if (l.comm_len + 1 > buflen)
                 return -EINVAL;
-        memcpy(buf, p, clen);
-        buf[clen] = 0;
+        memcpy(buf, l.comm, l.comm_len);
+        buf[l.comm_len] = 0;
         e.comm = buf;
-        off = clen + 1;
-        if (parse_ull(br + 2, 10, &end, &v) < 0 || *end != ']' || v >= CPUMAP_MAX_CPUS)
-                return 0;
-        e.cpu = (unsigned) v;
-        p = skip_ws(end + 1);
-        if (parse_time(p, &name, &e.ts) < 0) {          /* flags first */
-                const char *flags = p;
+        off = l.comm_len + 1;
+        e.pid = l.pid;
+        e.cpu = l.cpu;
+        e.ts = l.ts;
+        e.in_hardirq = l.in_hardirq;
+        e.in_softirq = l.in_softirq;
+        payload = l.payload;
 
-                p = strchr(p, ' ');
-                if (!p || parse_time(skip_ws(p), &name, &e.ts) < 0)
-                        return 0;
-                e.in_hardirq = p - flags >= 3 && (flags[2] == 'h' || flags[2] == 'H');
-                e.in_softirq = p - flags >= 3 && (flags[2] == 's' || flags[2] == 'H');
-        }
-        if (*name != ':')
-                return 0;
-        name = skip_ws(name + 1);
-        payload = strchr(name, ':');
-        if (!payload)
-                return 0;
-        namelen = (size_t) (payload - name);
-        payload = skip_ws(payload + 1);
-
-#define IS(s) (namelen == strlen(s) && strncmp(name, s, namelen) == 0)
+#define IS(s) trace_line_is(&l, s)
         if (IS("irq_noise")) {
                 e.type = ATTRIB_EV_IRQ;
                 if (parse_noise(payload, &e, true, buf, buflen, &off) < 0)
@@ -279,7 +199,7 @@ int attrib_add_trace(struct attrib *a, FILE *f, unsigned *bad_line) {
 
         while (fgets(line, sizeof(line), f)) {
                 struct attrib_event ev;
-                const char *p = skip_ws(line);
+                const char *p = trace_text_skip_ws(line);
 
                 n++;
                 if (in_stack && strncmp(p, "=> ", 3) == 0) {

@@ -5,6 +5,7 @@
 
 #include "attrib.h"
 #include "ipikind.h"
+#include "measure-window.h"
 #include "util.h"
 
 /* One stored record; strings are interned (struct attrib owns them). */
@@ -59,9 +60,7 @@ struct attrib {
         struct cpumap cpus;
         struct target **t;      /* by CPU; NULL if not measured */
         unsigned ncpu;
-        int *workload;
-        size_t nworkload;
-        uint64_t win_start, win_end;
+        struct measure_window win;
         struct rec *recs;
         size_t nrecs, recs_cap;
         size_t last_send_first, last_send_end;  /* recs of the last send, for its STACK */
@@ -191,33 +190,16 @@ void attrib_free(struct attrib *a) {
         free(a->strs);
         free(a->recs);
         free(a->wakings);
-        free(a->workload);
+        measure_window_done(&a->win);
         free(a);
 }
 
 void attrib_set_window(struct attrib *a, uint64_t start_ns, uint64_t end_ns) {
-        a->win_start = start_ns;
-        a->win_end = end_ns;
-}
-
-static bool is_workload(const struct attrib *a, int pid) {
-        for (size_t i = 0; i < a->nworkload; i++)
-                if (a->workload[i] == pid)
-                        return true;
-        return false;
+        measure_window_set(&a->win, start_ns, end_ns);
 }
 
 int attrib_workload_pid(struct attrib *a, int pid) {
-        int *n;
-
-        if (is_workload(a, pid))
-                return 0;
-        n = realloc(a->workload, (a->nworkload + 1) * sizeof(*n));
-        if (!n)
-                return -ENOMEM;
-        a->workload = n;
-        a->workload[a->nworkload++] = pid;
-        return 0;
+        return measure_window_add_workload(&a->win, pid);
 }
 
 static bool measured(const struct attrib *a, unsigned cpu) {
@@ -347,7 +329,7 @@ int attrib_add(struct attrib *a, const struct attrib_event *ev) {
                         .target = ev->target, .pid = ev->pid, .num = ev->num, .comm = comm, .name = name,
                         .callsite = callsite, .duration = ev->duration, .csd = ev->csd,
                         .in_hardirq = ev->in_hardirq, .in_softirq = ev->in_softirq,
-                        .counted = !a->win_end || (ev->ts >= a->win_start && ev->ts <= a->win_end) };
+                        .counted = measure_window_has(&a->win, ev->ts) };
         }
         if ((ev->type == ATTRIB_EV_IPI_SEND || ev->type == ATTRIB_EV_CSD_QUEUE) && a->nrecs > first) {
                 a->have_last_send = true;
@@ -643,7 +625,7 @@ static int on_receiver(struct attrib *a, const struct rec *r) {
                 key.kind = ATTRIB_NMI;
                 break;
         case ATTRIB_EV_THREAD:
-                if (r->num == 0 || is_workload(a, r->num))
+                if (r->num == 0 || measure_window_is_workload(&a->win, r->num))
                         return 0;
                 key.kind = ATTRIB_THREAD;
                 key.vector = r->name;

@@ -4,14 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "measure-window.h"
 #include "osnoise-decode.h"
+#include "trace-text.h"
 #include "util.h"
 
 struct noise_acc {
         struct cpumap cpus;
-        int *workload;                  /* thread ids */
-        size_t nworkload;
-        uint64_t win_start, win_end;    /* win_end 0: no window */
+        struct measure_window win;
         struct noise_cpu **cpu;         /* indexed by CPU, NULL if not measured */
         unsigned ncpu;                  /* entries in cpu[] */
 };
@@ -60,33 +60,16 @@ void noise_acc_free(struct noise_acc *a) {
                 free(a->cpu[i]);
         }
         free(a->cpu);
-        free(a->workload);
+        measure_window_done(&a->win);
         free(a);
 }
 
 void noise_acc_set_window(struct noise_acc *a, uint64_t start_ns, uint64_t end_ns) {
-        a->win_start = start_ns;
-        a->win_end = end_ns;
-}
-
-static bool is_workload(const struct noise_acc *a, int pid) {
-        for (size_t i = 0; i < a->nworkload; i++)
-                if (a->workload[i] == pid)
-                        return true;
-        return false;
+        measure_window_set(&a->win, start_ns, end_ns);
 }
 
 int noise_acc_workload_pid(struct noise_acc *a, int pid) {
-        int *n;
-
-        if (is_workload(a, pid))
-                return 0;
-        n = realloc(a->workload, (a->nworkload + 1) * sizeof(*n));
-        if (!n)
-                return -ENOMEM;
-        a->workload = n;
-        a->workload[a->nworkload++] = pid;
-        return 0;
+        return measure_window_add_workload(&a->win, pid);
 }
 
 static void stat_add(struct noise_stat *s, uint64_t d) {
@@ -156,12 +139,12 @@ int noise_acc_add(struct noise_acc *a, const struct noise_event *ev) {
         if (ev->cpu >= a->ncpu || !a->cpu[ev->cpu])
                 return 0;
         c = a->cpu[ev->cpu];
-        if (a->win_end) {
-                if (ev->ts < a->win_start || ev->ts > a->win_end)
-                        return 0;
-                if (ev->duration > ev->ts - a->win_start) {     /* began before */
+        if (!measure_window_has(&a->win, ev->ts))
+                return 0;
+        if (a->win.end_ns) {
+                if (ev->duration > ev->ts - a->win.start_ns) {  /* began before */
                         clipped = *ev;
-                        clipped.duration = ev->ts - a->win_start;
+                        clipped.duration = ev->ts - a->win.start_ns;
                         ev = &clipped;
                 }
         }
@@ -190,7 +173,7 @@ int noise_acc_add(struct noise_acc *a, const struct noise_event *ev) {
         case NOISE_EV_THREAD:
                 if (ev->pid == 0)
                         return 0;
-                if (is_workload(a, ev->pid)) {
+                if (measure_window_is_workload(&a->win, ev->pid)) {
                         stat_add(&c->workload, ev->duration);
                         return 0;
                 }
@@ -250,150 +233,56 @@ const struct cpumap *noise_acc_cpus(const struct noise_acc *a) {
 
 /* ---- text traces ---- */
 
-static const char *skip_ws(const char *p) {
-        while (*p == ' ' || *p == '\t')
-                p++;
-        return p;
-}
+/* "NAME:NUM start ..." (named) or "start ..."; NAME (trimmed) copied to buf */
+static int parse_noise(const char *payload, struct noise_event *ev, bool named, bool is_pid, char *buf,
+                       size_t buflen) {
+        struct trace_noise tn;
 
-/* "123.456789" or "123.456780123" -> ns */
-static int parse_time(const char *p, const char **end, uint64_t *ns) {
-        uint64_t s = 0, frac = 0;
-        unsigned digits = 0;
-
-        if (*p < '0' || *p > '9')
+        if (trace_text_noise(payload, named, &tn) < 0)
                 return -EINVAL;
-        while (*p >= '0' && *p <= '9')
-                s = s * 10 + (uint64_t) (*p++ - '0');
-        if (*p != '.')
+        ev->start = tn.start_ns;
+        ev->duration = tn.duration_ns;
+        if (!named)
+                return 0;
+        if (tn.name_len >= buflen)
                 return -EINVAL;
-        p++;
-        while (*p >= '0' && *p <= '9') {
-                if (digits < 9) {
-                        frac = frac * 10 + (uint64_t) (*p - '0');
-                        digits++;
-                }
-                p++;
-        }
-        if (digits == 0)
-                return -EINVAL;
-        for (; digits < 9; digits++)
-                frac *= 10;
-        *ns = s * UINT64_C(1000000000) + frac;
-        *end = p;
-        return 0;
-}
-
-static int parse_num(const char *p, const char **end, uint64_t *v) {
-        char *e;
-
-        if (*p < '0' || *p > '9')
-                return -EINVAL;
-        errno = 0;
-        *v = strtoull(p, &e, 10);
-        if (errno)
-                return -ERANGE;
-        *end = e;
-        return 0;
-}
-
-/* "start S.NNNNNNNNN duration D ns" */
-static int parse_start_duration(const char *p, struct noise_event *ev) {
-        p = skip_ws(p);
-        if (strncmp(p, "start ", 6) != 0 || parse_time(p + 6, &p, &ev->start) < 0)
-                return -EINVAL;
-        p = skip_ws(p);
-        if (strncmp(p, "duration ", 9) != 0 || parse_num(p + 9, &p, &ev->duration) < 0)
-                return -EINVAL;
-        return strncmp(p, " ns", 3) == 0 ? 0 : -EINVAL;
-}
-
-/* "NAME:NUM start ..." where NAME may contain ':' (take the last one
- * before " start"); NAME is copied to buf. */
-static int parse_named(const char *p, struct noise_event *ev, char *buf, size_t buflen,
-                       bool is_pid) {
-        const char *st = strstr(p, " start "), *colon = NULL;
-        uint64_t n;
-        size_t len;
-
-        if (!st)
-                return -EINVAL;
-        for (const char *q = p; q < st; q++)
-                if (*q == ':')
-                        colon = q;
-        if (!colon)
-                return -EINVAL;
-        p = skip_ws(p);
-        len = (size_t) (colon - p);
-        if (len >= buflen)
-                return -EINVAL;
-        memcpy(buf, p, len);
-        buf[len] = 0;
+        memcpy(buf, tn.name, tn.name_len);
+        buf[tn.name_len] = 0;
         ev->name = buf;
-        if (parse_num(colon + 1, &p, &n) < 0 || p != st || n > INT32_MAX)
-                return -EINVAL;
         if (is_pid)
-                ev->pid = (int) n;
+                ev->pid = tn.num;
         else
-                ev->vector = (int) n;
-        return parse_start_duration(st, ev);
+                ev->vector = tn.num;
+        return 0;
 }
 
 int noise_event_parse_line(const char *line, struct noise_event *ev, char *buf, size_t buflen) {
         struct noise_event e = { 0 };
-        const char *p, *name, *payload;
-        uint64_t cpu;
-        size_t namelen;
+        struct trace_line l;
         int r;
 
         if (!line || !buf || buflen == 0)
                 return -EINVAL;
-        p = skip_ws(line);
-        if (*p == '#' || *p == 0)
+        if (trace_text_line(line, &l) <= 0)
                 return 0;
-        /* "comm-pid [CPU] flags TS: event: payload"; comm may hold blanks */
-        p = strstr(p, " [");
-        if (!p)
-                return 0;
-        if (parse_num(p + 2, &p, &cpu) < 0 || *p != ']' || cpu >= CPUMAP_MAX_CPUS)
-                return 0;
-        e.cpu = (unsigned) cpu;
-        p = skip_ws(p + 1);
-        if (parse_time(p, &name, &e.ts) < 0) {  /* a flags field first */
-                const char *flags = p;
+        e.cpu = l.cpu;
+        e.ts = l.ts;
+        e.not_in_irq = l.has_flags && !l.in_hardirq;
 
-                p = strchr(p, ' ');
-                if (!p || parse_time(skip_ws(p), &name, &e.ts) < 0)
-                        return 0;
-                /* "d.h1.": the third column is h (hardirq) or H (hardirq
-                 * in softirq) inside an interrupt */
-                if (p - flags >= 3 && flags[2] != 'h' && flags[2] != 'H')
-                        e.not_in_irq = true;
-        }
-        if (*name != ':')
-                return 0;
-        name = skip_ws(name + 1);
-        payload = strchr(name, ':');
-        if (!payload)
-                return 0;
-        namelen = (size_t) (payload - name);
-        payload++;
-
-#define IS(s) (namelen == strlen(s) && strncmp(name, s, namelen) == 0)
-        if (IS("irq_noise")) {
+        if (trace_line_is(&l, "irq_noise")) {
                 e.type = NOISE_EV_IRQ;
-                r = parse_named(payload, &e, buf, buflen, false);
-        } else if (IS("softirq_noise")) {
+                r = parse_noise(l.payload, &e, true, false, buf, buflen);
+        } else if (trace_line_is(&l, "softirq_noise")) {
                 e.type = NOISE_EV_SOFTIRQ;
-                r = parse_named(payload, &e, buf, buflen, false);
-        } else if (IS("thread_noise")) {
+                r = parse_noise(l.payload, &e, true, false, buf, buflen);
+        } else if (trace_line_is(&l, "thread_noise")) {
                 e.type = NOISE_EV_THREAD;
-                r = parse_named(payload, &e, buf, buflen, true);
-        } else if (IS("nmi_noise")) {
+                r = parse_noise(l.payload, &e, true, true, buf, buflen);
+        } else if (trace_line_is(&l, "nmi_noise")) {
                 e.type = NOISE_EV_NMI;
-                r = parse_start_duration(payload, &e);
-        } else if (IS("csd_function_entry")) {
-                const char *f = strstr(payload, "func=");
+                r = parse_noise(l.payload, &e, false, false, buf, buflen);
+        } else if (trace_line_is(&l, "csd_function_entry")) {
+                const char *f = strstr(l.payload, "func=");
                 size_t len;
 
                 e.type = NOISE_EV_CSD_ENTRY;
@@ -409,7 +298,6 @@ int noise_event_parse_line(const char *line, struct noise_event *ev, char *buf, 
                 r = 0;
         } else
                 return 0;
-#undef IS
         if (r < 0)
                 return r;
         *ev = e;
