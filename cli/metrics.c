@@ -167,57 +167,119 @@ static int irq_cpus(const struct tlbctl *t, unsigned irq, struct cpumap *out) {
         return sysinfo_read_cpulist(t->fs, path, t->facts.sys.ncpus, out);
 }
 
-static void emit_interrupts(const struct tlbctl *t, const struct metrics *m, const struct om *o) {
-        char cpu_s[16], irq_s[16];
+/* A counter family with samples per isolated CPU, labelled cpu="N": for
+ * each isolated CPU that has_cpu() has data for, samples() writes them. */
+struct cpu_family {
+        const char *name, *help;
+        bool (*has_cpu)(const struct metrics *m, int cpu);
+        void (*samples)(const struct metrics *m, const struct om *o, const char *name, int cpu, const char *cpu_s);
+};
+
+static void emit_cpu_family(const struct metrics *m, const struct om *o, const struct cpu_family *f) {
+        char cpu_s[16];
         int cpu;
 
-        if (!m->ints)
-                return;
-        om_family(o, "tlbisol_interrupts", OM_COUNTER,
-                  "Interrupts received by an isolated CPU since boot, by /proc/interrupts row (LOC: local timer; CAL, TLB, RES, IWI: IPIs).");
+        om_family(o, f->name, OM_COUNTER, f->help);
         CPUMAP_FOREACH(cpu, &m->iso.isolated) {
-                if (!cpumap_test(&m->ints->online, cpu))
+                if (!f->has_cpu(m, cpu))
                         continue;
                 snprintf(cpu_s, sizeof(cpu_s), "%d", cpu);
-                for (size_t i = 0; i < m->ints->nrows; i++) {
-                        const struct irq_row *row = &m->ints->rows[i];
-
-                        if (row->numeric || !row->per_cpu)
-                                continue;
-                        om_sample(o, "tlbisol_interrupts", "_total", (double) irq_row_count(row, (unsigned) cpu),
-                                  "cpu", cpu_s, "kind", row->name, NULL);
-                }
-        }
-        om_family(o, "tlbisol_device_interrupts", OM_COUNTER,
-                  "Device IRQs received by an isolated CPU since boot, for IRQs affined to it or that it has received.");
-        CPUMAP_FOREACH(cpu, &m->iso.isolated) {
-                if (!cpumap_test(&m->ints->online, cpu))
-                        continue;
-                snprintf(cpu_s, sizeof(cpu_s), "%d", cpu);
-                for (size_t i = 0; i < m->ints->nrows; i++) {
-                        const struct irq_row *row = &m->ints->rows[i];
-                        uint64_t n = irq_row_count(row, (unsigned) cpu);
-                        struct cpumap aff;
-
-                        if (!row->numeric)
-                                continue;
-                        if (n == 0 && (irq_cpus(t, row->irq, &aff) < 0 || !cpumap_test(&aff, cpu)))
-                                continue;
-                        snprintf(irq_s, sizeof(irq_s), "%u", row->irq);
-                        om_sample(o, "tlbisol_device_interrupts", "_total", (double) n, "cpu", cpu_s,
-                                  "irq", irq_s, "name",
-                                  row->actions && *row->actions ? row->actions : row->desc, NULL);
-                }
+                f->samples(m, o, f->name, cpu, cpu_s);
         }
 }
+
+/* ---- /proc/interrupts ---- */
+
+static bool cpu_online(const struct metrics *m, int cpu) {
+        return cpumap_test(&m->ints->online, cpu);
+}
+
+static void interrupt_rows(const struct metrics *m, const struct om *o, const char *name,
+                           int cpu, const char *cpu_s) {
+        for (size_t i = 0; i < m->ints->nrows; i++) {
+                const struct irq_row *row = &m->ints->rows[i];
+
+                if (row->numeric || !row->per_cpu)
+                        continue;
+                om_sample(o, name, "_total", (double) irq_row_count(row, (unsigned) cpu),
+                          "cpu", cpu_s, "kind", row->name, NULL);
+        }
+}
+
+static void device_irq_rows(const struct metrics *m, const struct om *o, const char *name,
+                            int cpu, const char *cpu_s) {
+        char irq_s[16];
+
+        for (size_t i = 0; i < m->ints->nrows; i++) {
+                const struct irq_row *row = &m->ints->rows[i];
+                uint64_t n = irq_row_count(row, (unsigned) cpu);
+                struct cpumap aff;
+
+                if (!row->numeric)
+                        continue;
+                if (n == 0 && (irq_cpus(&m->t, row->irq, &aff) < 0 || !cpumap_test(&aff, cpu)))
+                        continue;
+                snprintf(irq_s, sizeof(irq_s), "%u", row->irq);
+                om_sample(o, name, "_total", (double) n, "cpu", cpu_s, "irq", irq_s, "name",
+                          row->actions && *row->actions ? row->actions : row->desc, NULL);
+        }
+}
+
+static const struct cpu_family interrupt_families[] = {
+        { "tlbisol_interrupts",
+          "Interrupts received by an isolated CPU since boot, by /proc/interrupts row (LOC: local timer; CAL, TLB, RES, IWI: IPIs).",
+          cpu_online, interrupt_rows },
+        { "tlbisol_device_interrupts",
+          "Device IRQs received by an isolated CPU since boot, for IRQs affined to it or that it has received.",
+          cpu_online, device_irq_rows },
+};
+
+static void emit_interrupts(const struct metrics *m, const struct om *o) {
+        if (!m->ints)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(interrupt_families); i++)
+                emit_cpu_family(m, o, &interrupt_families[i]);
+}
+
+/* ---- tlbisol.ko ---- */
+
+static bool module_has_cpu(const struct metrics *m, int cpu) {
+        return (unsigned) cpu < m->module.ncpus && m->module.cpu[cpu].present;
+}
+
+static void module_ipis(const struct metrics *m, const struct om *o, const char *name, int cpu, const char *cpu_s) {
+        for (int k = 0; k < _IPI_KIND_MAX; k++)
+                om_sample(o, name, "_total", (double) m->module.cpu[cpu].rx[k], "cpu", cpu_s,
+                          "kind", ipi_kind_name(k), NULL);
+}
+
+static void module_sync_avoided(const struct metrics *m, const struct om *o, const char *name,
+                                int cpu, const char *cpu_s) {
+        om_sample(o, name, "_total", (double) m->module.cpu[cpu].avoided_sync, "cpu", cpu_s, NULL);
+}
+
+static void module_kflush_deferred(const struct metrics *m, const struct om *o, const char *name,
+                                   int cpu, const char *cpu_s) {
+        om_sample(o, name, "_total", (double) m->module.cpu[cpu].avoided_kflush, "cpu", cpu_s, NULL);
+}
+
+static const struct cpu_family module_families[] = {
+        { "tlbisol_module_ipis_received",
+          "Function-call IPIs received by an isolated CPU, by what they carried (tlbisol.ko accounting).",
+          module_has_cpu, module_ipis },
+        { "tlbisol_module_sync_ipis_avoided",
+          "Page-table sync IPIs tlbisol.ko did not send to an isolated CPU (it was in user mode or idle).",
+          module_has_cpu, module_sync_avoided },
+        { "tlbisol_module_kernel_flushes_deferred",
+          "Kernel TLB flushes tlbisol.ko deferred to an isolated CPU's next kernel entry instead of an IPI.",
+          module_has_cpu, module_kflush_deferred },
+};
 
 static void emit_module(const struct metrics *m, const struct om *o) {
         const struct module_state *ms = &m->module;
         const struct { const char *name; const char *state; } ctl[] = {
                 { "targeted_sync", ms->sync }, { "kernel_flush_deferral", ms->defer }, { "accounting", ms->acct },
         };
-        char cpu_s[16];
-        int cpu;
 
         om_family(o, "tlbisol_module_loaded", OM_GAUGE, "1 if tlbisol.ko is loaded and answers.");
         om_sample(o, "tlbisol_module_loaded", "", ms->loaded ? 1 : 0, NULL);
@@ -230,32 +292,8 @@ static void emit_module(const struct metrics *m, const struct om *o) {
                           "control", ctl[i].name, NULL);
         if (!ms->cpu)
                 return;
-        om_family(o, "tlbisol_module_ipis_received", OM_COUNTER,
-                  "Function-call IPIs received by an isolated CPU, by what they carried (tlbisol.ko accounting).");
-        CPUMAP_FOREACH(cpu, &m->iso.isolated) {
-                if ((unsigned) cpu >= ms->ncpus || !ms->cpu[cpu].present)
-                        continue;
-                snprintf(cpu_s, sizeof(cpu_s), "%d", cpu);
-                for (int k = 0; k < _IPI_KIND_MAX; k++)
-                        om_sample(o, "tlbisol_module_ipis_received", "_total", (double) ms->cpu[cpu].rx[k],
-                                  "cpu", cpu_s, "kind", ipi_kind_name(k), NULL);
-        }
-        om_family(o, "tlbisol_module_sync_ipis_avoided", OM_COUNTER,
-                  "Page-table sync IPIs tlbisol.ko did not send to an isolated CPU (it was in user mode or idle).");
-        CPUMAP_FOREACH(cpu, &m->iso.isolated)
-                if ((unsigned) cpu < ms->ncpus && ms->cpu[cpu].present) {
-                        snprintf(cpu_s, sizeof(cpu_s), "%d", cpu);
-                        om_sample(o, "tlbisol_module_sync_ipis_avoided", "_total",
-                                  (double) ms->cpu[cpu].avoided_sync, "cpu", cpu_s, NULL);
-                }
-        om_family(o, "tlbisol_module_kernel_flushes_deferred", OM_COUNTER,
-                  "Kernel TLB flushes tlbisol.ko deferred to an isolated CPU's next kernel entry instead of an IPI.");
-        CPUMAP_FOREACH(cpu, &m->iso.isolated)
-                if ((unsigned) cpu < ms->ncpus && ms->cpu[cpu].present) {
-                        snprintf(cpu_s, sizeof(cpu_s), "%d", cpu);
-                        om_sample(o, "tlbisol_module_kernel_flushes_deferred", "_total",
-                                  (double) ms->cpu[cpu].avoided_kflush, "cpu", cpu_s, NULL);
-                }
+        for (size_t i = 0; i < ELEMENTSOF(module_families); i++)
+                emit_cpu_family(m, o, &module_families[i]);
 }
 
 static void emit_daemon(const struct metrics *m, const struct om *o) {
@@ -306,7 +344,7 @@ static int metrics_write(const struct tlbctl *t, FILE *f, bool openmetrics, doub
                 return r;
         }
         emit_sets(&m.t, &m, &o);
-        emit_interrupts(&m.t, &m, &o);
+        emit_interrupts(&m, &o);
         emit_module(&m, &o);
         emit_daemon(&m, &o);
         clock_gettime(CLOCK_MONOTONIC, &ts);
