@@ -38,7 +38,17 @@ $(SCHEMA_CHECK_STATIC): $(B)/obj/tests/cli/schema-check.o
 
 PROGRAMS += $(SCHEMA_CHECK_STATIC)
 
-$(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) cli/tlbctl-output.schema.json $(B)/tests/workloads/scrape_loop
+# 'tlbctl top --json' needs root and a live kernel: its emitter is tested on
+# recorded traces through this replay (tests/cli/top-json-replay.c).
+TOP_JSON_REPLAY := $(B)/tests/cli/top-json-replay
+
+$(B)/obj/tests/cli/top-json-replay.o: ALL_CFLAGS += -Icli $(call pc_cflags,json-c)
+
+$(TOP_JSON_REPLAY): $(B)/obj/tests/cli/top-json-replay.o $(B)/obj/cli/attrib-json.o $(B)/obj/cli/json-out.o $(LIBTLBISOL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c) -lm
+
+$(CLI_TESTS): tests/cli/run.sh $(TLBCTL) $(SCHEMA_CHECK) $(TOP_JSON_REPLAY) cli/tlbctl-output.schema.json $(B)/tests/workloads/scrape_loop
 	@mkdir -p $(dir $@)
 	sed -e 's|@TOP@|$(abspath .)|g' -e 's|@B@|$(abspath $(B))|g' tests/cli/run.sh > $@
 	chmod +x $@

@@ -29,14 +29,12 @@ struct json_object *json_envelope_new(const char *command) {
         return env;
 }
 
-int json_envelope_print(struct json_object *env, struct json_object *data, FILE *f) {
+static int envelope_print(struct json_object *env, struct json_object *data, FILE *f, int flags) {
         const char *s;
         int r = 0;
 
         json_object_object_add(env, "data", data);
-        s = json_object_to_json_string_ext(env, JSON_C_TO_STRING_PRETTY |
-                                                JSON_C_TO_STRING_SPACED |
-                                                JSON_C_TO_STRING_NOSLASHESCAPE);
+        s = json_object_to_json_string_ext(env, flags | JSON_C_TO_STRING_NOSLASHESCAPE);
         errno = 0;
         if (!s)
                 r = -ENOMEM;
@@ -44,6 +42,14 @@ int json_envelope_print(struct json_object *env, struct json_object *data, FILE 
                 r = errno > 0 ? -errno : -EIO;          /* -ENOSPC on a full disk, not "I/O error" */
         json_object_put(env);
         return r;
+}
+
+int json_envelope_print(struct json_object *env, struct json_object *data, FILE *f) {
+        return envelope_print(env, data, f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+}
+
+int json_envelope_print_line(struct json_object *env, struct json_object *data, FILE *f) {
+        return envelope_print(env, data, f, JSON_C_TO_STRING_PLAIN);
 }
 
 struct json_object *json_cpulist(const struct cpumap *m) {

@@ -26,6 +26,8 @@ struct json_object *json_envelope_new(const char *command);
 /* Adds data (ownership passes), prints one document and a newline, frees env.
  * The write's -errno if it fails (-ENOSPC, -EPIPE, ...). */
 int json_envelope_print(struct json_object *env, struct json_object *data, FILE *f);
+/* The same on one line (JSON Lines), for streams: one document per line. */
+int json_envelope_print_line(struct json_object *env, struct json_object *data, FILE *f);
 
 /* Small constructors that never return NULL-for-error silently: NULL only
  * on ENOMEM, which json-c treats as "null" when added. */

@@ -37,6 +37,7 @@
 #include <tracefs.h>
 
 #include "attrib.h"
+#include "attrib-json.h"
 #include "fsroot.h"
 #include "interrupts.h"
 #include "ipikind.h"
@@ -562,64 +563,6 @@ static bool module_delta(const struct noise_run *n, unsigned cpu, uint64_t out[_
         return true;
 }
 
-static struct json_object *json_str_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
-static double pct(uint64_t part, uint64_t whole) {
-        return whole ? 100.0 * (double) part / (double) whole : 0.0;
-}
-
-/* "0-1,3" from a bit per sender CPU (bit 63: CPU 63 or above). */
-static void sender_cpus_format(uint64_t bits, char *buf, size_t len) {
-        struct cpumap m;
-
-        cpumap_zero(&m);
-        for (unsigned i = 0; i < 64; i++)
-                if (bits >> i & 1)
-                        cpumap_set(&m, i);
-        if (cpulist_format(&m, buf, len) < 0)
-                snprintf(buf, len, "?");
-}
-
-static struct json_object *json_sources(const struct attrib_cpu *c) {
-        struct json_object *o = json_object_new_object(), *a = json_object_new_array();
-
-        json_object_object_add(o, "interrupts", json_u64(c->interrupts));
-        json_object_object_add(o, "ticks", json_u64(c->ticks));
-        json_object_object_add(o, "ipis", json_u64(c->ipis));
-        json_object_object_add(o, "ipis_unattributed", json_u64(c->ipis_unattributed));
-        json_object_object_add(o, "unattributed_pct", json_rate(pct(c->ipis_unattributed, c->ipis)));
-        for (size_t i = 0; i < c->ngroups; i++) {
-                const struct attrib_group *g = &c->groups[i];
-                struct json_object *e = json_object_new_object();
-                char cpus[64];
-
-                json_object_object_add(e, "kind", json_object_new_string(attrib_kind_name(g->kind)));
-                json_object_object_add(e, "name", json_str_or_null(g->vector));
-                json_object_object_add(e, "irq", g->irq >= 0 ? json_object_new_int(g->irq) : NULL);
-                json_object_object_add(e, "attributed", json_object_new_boolean(g->attributed));
-                json_object_object_add(e, "sender", json_str_or_null(g->sender));
-                json_object_object_add(e, "sender_pid", g->sender ? json_object_new_int(g->sender_pid) : NULL);
-                sender_cpus_format(g->sender_cpus, cpus, sizeof(cpus));
-                json_object_object_add(e, "sender_cpus", g->sender_cpus ? json_object_new_string(cpus) : NULL);
-                json_object_object_add(e, "site", json_str_or_null(g->site));
-                json_object_object_add(e, "origin", json_str_or_null(g->origin));
-                json_object_object_add(e, "carried", json_str_or_null(g->carried));
-                json_object_object_add(e, "functions_run", json_u64(g->ncarried));
-                json_object_object_add(e, "woken", json_str_or_null(g->woken));
-                json_object_object_add(e, "woken_pid", g->woken ? json_object_new_int(g->woken_pid) : NULL);
-                json_object_object_add(e, "waker", json_str_or_null(g->waker));
-                json_object_object_add(e, "count", json_u64(g->count));
-                json_object_object_add(e, "total_ns", json_u64(g->total_ns));
-                json_object_object_add(e, "max_ns", json_u64(g->max_ns));
-                json_object_object_add(e, "remedy", json_object_new_string(g->remedy));
-                json_object_array_add(a, e);
-        }
-        json_object_object_add(o, "groups", a);
-        return o;
-}
-
 static struct json_object *noise_json(const struct noise_run *n) {
         struct json_object *o = json_object_new_object(), *cpus = json_object_new_array();
         unsigned nvec;
@@ -639,7 +582,7 @@ static struct json_object *noise_json(const struct noise_run *n) {
                                json_object_new_string(n->csd_reason) : NULL);
         json_object_object_add(o, "lost_events", n->osnoise ? json_u64(n->lost) : NULL);
         json_object_object_add(o, "sources_reason", n->osnoise && !n->src.enabled ?
-                               json_str_or_null(n->src.reason ? n->src.reason : "not traced") : NULL);
+                               json_object_new_string(n->src.reason ? n->src.reason : "not traced") : NULL);
         CPUMAP_FOREACH(cpu, &n->cpus) {
                 const struct noise_cpu *c = n->osnoise ? noise_acc_cpu(n->acc, (unsigned) cpu) : NULL;
                 struct json_object *e = json_object_new_object(), *d = json_object_new_object();
@@ -689,7 +632,7 @@ static struct json_object *noise_json(const struct noise_run *n) {
                         json_object_object_add(d, delta_rows[i], json_u64(delta_of(n, delta_rows[i], (unsigned) cpu)));
                 json_object_object_add(e, "interrupts_delta", d);
                 json_object_object_add(e, "sources", n->osnoise && n->src.enabled ?
-                                       json_sources(attrib_cpu(n->attrib, (unsigned) cpu)) : NULL);
+                                       attrib_json_sources(attrib_cpu(n->attrib, (unsigned) cpu)) : NULL);
                 if (module_delta(n, (unsigned) cpu, md)) {
                         struct json_object *m = json_object_new_object();
 
@@ -728,7 +671,7 @@ static void print_group(const struct attrib_group *g) {
         else if (!g->attributed)
                 snprintf(who, sizeof(who), "unattributed");
         else {
-                sender_cpus_format(g->sender_cpus, cpus, sizeof(cpus));
+                attrib_sender_cpus_format(g->sender_cpus, cpus, sizeof(cpus));
                 snprintf(who, sizeof(who), "from %s (CPU %s) at %s%s%s", g->sender, cpus,
                          g->origin ? g->origin : g->site ? g->site : "?",
                          g->origin && g->site ? " via " : "", g->origin && g->site ? g->site : "");
@@ -756,7 +699,7 @@ static void print_sources(const struct noise_run *n) {
 
                 printf("CPU %d: %" PRIu64 " interrupts (%" PRIu64 " tick, %" PRIu64 " IPIs, %" PRIu64
                        " unattributed = %.1f%%)\n", cpu, c->interrupts, c->ticks, c->ipis,
-                       c->ipis_unattributed, pct(c->ipis_unattributed, c->ipis));
+                       c->ipis_unattributed, attrib_pct(c->ipis_unattributed, c->ipis));
                 printf("    %6s %10s %9s  %-22s %s\n", "COUNT", "TOTAL(us)", "MAX(us)", "SOURCE", "SENDER");
                 for (size_t i = 0; i < c->ngroups && i < SOURCES_TOP; i++)
                         print_group(&c->groups[i]);

@@ -34,7 +34,7 @@ static const struct verb {
           "Measure OS noise and IPIs by kind with the osnoise tracer" },
         { "ipi",     verb_ipi,     "[-c CPULIST] [--interval=DURATION] [--count=N [--json]]",
           "Show live per-CPU IPI rates" },
-        { "top",     verb_top,     "[-c CPULIST] [-i INTERVAL] [-n COUNT]",
+        { "top",     verb_top,     "[-c CPULIST] [-i INTERVAL] [-n COUNT] [--json]",
           "Show live interrupt rates on isolated CPUs by source, from housekeeping CPUs" },
         { "check",   verb_check,   "[--json] [-c CPULIST] [--verbose]",
           "Check the isolation setup; exit 1 when a check fails (for CI)" },
@@ -100,7 +100,7 @@ static void help(FILE *f) {
         fprintf(f,
                 "\n"
                 "Options:\n"
-                "  -j, --json      machine-readable output (status, noise, ipi, isolate, release)\n"
+                "  -j, --json      machine-readable output (status, noise, ipi, top, check, isolate, release)\n"
                 "  -h, --help      show this help ('tlbctl VERB --help' for a verb)\n"
                 "  -V, --version   show the version\n"
                 "\n"

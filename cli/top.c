@@ -19,7 +19,10 @@
  *
  * Restore: the instance is private; enabling tracepoints patches kernel
  * text once at start and once at exit (text-poke IPIs to every CPU, before
- * and after the view). SIGINT/SIGTERM/SIGHUP end the view cleanly. */
+ * and after the view). SIGINT/SIGTERM/SIGHUP end the view cleanly.
+ *
+ * --json: a stream, one tlbctl envelope (command "top") per refresh, each
+ * on one line (JSON Lines), flushed as it is written; schema $defs/top. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -34,8 +37,10 @@
 #include <tracefs.h>
 
 #include "attrib.h"
+#include "attrib-json.h"
 #include "fsroot.h"
 #include "ipikind.h"
+#include "json-out.h"
 #include "parse.h"
 #include "tlbctl.h"
 #include "trace-sources.h"
@@ -284,8 +289,14 @@ static void print_interval(const struct top_run *tr, double secs, unsigned iter,
         fflush(stdout);
 }
 
+static const char *top_sources_reason(const struct top_run *tr) {
+        if (tr->src.enabled)
+                return NULL;
+        return tr->src.reason ? tr->src.reason : "not traced";
+}
+
 static void top_help(void) {
-        printf("Usage: tlbctl top [-c CPULIST] [-i INTERVAL] [-n COUNT]\n"
+        printf("Usage: tlbctl top [-c CPULIST] [-i INTERVAL] [-n COUNT] [--json]\n"
                "\n"
                "Live view of the interrupts reaching isolated CPUs, grouped by source (sender\n"
                "task and CPU, call site, what it carried), as rates, with what removes each.\n"
@@ -294,6 +305,7 @@ static void top_help(void) {
                "  -c, --cpus=CPULIST        CPUs to watch (default: the isolated CPUs)\n"
                "  -i, --interval=DURATION   refresh period, e.g. 2s, 500ms (default 2s)\n"
                "  -n, --iterations=COUNT    stop after COUNT refreshes (default: until Ctrl-C)\n"
+               "  -j, --json                one JSON document per refresh, one per line (JSON Lines)\n"
                "  -h, --help                this help\n");
 }
 
@@ -302,17 +314,18 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
                 { "cpus",       required_argument, NULL, 'c' },
                 { "interval",   required_argument, NULL, 'i' },
                 { "iterations", required_argument, NULL, 'n' },
+                { "json",       no_argument,       NULL, 'j' },
                 { "help",       no_argument,       NULL, 'h' },
                 {}
         };
         static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
         struct sigaction sa = { .sa_handler = on_top_signal }, old[3];
         struct top_run tr = { .t = t, .interval_usec = 2 * USEC_PER_SEC };
-        bool have_cpus = false, tty = isatty(STDOUT_FILENO);
+        bool have_cpus = false, json = t->json, tty = isatty(STDOUT_FILENO);
         unsigned iter = 0;
         int c, r = 0;
 
-        while ((c = getopt_long(argc, argv, "c:i:n:h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "c:i:n:jh", opts, NULL)) >= 0)
                 switch (c) {
                 case 'c':
                         if (parse_user_cpulist(t, "top", optarg, &tr.cpus) < 0)
@@ -327,6 +340,9 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
                 case 'n':
                         if (parse_uint(optarg, &tr.iterations) < 0 || tr.iterations == 0)
                                 return usage_error("top", "bad count '%s' (a positive number)", optarg);
+                        break;
+                case 'j':
+                        json = true;
                         break;
                 case 'h':
                         top_help();
@@ -376,8 +392,18 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
                 /* records up to TOP_LAG ago: an interrupt whose send is
                  * still in a buffer not yet read waits for the next round */
                 r = top_read(&tr, t1 - TOP_LAG_NS, false);
-                if (r >= 0)
-                        print_interval(&tr, (double) (t1 - t0) / 1e9, ++iter, tty);
+                if (r < 0)
+                        break;
+                iter++;
+                if (json)
+                        r = json_envelope_print_line(json_envelope_new("top"),
+                                                     attrib_json_top(tr.attrib, &tr.cpus,
+                                                                     (double) tr.interval_usec / 1e6,
+                                                                     (double) (t1 - t0) / 1e9, iter,
+                                                                     top_sources_reason(&tr)),
+                                                     stdout);
+                else
+                        print_interval(&tr, (double) (t1 - t0) / 1e9, iter, tty);
         }
         top_teardown(&tr);
         for (int i = 0; i < 3; i++)

@@ -136,6 +136,45 @@ if "$CHECK" "$SCHEMA" "$tmp/neg3.json" > /dev/null 2>&1; then bad schema-rejects
 # a source group must say what removes it
 jq 'del(.data.per_cpu[0].sources.groups[0].remedy)' "$FIX/cli/noise-vm-osnoise-user.json" > "$tmp/neg4.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg4.json" > /dev/null 2>&1; then bad schema-rejects-group-without-remedy "accepted"; else ok schema-rejects-group-without-remedy; fi
+# top --json: a stream, one envelope per refresh and line (JSON Lines). The
+# live verb needs root and tracefs, so its emitter is run on a recorded
+# trace (rt, stock, noise mix; busy loop pid 500) by top-json-replay: two
+# rounds (183-185 s, 185-188 s) and the same span as one round.
+expect top-json-fixture-root 1 "unset TLBISOL_ROOT" -- $NOHZ "$TLBCTL" top --json -n 1
+expect top-global-json-fixture-root 1 "unset TLBISOL_ROOT" -- $NOHZ "$TLBCTL" --json top -n 1
+expect top-help-json 0 "JSON Lines" -- "$TLBCTL" top --help
+REPLAY=$B/tests/cli/top-json-replay
+TRACE=$FIX/attrib/rt-stock-mix.txt
+if "$REPLAY" "$TRACE" 2-3 500 183 185 188 > "$tmp/top.jsonl" 2>"$tmp/err" &&
+   "$REPLAY" "$TRACE" 2-3 500 183 188 > "$tmp/top-one.jsonl" 2>>"$tmp/err"; then
+	ok top-json-replay
+else
+	bad top-json-replay "$(cat "$tmp/err")"
+fi
+[ "$(wc -l < "$tmp/top.jsonl")" -eq 2 ] && ok top-json-one-line-per-refresh || bad top-json-one-line-per-refresh "$(wc -l < "$tmp/top.jsonl") lines"
+sed -n 1p "$tmp/top.jsonl" > "$tmp/top1.json"; sed -n 2p "$tmp/top.jsonl" > "$tmp/top2.json"
+valid top-json-schema-1 "$tmp/top1.json"
+valid top-json-schema-2 "$tmp/top2.json"
+jqtrue top-json-values "$tmp/top1.json" \
+	'.command == "top" and .data.cpus == "2-3" and .data.sample == 1 and .data.seconds == 2 and .data.sources_traced and ([.data.per_cpu[].cpu] == [2, 3])'
+# rates are the sample's counts per second of the sample
+jqtrue top-json-rates "$tmp/top2.json" \
+	'.data.sample == 2 and .data.seconds == 3 and (.data.per_cpu | all((.per_s.interrupts * 3 - .sources.interrupts | fabs) < 0.01 and (.per_s.ipis * 3 - .sources.ipis | fabs) < 0.01))'
+# the fixture's named sources: insmod's vmalloc-purge flushes on CPU 2
+jqtrue top-json-sources "$tmp/top1.json" \
+	'[.data.per_cpu[0].sources.groups[] | select(.sender == "insmod" and .carried == "do_flush_tlb_all") | .count] | add > 0'
+# rounds add up to the whole: nothing counted twice or lost between refreshes
+jq -s '[.[].data.per_cpu[] | {cpu, n: .sources.interrupts, i: .sources.ipis}] | group_by(.cpu) | map({cpu: .[0].cpu, n: (map(.n) | add), i: (map(.i) | add)})' "$tmp/top.jsonl" > "$tmp/top-sum.json"
+jq '[.data.per_cpu[] | {cpu, n: .sources.interrupts, i: .sources.ipis}]' "$tmp/top-one.jsonl" > "$tmp/top-whole.json"
+if [ -s "$tmp/top-sum.json" ] && cmp -s "$tmp/top-sum.json" "$tmp/top-whole.json" && jq -e '.[0].n > 0' "$tmp/top-whole.json" > /dev/null; then
+	ok top-json-rounds-add-up
+else
+	bad top-json-rounds-add-up "rounds $(tr -d ' \n' < "$tmp/top-sum.json"), whole $(tr -d ' \n' < "$tmp/top-whole.json")"
+fi
+jq -c '.data.per_cpu[0].per_s.surprise = 1' "$tmp/top1.json" > "$tmp/neg-top1.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg-top1.json" > /dev/null 2>&1; then bad top-schema-rejects-extra accepted; else ok top-schema-rejects-extra; fi
+jq -c 'del(.data.per_cpu[1].sources)' "$tmp/top1.json" > "$tmp/neg-top2.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg-top2.json" > /dev/null 2>&1; then bad top-schema-rejects-missing accepted; else ok top-schema-rejects-missing; fi
 # check: a well-set-up fixture passes (exit 0, schema-valid JSON); each
 # break (one at a time, in a copy) fails with that item named, exit 1
 GOOD=$FIX/check/good
