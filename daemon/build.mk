@@ -14,7 +14,8 @@ TLBISOLD_CORE_SRC := daemon/tlbisold-knob.c daemon/tlbisold-state.c daemon/tlbis
                      daemon/tlbisold-plan.c daemon/tlbisold-conf.c daemon/tlbisold-tasks.c
 TLBISOLD_SRC      := daemon/tlbisold.c daemon/tlbisold-manager.c daemon/tlbisold-manager-bus.c \
                      daemon/tlbisold-apply.c daemon/tlbisold-module.c daemon/tlbisold-irqbalance.c \
-                     daemon/tlbisold-watch.c daemon/tlbisold-log.c
+                     daemon/tlbisold-watch.c daemon/tlbisold-log.c daemon/tlbisold-manager-data.c \
+                     daemon/tlbisold-rearm.c
 TLBISOLD_CORE     := $(B)/lib/libtlbisold-core.a
 TLBISOLD          := $(B)/bin/tlbisold
 

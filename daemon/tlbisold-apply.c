@@ -15,8 +15,11 @@
 #include "fsroot.h"
 #include "parse.h"
 #include "task.h"
+#include "tlbisold-apply.h"
+#include "tlbisold-irqbalance.h"
 #include "tlbisold-log.h"
-#include "tlbisold-manager.h"
+#include "tlbisold-module.h"
+#include "tlbisold-rearm.h"
 #include "util.h"
 
 /* ---- converge callbacks ---- */

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "fsroot.h"
+#include "tlbisold-irqbalance.h"
 #include "tlbisold-log.h"
-#include "tlbisold-manager.h"
 #include "util.h"
 
 #define IRQBALANCE_SOCKETS "/run/irqbalance/irqbalance*.sock"

@@ -13,6 +13,7 @@
 
 #include "tlbisol-bus.h"
 #include "tlbisold-log.h"
+#include "tlbisold-manager-bus.h"
 #include "tlbisold-manager.h"
 #include "util.h"
 
@@ -143,7 +144,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-void manager_send_changed(Manager *m, bool isolation_changed) {
+static void bus_send_changed(Manager *m, bool isolation_changed) {
         int r;
 
         if (!m->bus)
@@ -167,6 +168,7 @@ int manager_connect_bus(Manager *m) {
         r = sd_bus_default_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
+        m->on_changed = bus_send_changed;
         r = sd_bus_add_object_vtable(m->bus, NULL, TLBISOL_BUS_PATH, TLBISOL_BUS_IFACE, manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the D-Bus object: %m");

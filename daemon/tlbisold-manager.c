@@ -1,12 +1,12 @@
-/* tlbisold-manager.c — the Manager: its life cycle (state file of a
- * previous run, watches, bus, first apply), the error it shows, the IRQs
- * and tasks found unmovable, and the requests that change what is isolated
- * (Isolate, Release, reload). Each request computes the isolation once and
- * applies exactly that (tlbisold-apply.c). Requests return a negative
- * errno and a message; tlbisold-manager-bus.c alone maps them to D-Bus
- * errors. */
+/* tlbisold-manager.c — the Manager's life cycle (its data, the state file
+ * of a previous run, the first apply, restore on stop) and the requests
+ * that change what is isolated (Isolate, Release, Reapply, reload). Each
+ * request computes the isolation once and applies exactly that
+ * (tlbisold-apply.c). Requests return a negative errno and a message;
+ * tlbisold-manager-bus.c alone maps them to D-Bus errors. The event
+ * sources and the bus are set up by main() (tlbisold-watch.c,
+ * tlbisold-manager-bus.c) and call in here; nothing here calls them. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,72 +14,11 @@
 #include <systemd/sd-daemon.h>
 
 #include "fsroot.h"
+#include "tlbisold-apply.h"
 #include "tlbisold-log.h"
 #include "tlbisold-manager.h"
+#include "tlbisold-module.h"
 #include "util.h"
-
-void manager_set_error(Manager *m, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        free_and_vformat(&m->last_error, fmt, ap);
-        va_end(ap);
-}
-
-int manager_save_state(Manager *m) {
-        int r = state_save(&m->state, m->state_dir, TLBISOLD_STATE_FILE);
-
-        if (r < 0)
-                return log_error_errno(r, "Failed to write state file %s/%s, changing nothing: %m",
-                                       m->state_dir, TLBISOLD_STATE_FILE);
-        return 0;
-}
-
-/* ---- unmovable IRQs: reported once ---- */
-
-static bool is_unmovable(const Manager *m, unsigned irq) {
-        for (size_t i = 0; i < m->n_unmovable; i++)
-                if (m->unmovable[i].irq == irq)
-                        return true;
-        return false;
-}
-
-void manager_add_unmovable(Manager *m, unsigned irq, int r) {
-        struct unmovable *n;
-        char *why;
-
-        if (is_unmovable(m, irq))
-                return;
-        if (asprintf(&why, "%s", r == -EIO ? "managed or fixed by its chip (EIO)" : strerror(-r)) < 0)
-                return;
-        n = realloc(m->unmovable, (m->n_unmovable + 1) * sizeof(*n));
-        if (!n) {
-                free(why);
-                return;
-        }
-        m->unmovable = n;
-        n[m->n_unmovable++] = (struct unmovable) { .irq = irq, .reason = why };
-}
-
-static void clear_unmovable(Manager *m) {
-        for (size_t i = 0; i < m->n_unmovable; i++)
-                free(m->unmovable[i].reason);
-        free(m->unmovable);
-        m->unmovable = NULL;
-        m->n_unmovable = 0;
-        free(m->unmovable_tasks);
-        m->unmovable_tasks = NULL;
-        m->n_unmovable_tasks = 0;
-}
-
-void manager_add_unmovable_task(Manager *m, int tid, unsigned long long start) {
-        struct saved_task *n = realloc(m->unmovable_tasks, (m->n_unmovable_tasks + 1) * sizeof(*n));
-
-        if (!n)
-                return;
-        m->unmovable_tasks = n;
-        n[m->n_unmovable_tasks++] = (struct saved_task) { .tid = tid, .start = start };
-}
 
 /* ---- requests ---- */
 
@@ -226,7 +165,7 @@ int manager_release(Manager *m, const char *cpulist, char **ret_msg) {
 int manager_reapply(Manager *m, char **ret_msg) {
         int r;
 
-        clear_unmovable(m);
+        manager_clear_unmovable(m);
         r = manager_apply(m, "Reapply request");
         return r < 0 ? request_failed(m, r, ret_msg) : 0;
 }
@@ -269,9 +208,6 @@ int manager_new(const char *config_path, const char *state_dir, struct config *c
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
-        r = manager_watch_setup(m);
-        if (r < 0)
-                return r;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -325,14 +261,6 @@ int manager_start(Manager *m) {
         int r;
 
         (void) load_state(m);
-
-        r = manager_watch_start(m);
-        if (r < 0)
-                return r;
-
-        r = manager_connect_bus(m);
-        if (r < 0)
-                return r;
         r = manager_apply(m, "start");
         if (r == -EXFULL)
                 return 0;       /* stays up, says why in LastError */
@@ -351,7 +279,7 @@ Manager *manager_free(Manager *m) {
         if (m->inotify_fd >= 0)
                 close(m->inotify_fd);
         manager_module_drop(m);
-        clear_unmovable(m);
+        manager_clear_unmovable(m);
         isolation_done(&m->iso);
         isolation_facts_done(&m->facts);
         state_done(&m->state);

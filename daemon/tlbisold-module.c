@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tlbisold-log.h"
-#include "tlbisold-manager.h"
+#include "tlbisold-module.h"
 #include "util.h"
 
 static void set_module_state(Manager *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,7 +3,8 @@
  * changing, going), the device monitor (new IRQs, CPU hotplug, the module
  * coming and going), SIGHUP (reload) and SIGTERM/SIGINT (stop), a debounce
  * timer that turns a burst of events into one apply, and a retry timer for
- * transient write failures. */
+ * transient write failures. An apply re-arms them through tlbisold-rearm.c;
+ * the handlers here call down into the Manager. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,13 +14,13 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
-#include "fsroot.h"
 #include "parse.h"
+#include "tlbisold-apply.h"
 #include "tlbisold-log.h"
 #include "tlbisold-manager.h"
+#include "tlbisold-module.h"
+#include "tlbisold-watch.h"
 #include "util.h"
-
-#define RETRY_USEC (5 * USEC_PER_SEC)
 
 /* ---- timers ---- */
 
@@ -45,29 +46,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-void manager_schedule_retry(Manager *m) {
-        (void) sd_event_source_set_time_relative(m->retry, RETRY_USEC);
-        (void) sd_event_source_set_enabled(m->retry, SD_EVENT_ONESHOT);
-}
-
 /* ---- cgroup inotify ---- */
-
-void manager_watch_cgroups(Manager *m, char **dirs) {
-        if (m->inotify_fd < 0)
-                return;
-        for (char **d = dirs; d && *d; d++) {
-                _cleanup_free_ char *rel = NULL, *path = NULL, *part = NULL;
-
-                if (asprintf(&rel, "%s%s", SYSINFO_CGROUP2_MOUNT, streq(*d, "/") ? "" : *d) < 0 ||
-                    fsroot_path(m->fs, rel, &path) < 0)
-                        return;
-                if (inotify_add_watch(m->inotify_fd, path, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-                                      IN_MOVED_TO | IN_MODIFY | IN_ONLYDIR) < 0)
-                        continue;       /* removed meanwhile, or out of watches */
-                if (!streq(*d, "/") && asprintf(&part, "%s/cpuset.cpus.partition", path) >= 0)
-                        (void) inotify_add_watch(m->inotify_fd, part, IN_MODIFY);
-        }
-}
 
 static bool inotify_relevant(const struct inotify_event *e) {
         if (e->mask & IN_Q_OVERFLOW)
@@ -133,7 +112,7 @@ static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *
 
 /* ---- set-up ---- */
 
-int manager_watch_setup(Manager *m) {
+static int watch_setup(Manager *m) {
         sigset_t ss;
         int r;
 
@@ -169,7 +148,7 @@ int manager_watch_setup(Manager *m) {
         return 0;
 }
 
-int manager_watch_start(Manager *m) {
+static int watch_start(Manager *m) {
         int r;
 
         m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -194,4 +173,10 @@ int manager_watch_start(Manager *m) {
                 m->devmon = sd_device_monitor_unref(m->devmon);
         }
         return 0;
+}
+
+int manager_watch(Manager *m) {
+        int r = watch_setup(m);
+
+        return r < 0 ? r : watch_start(m);
 }

@@ -15,7 +15,9 @@
 #include "fsroot.h"
 #include "sysinfo.h"
 #include "tlbisold-log.h"
+#include "tlbisold-manager-bus.h"
 #include "tlbisold-manager.h"
+#include "tlbisold-watch.h"
 #include "util.h"
 
 static const char *arg_config = TLBISOLD_CONF;
@@ -109,7 +111,13 @@ static int run(int argc, char *argv[]) {
                 return r;
         r = manager_new(arg_config, arg_state_dir, &config, &m);
         if (r < 0)
-                return r;               /* manager_new and manager_start log why */
+                return r;               /* each step logs why */
+        r = manager_watch(m);
+        if (r < 0)
+                return r;
+        r = manager_connect_bus(m);
+        if (r < 0)
+                return r;
         r = manager_start(m);
         if (r < 0)
                 return r;
