@@ -1,10 +1,12 @@
 /* noise-guard.c — what 'tlbctl noise' checks before it touches the machine:
- *   - osnoise's settings (osnoise/cpus, osnoise/options) are global: a
- *     second 'tlbctl noise', or rtla (which runs the osnoise or timerlat
- *     tracer in an instance of its own), at the same time would change them
- *     under the first and both results would be wrong. A lock file names
- *     the tlbctl holding it; other tracers are found by reading every
- *     instance's current_tracer. Refused, with who holds it.
+ *   - one measurement at a time. osnoise's settings (osnoise/cpus,
+ *     osnoise/options) are global: a second 'tlbctl noise', or rtla (which
+ *     runs the osnoise or timerlat tracer in an instance of its own), at the
+ *     same time would change them under the first. Without osnoise (the
+ *     counting fallback) two runs still spoil each other: two busy loops on
+ *     one nohz_full CPU restart its tick. A lock file names the tlbctl
+ *     holding it; where the kernel has osnoise, other tracers are found by
+ *     reading every instance's current_tracer. Refused, with who holds it.
  *   - with --workload=user, a user thread already pinned to the measured
  *     CPUs (an RT application) takes turns with the busy loop: warned. */
 #include <errno.h>
@@ -20,8 +22,8 @@
 #include "tlbctl.h"
 #include "util.h"
 
-#define OSNOISE_LOCK_DIR  "/run/lock"
-#define OSNOISE_LOCK_NAME "tlbisol-osnoise.lock"
+#define NOISE_LOCK_DIR  "/run/lock"
+#define NOISE_LOCK_NAME "tlbisol-noise.lock"
 
 static bool is_osnoise_tracer(const char *tracer) {
         return tracer && (startswith(tracer, "osnoise") || startswith(tracer, "timerlat"));
@@ -59,18 +61,18 @@ static int other_osnoise_user(char **ret) {
         return found;
 }
 
-int noise_lock_osnoise(int *ret_fd, char **ret_holder) {
-        const char *dir = access(OSNOISE_LOCK_DIR, W_OK) == 0 ? OSNOISE_LOCK_DIR : "/run";
+int noise_lock(int *ret_fd, char **ret_holder) {
+        const char *dir = access(NOISE_LOCK_DIR, W_OK) == 0 ? NOISE_LOCK_DIR : "/run";
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (asprintf(&path, "%s/%s", dir, OSNOISE_LOCK_NAME) < 0)
+        if (asprintf(&path, "%s/%s", dir, NOISE_LOCK_NAME) < 0)
                 return -ENOMEM;
         r = lockfile_take(path, "tlbctl noise", &fd, ret_holder);
         if (r < 0)
                 return r;
-        r = other_osnoise_user(ret_holder);
+        r = tracefs_tracer_available(NULL, "osnoise") ? other_osnoise_user(ret_holder) : 0;
         if (r < 0)
                 return r;
         if (r > 0)

@@ -862,6 +862,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
         static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
         _cleanup_close_ int lock_fd = -EBADF;
+        _cleanup_free_ char *holder = NULL;
         bool have_cpus = false;
         int c, r, rc = EXIT_OK;
 
@@ -918,19 +919,16 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                 return EXIT_FAIL;
         }
 
-        if (tracefs_tracer_available(NULL, "osnoise")) {
-                _cleanup_free_ char *holder = NULL;
-
-                r = noise_lock_osnoise(&lock_fd, &holder);
-                if (r == -EBUSY) {
-                        tlbctl_error("noise: osnoise is in use by %s; its settings are global, try again when it "
-                                     "has finished", holder);
-                        return EXIT_FAIL;
-                }
-                if (r < 0) {
-                        tlbctl_error("noise: cannot take the osnoise lock: %s", strerror(-r));
-                        return EXIT_FAIL;
-                }
+        r = noise_lock(&lock_fd, &holder);
+        if (r == -EBUSY) {
+                tlbctl_error("noise: in use by %s; one measurement at a time (osnoise's settings are global, "
+                             "and two workloads on one CPU restart its tick), try again when it has finished",
+                             holder);
+                return EXIT_FAIL;
+        }
+        if (r < 0) {
+                tlbctl_error("noise: cannot take the noise lock: %s", strerror(-r));
+                return EXIT_FAIL;
         }
         if (n.wl == WL_USER)
                 noise_warn_pinned(t, &n.cpus);

@@ -50,10 +50,11 @@ int parse_user_cpulist(const struct tlbctl *t, const char *verb, const char *arg
                        struct cpumap *out);
 
 /* ---- before 'noise' touches osnoise (noise-guard.c) ---- */
-/* Takes the osnoise lock: -EBUSY with *ret_holder ("tlbctl noise (PID 12)",
- * "tracing instance 'x' (current_tracer osnoise; rtla?)") when another
- * user has it; keep *ret_fd open while osnoise is set up. */
-int noise_lock_osnoise(int *ret_fd, char **ret_holder);
+/* Takes the noise lock (one measurement at a time): -EBUSY with
+ * *ret_holder ("tlbctl noise (PID 12)", "tracing instance 'x'
+ * (current_tracer osnoise; rtla?)") when another user has it; keep *ret_fd
+ * open for the whole measurement. */
+int noise_lock(int *ret_fd, char **ret_holder);
 /* Warns on stderr about user threads pinned to (a subset of) cpus. */
 void noise_warn_pinned(const struct tlbctl *t, const struct cpumap *cpus);
 

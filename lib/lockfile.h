@@ -6,7 +6,7 @@
  * Usage:
  *   _cleanup_close_ int fd = -EBADF;
  *   _cleanup_free_ char *holder = NULL;
- *   r = lockfile_take("/run/lock/tlbisol-osnoise.lock", "tlbctl noise", &fd, &holder);
+ *   r = lockfile_take("/run/lock/tlbisol-noise.lock", "tlbctl noise", &fd, &holder);
  *   if (r == -EBUSY) ... holder is "tlbctl noise (PID 1234)"
  */
 #pragma once
