@@ -848,6 +848,26 @@ static void noise_run_done(struct noise_run *n) {
         module_state_done(&n->mod_after);
 }
 
+/* The measurement, with SIGINT/SIGTERM/SIGHUP ending the window early
+ * (and only that) while it runs; the workload and the tracing are torn
+ * down on every path. */
+static int measure_until_stopped(struct noise_run *n) {
+        static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+        struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
+        int r;
+
+        stop_requested = 0;
+        sigemptyset(&sa.sa_mask);
+        for (int i = 0; i < 3; i++)
+                sigaction(sigs[i], &sa, &old[i]);
+        r = measure(n);
+        workers_stop(n);
+        noise_teardown(n);
+        for (int i = 0; i < 3; i++)
+                sigaction(sigs[i], &old[i], NULL);
+        return r;
+}
+
 int verb_noise(struct tlbctl *t, int argc, char **argv) {
         static const struct option opts[] = {
                 { "cpus",     required_argument, NULL, 'c' },
@@ -859,8 +879,6 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         };
         struct noise_run n = { .t = t, .json = t->json, .duration_usec = 10 * USEC_PER_SEC,
                                .saved_workload = -1, .wl = WL_USER };
-        struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
-        static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
         _cleanup_close_ int lock_fd = -EBADF;
         _cleanup_free_ char *holder = NULL;
         bool have_cpus = false;
@@ -933,17 +951,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         if (n.wl == WL_USER)
                 noise_warn_pinned(t, &n.cpus);
 
-        stop_requested = 0;
-        sigemptyset(&sa.sa_mask);
-        for (int i = 0; i < 3; i++)
-                sigaction(sigs[i], &sa, &old[i]);
-
-        r = measure(&n);
-        workers_stop(&n);
-        noise_teardown(&n);             /* every path after setup goes here */
-        for (int i = 0; i < 3; i++)
-                sigaction(sigs[i], &old[i], NULL);
-
+        r = measure_until_stopped(&n);
         if (r < 0) {
                 tlbctl_error("noise: measurement failed: %s", strerror(-r));
                 rc = EXIT_FAIL;
@@ -966,22 +974,12 @@ int noise_summarize(const struct tlbctl *t, const struct cpumap *cpus, uint64_t 
                     struct noise_summary *out) {
         struct noise_run n = { .t = t, .cpus = *cpus, .duration_usec = duration_usec,
                                .saved_workload = -1, .wl = WL_USER };
-        struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
-        static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
         int cpu, r;
 
         *out = (struct noise_summary) {};
         if (t->fixture_root)
                 return -EPERM;
-        stop_requested = 0;
-        sigemptyset(&sa.sa_mask);
-        for (int i = 0; i < 3; i++)
-                sigaction(sigs[i], &sa, &old[i]);
-        r = measure(&n);
-        workers_stop(&n);
-        noise_teardown(&n);
-        for (int i = 0; i < 3; i++)
-                sigaction(sigs[i], &old[i], NULL);
+        r = measure_until_stopped(&n);
 
         if (r >= 0) {
                 out->window_usec = n.measured_usec;
