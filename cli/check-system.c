@@ -490,7 +490,7 @@ static int check_tunables(const struct check_ctx *c, struct check_report *rep) {
 static enum check_verdict control_verdict(const char *state, bool wanted) {
         if (!wanted || (state && streq(state, "on")))
                 return CHECK_OK;
-        if (state && strncmp(state, "unavailable", 11) == 0)
+        if (state && startswith(state, "unavailable"))
                 return CHECK_WARN;
         return CHECK_FAIL;
 }

@@ -42,6 +42,7 @@
 #include "ipikind.h"
 #include "json-out.h"
 #include "parse.h"
+#include "task.h"
 #include "tlbctl.h"
 #include "trace-sources.h"
 #include "util.h"
@@ -212,20 +213,13 @@ static int top_setup(struct top_run *tr) {
         return tracefs_trace_on(tr->inst) < 0 ? -EIO : 0;
 }
 
-/* Runs on the housekeeping CPUs: never on a CPU it watches. */
+/* Runs on the online CPUs it does not watch (every one of them, also
+ * beyond CPU_SETSIZE's 1024). -EINVAL when none is left. */
 static int pin_housekeeping(const struct top_run *tr) {
-        cpu_set_t set;
-        int cpu, n = 0;
+        struct cpumap hk;
 
-        CPU_ZERO(&set);
-        CPUMAP_FOREACH(cpu, &tr->t->iso.online)
-                if (!cpumap_test(&tr->cpus, (unsigned) cpu) && cpu < CPU_SETSIZE) {
-                        CPU_SET(cpu, &set);
-                        n++;
-                }
-        if (!n)
-                return -EINVAL;
-        return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
+        cpumap_andnot(&hk, &tr->t->iso.online, &tr->cpus);
+        return task_set_affinity(0, &hk);
 }
 
 static uint64_t mono_ns(void) {
@@ -367,8 +361,12 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
                 tlbctl_error("top: needs root (tracefs)");
                 return EXIT_FAIL;
         }
-        if (pin_housekeeping(&tr) < 0) {
-                tlbctl_error("top: no housekeeping CPU left to run on");
+        r = pin_housekeeping(&tr);
+        if (r < 0) {
+                if (r == -EINVAL)
+                        tlbctl_error("top: no housekeeping CPU left to run on");
+                else
+                        tlbctl_error("top: cannot pin itself to the CPUs it does not watch: %s", strerror(-r));
                 return EXIT_FAIL;
         }
 
