@@ -11,9 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "check.h"
+#include "check-system.h"
 #include "fsroot.h"
 #include "interrupts.h"
+#include "irqbalance.h"
 #include "task.h"
 #include "tlbisold-conf.h"
 #include "tlbisold-knob.h"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check-system.h"
 #include "check.h"
 #include "fsroot.h"
 #include "json-out.h"
@@ -113,7 +114,7 @@ static int check_noise(const struct check_ctx *c, struct noise_check *nc, struct
                          cfg->check_max_noise_usec);
 }
 
-static struct json_object *noise_json(const struct check_ctx *c, const struct noise_check *nc) {
+static struct json_object *noise_check_json(const struct check_ctx *c, const struct noise_check *nc) {
         struct json_object *o, *cpus;
         double secs;
         int cpu;
@@ -171,7 +172,7 @@ static struct json_object *check_json(const struct check_ctx *c, const struct no
                 json_object_array_add(items, e);
         }
         json_object_object_add(o, "checks", items);
-        json_object_object_add(o, "noise", noise_json(c, nc));
+        json_object_object_add(o, "noise", noise_check_json(c, nc));
         return o;
 }
 

@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "irqbalance.h"
 #include "util.h"
 
 #define IRQBALANCE_SOCKETS "/run/irqbalance/irqbalance*.sock"
