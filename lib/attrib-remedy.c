@@ -1,11 +1,11 @@
-/* attrib-remedy.c — what removes a group of interrupts (see attrib.h):
+/* attrib-remedy.c — what removes a group of interrupts (attrib-group.h):
  * a tlbisol control, a tlbisold setting (tlbisold.conf(5)), a kernel
  * parameter or sysctl, or nothing but the application itself. One table,
  * first match wins; each rule matches on the group's kind and, when given,
  * the start of its carried function, call site/timer, origin or name. */
 #include <string.h>
 
-#include "attrib.h"
+#include "attrib-remedy.h"
 #include "util.h"
 
 struct rule {

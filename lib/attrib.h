@@ -51,6 +51,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "attrib-group.h"
+#include "attrib-remedy.h"
 #include "cpumap.h"
 
 #define ATTRIB_SLACK_NS 3000        /* a send "before" an IRQ: up to this after its estimated entry */
@@ -86,38 +88,6 @@ struct attrib_event {
         uint64_t csd;                   /* CSD_QUEUE, CSD_ENTRY */
         const char *const *frames;      /* STACK: innermost first */
         size_t nframes;
-};
-
-enum attrib_kind {
-        ATTRIB_IPI,             /* an IPI vector */
-        ATTRIB_TICK,            /* local_timer that ran the scheduler tick */
-        ATTRIB_TIMER,           /* local_timer for other hrtimers */
-        ATTRIB_DEVICE,          /* a device IRQ */
-        ATTRIB_SOFTIRQ,
-        ATTRIB_NMI,
-        ATTRIB_THREAD,          /* a thread other than the workload ran */
-        _ATTRIB_KIND_MAX,
-};
-
-struct attrib_group {
-        enum attrib_kind kind;
-        const char *vector;     /* IPI: osnoise desc ("reschedule", ...); device: IRQ name;
-                                 * softirq: its name; thread: comm; else NULL */
-        int irq;                /* device: IRQ number; else -1 */
-        bool attributed;        /* false: an IPI whose sender was not seen */
-        const char *sender;     /* IPI: sender task name; "[hardirq]"/"[softirq]" when sent
-                                 * from interrupt context; "self" for its own irq_work */
-        int sender_pid;         /* IPI: last sender pid seen */
-        uint64_t sender_cpus;   /* IPI: bit per sender CPU (CPUs >= 64 in bit 63) */
-        const char *site;       /* IPI: call site; timer: function */
-        const char *origin;     /* IPI: first caller beyond the IPI plumbing; NULL */
-        const char *carried;    /* IPI: csd/irq_work function run; NULL */
-        unsigned ncarried;      /* functions run by these IPIs in all */
-        const char *woken;      /* IPI: task woken on this CPU; NULL */
-        int woken_pid;
-        const char *waker;      /* its waker (the sender for a wake-up) */
-        const char *remedy;     /* what removes it; never NULL */
-        uint64_t count, total_ns, max_ns;
 };
 
 struct attrib_cpu {
@@ -159,8 +129,6 @@ const struct attrib_cpu *attrib_cpu(const struct attrib *a, unsigned cpu);
 const char *attrib_kind_name(enum attrib_kind k);
 /* Softirq name by vector ("TIMER", "RCU", ...); "?" when unknown. */
 const char *attrib_softirq_name(int vector);
-/* What removes interrupts like g (attrib-remedy.c). Never NULL. */
-const char *attrib_remedy(const struct attrib_group *g);
 
 /* Recorded text traces (attrib-text.c), as tracefs "trace" prints them.
  * attrib_parse_line(): one line; strings in *ev point into buf, a cpumask
