@@ -4,10 +4,12 @@
  *
  *   tlbisol_main.c   module init/exit, parameters, the control state machine
  *   tlbisol_sym.c    symbol addresses of unexported kernel functions
- *   tlbisol_hook.c   one ftrace_ops carrying every hook, dispatch on ip
+ *   tlbisol_hook.c   hooks on two ftrace_ops (redirect, entry), dispatch on ip
  *   tlbisol_acct.c   per-CPU IPI accounting (csd tracepoints) and events
  *   tlbisol_sync.c   targeted tlb_remove_table_sync_one()
  *   tlbisol_defer.c  deferred kernel TLB flush (see DEFERRAL.md)
+ *   tlbisol_guard.c  nothing foreign may run before the deferral's catch-up
+ *   tlbisol_proto.c  the deferral's protocol check (test build only)
  *   tlbisol_nl.c     generic-netlink family "tlbisol"
  */
 #ifndef TLBISOL_H
@@ -33,6 +35,7 @@ struct tlbisol_stats {
 	u64 catchup_nmi;		/* owning CPU only */
 	u64 proto_checks;		/* owning CPU only */
 	u64 proto_violations;		/* owning CPU only */
+	u64 proto_foreign;		/* owning CPU only */
 	atomic64_t avoided_sync;	/* written by senders */
 	atomic64_t avoided_kflush;	/* written by senders */
 };
@@ -50,7 +53,7 @@ void tlbisol_acct_reset(void);
 /* Address of the callback tlbisol's own IPIs run, for classification. */
 void tlbisol_acct_set_own(void *sync_fn, void *flush_fn);
 
-/* --- tlbisol_hook.c: one ftrace_ops for every hook, dispatch on ip --- */
+/* --- tlbisol_hook.c: hooks on two ftrace_ops (redirect, entry) --- */
 #include <linux/ftrace.h>
 struct tlbisol_hook {
 	const char *sym;
@@ -59,9 +62,17 @@ struct tlbisol_hook {
 	bool active;
 };
 #define TLBISOL_HOOK(_sym, _func) { .sym = (_sym), .func = (_func) }
-int tlbisol_hook_attach(struct tlbisol_hook *h);
-void tlbisol_hook_detach(struct tlbisol_hook *h);
-void tlbisol_hook_release(void);
+#define TLBISOL_HOOK_MAX 4
+struct tlbisol_hook_ops {
+	struct ftrace_ops ops;
+	struct tlbisol_hook *tab[TLBISOL_HOOK_MAX];	/* slots, filled once */
+	unsigned int nr_filter;				/* hooks in the filter */
+	bool registered;
+};
+extern struct tlbisol_hook_ops tlbisol_redirect_ops;	/* IPMODIFY */
+int tlbisol_hook_attach(struct tlbisol_hook_ops *ho, struct tlbisol_hook *h);
+void tlbisol_hook_detach(struct tlbisol_hook_ops *ho, struct tlbisol_hook *h);
+void tlbisol_hook_release(struct tlbisol_hook_ops *ho);
 
 /* --- tlbisol_sync.c --- */
 int tlbisol_sync_enable(const char **reason);
@@ -70,19 +81,76 @@ bool tlbisol_sync_enabled(void);
 void tlbisol_sync_ipi(void *info);
 
 /* --- tlbisol_defer.c --- */
+struct tlbisol_range {
+	const char *name;
+	unsigned long start, end;
+};
+struct tlbisol_defer_cpu {
+	int pending;		/* set by senders that skipped us; xchg'd here */
+	bool catching_up;	/* between consuming pending and the flush */
+};
+DECLARE_PER_CPU(struct tlbisol_defer_cpu, tlbisol_defer_cpu);
+extern bool tlbisol_defer_on;
+extern struct cpumask tlbisol_defer_mask;
+extern struct tlbisol_hook_ops tlbisol_entry_ops;	/* PERMANENT */
 int tlbisol_defer_check(const struct cpumask *mask, const char **reason);
 int tlbisol_defer_enable(const struct cpumask *mask, const char **reason);
 void tlbisol_defer_disable(void);
+void tlbisol_defer_release(void);
 bool tlbisol_defer_enabled(void);
-bool tlbisol_defer_cpu(int cpu);
-const struct cpumask *tlbisol_defer_mask(void);
-bool tlbisol_proto_check_enabled(void);
-int tlbisol_defer_init(bool protocol_check);
-void tlbisol_defer_exit(void);
+bool tlbisol_defer_cpu_in_mask(int cpu);
 void tlbisol_defer_ipi(void *info);
+#include <asm/nmi.h>
+nmi_handler_t tlbisol_defer_nmi_fn(void);
+
+/* --- tlbisol_guard.c: nothing foreign before the catch-up --- */
+extern unsigned long tlbisol_entry_site;
+int tlbisol_guard_check(const char **reason);
+int tlbisol_guard_attach(const char **reason);
+int tlbisol_guard_verify(unsigned long entry_start, const char **reason);
+int tlbisol_guard_tripped(const char **reason);
+const char *tlbisol_guard_reason_now(void);
+const char *tlbisol_guard_last_trip(void);
+void tlbisol_guard_func(unsigned long ip, struct ftrace_regs *fregs);
+void tlbisol_guard_disarm(void);
+void tlbisol_guard_detach(void);
+void tlbisol_guard_exit(void);
+
+/* --- tlbisol_proto.c: protocol check, test build only --- */
+#ifdef TLBISOL_TEST
+extern bool tlbisol_proto_on;
+extern atomic_t tlbisol_proto_gen;
+/* inline: it runs before the flush, where no call is allowed */
+static __always_inline int tlbisol_proto_flush_begin(void)
+{
+	return READ_ONCE(tlbisol_proto_on) ? atomic_read(&tlbisol_proto_gen) : 0;
+}
+void tlbisol_proto_flush_done(int seen);
+void tlbisol_proto_entry_caller(void *ret);
+void tlbisol_proto_nmi_seen(void);
+void *tlbisol_proto_request(void);
+void tlbisol_proto_skip(int cpu, void *info, int state);
+void tlbisol_proto_reset(void);
 void tlbisol_proto_checkpoint(void);
-/* Test-only negative control, exported for tests/kmod/tlbisol_test.ko. */
+bool tlbisol_proto_check_enabled(void);
+int tlbisol_proto_init(bool on);
+void tlbisol_proto_exit(void);
+/* Test-only negative controls, exported for tests/kmod/tlbisol_test.ko. */
 void tlbisol_test_skip_catchup(bool skip);
+void tlbisol_test_guard_off(bool off);
+#else
+static __always_inline int tlbisol_proto_flush_begin(void) { return 0; }
+static inline void tlbisol_proto_flush_done(int seen) { }
+static inline void tlbisol_proto_entry_caller(void *ret) { }
+static inline void tlbisol_proto_nmi_seen(void) { }
+static inline void *tlbisol_proto_request(void) { return NULL; }
+static inline void tlbisol_proto_skip(int cpu, void *info, int state) { }
+static inline void tlbisol_proto_reset(void) { }
+static inline void tlbisol_proto_checkpoint(void) { }
+static inline bool tlbisol_proto_check_enabled(void) { return false; }
+static inline int tlbisol_proto_init(bool on) { return on ? -EOPNOTSUPP : 0; }
+static inline void tlbisol_proto_exit(void) { }
+#endif
 
 /* --- tlbisol_nl.c --- */
 int tlbisol_nl_init(void);

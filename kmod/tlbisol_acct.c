@@ -134,7 +134,7 @@ static bool acct_despite_control(int cpu, enum tlbisol_ipi_class cls)
 	if (cls == TLBISOL_IPI_TABLE_SYNC)
 		return tlbisol_sync_enabled() && tick_nohz_full_cpu(cpu);
 	if (cls == TLBISOL_IPI_KERNEL_FLUSH)
-		return tlbisol_defer_enabled() && tlbisol_defer_cpu(cpu);
+		return tlbisol_defer_enabled() && tlbisol_defer_cpu_in_mask(cpu);
 	return false;
 }
 
@@ -167,7 +167,16 @@ static void notrace acct_probe_queue(void *data, unsigned int cpu,
 		ev->kind = cls;
 		ev->func = func;
 		ev->pid = task_pid_nr(current);
-		get_task_comm(ev->comm, current);
+		/*
+		 * Not get_task_comm(): it takes task_lock(), a sleeping
+		 * lock on PREEMPT_RT, and we hold a raw spinlock with IRQs
+		 * off. Copy without the lock, as the sched tracepoints do
+		 * (include/trace/events/sched.h: memcpy of ->comm); a
+		 * concurrent rename can give a mix of two names, never an
+		 * unterminated one.
+		 */
+		memcpy(ev->comm, current->comm, TASK_COMM_LEN);
+		ev->comm[TASK_COMM_LEN - 1] = '\0';
 	}
 	raw_spin_unlock_irqrestore(&ev_lock, flags);
 	irq_work_queue(&ev_irq_work);
@@ -205,6 +214,7 @@ void tlbisol_acct_read(int cpu, struct tlbisol_stats_snap *s)
 	s->v[TLBISOL_STAT_CATCHUP_NMI] = READ_ONCE(st->catchup_nmi);
 	s->v[TLBISOL_STAT_PROTO_CHECKS] = READ_ONCE(st->proto_checks);
 	s->v[TLBISOL_STAT_PROTO_VIOLATIONS] = READ_ONCE(st->proto_violations);
+	s->v[TLBISOL_STAT_PROTO_FOREIGN] = READ_ONCE(st->proto_foreign);
 	for (i = 0; i < __TLBISOL_STAT_MAX; i++)
 		s->v[i] -= b->v[i];
 	s->v[TLBISOL_STAT_CPU] = cpu;
@@ -267,7 +277,7 @@ out_fail:
 	return 0;
 }
 
-/* Also waits for the protocol check's probes (tlbisol_defer_exit() first). */
+/* Also waits for the protocol check's probes (tlbisol_proto_exit() first). */
 void tlbisol_acct_exit(void)
 {
 	if (acct_on) {

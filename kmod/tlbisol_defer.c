@@ -6,36 +6,32 @@
  * CPU (arch/x86/mm/tlb.c: flush_tlb_kernel_range() -> on_each_cpu()). A
  * nohz_full CPU running user code does not use kernel translations until it
  * enters the kernel, so its flush can wait for that entry and many flushes
- * coalesce into one. Experimental, off by default. The full safety argument,
- * its preconditions and what runs on a skipped CPU before the catch-up are in
- * DEFERRAL.md next to this file; the comments here point at its sections.
+ * coalesce into one. Experimental, off by default. The safety argument, its
+ * preconditions and what runs on a skipped CPU before the catch-up are in
+ * DEFERRAL.md next to this file; the comments here name its sections.
  *
  * Pieces:
- *  - redirect: ftrace IPMODIFY ops on flush_tlb_kernel_range(); only calls
- *    whose return address lies in an allowlisted caller (DEFERRAL.md
- *    "Allowlist") go to tlbisol_flush_kernel_range(); every other caller
- *    runs the original, untouched;
+ *  - redirect (redirect ops, IPMODIFY): flush_tlb_kernel_range() calls made
+ *    by __purge_vmap_area_lazy() on behalf of the lazy purge (its caller is
+ *    drain_vmap_area_work() or reclaim_and_purge_vmap_areas(), checked by
+ *    unwinding) go to tlbisol_flush_kernel_range(); every other call runs
+ *    the original (DEFERRAL.md "What is deferred");
  *  - sender: for each CPU of the deferral mask, set its pending flag, one
  *    smp_mb(), then read its context-tracking state word; skip it only in
- *    USER state with RCU not watching; IPI everyone else (DEFERRAL.md
- *    "Protocol");
- *  - catch-up: an ftrace callback on vtime_user_exit() (kernel/sched/
- *    cputime.c, called from __ct_user_exit() right after the state word
- *    turned to kernel) and an NMI_FLAG_FIRST NMI handler; each flushes with
- *    __flush_tlb_all() when the CPU's pending flag is set;
+ *    USER state with RCU not watching and no hardware breakpoint armed;
+ *    IPI everyone else (DEFERRAL.md "Protocol");
+ *  - catch-up (entry ops, PERMANENT): the ftrace callback on
+ *    vtime_user_exit() (kernel/sched/cputime.c, the first instrumentable
+ *    call of __ct_user_exit()) and an NMI_FLAG_FIRST NMI handler flush with
+ *    an inline INVPCID or CR4.PGE toggle, no call before the flush
+ *    (DEFERRAL.md "The flush"; the build checks the object code,
+ *    tests/kmod/check-inline-flush.sh); a per-CPU catching_up state makes an
+ *    NMI that lands between consuming the flag and the flush flush too;
+ *  - guard (tlbisol_guard.c): foreign code that could run before the
+ *    catch-up turns the deferral off first;
  *  - disable/unload: stop deferring, wait for in-flight senders
  *    (synchronize_rcu()), IPI-flush every deferral CPU, and only then remove
  *    the catch-up hooks.
- *
- * Protocol check (module parameter protocol_check, for tests; DEFERRAL.md
- * "Protocol check"): each deferring request takes a number from proto_gen
- * after the caller's PTE clears and before its pending stores; a sender
- * that skips a CPU records that number for it; a flush, after consuming the
- * pending flag with a full barrier, records the newest number it covers.
- * Check points after kernel entry (raw_syscalls:sys_enter,
- * exceptions:page_fault_user, irq_vectors:{local_timer,reschedule,irq_work}
- * _entry, signal:signal_deliver, csd:csd_function_entry) count a violation
- * when a skip is newer than everything the CPU's flushes covered.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,281 +39,232 @@
 #include <linux/kernel.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
+#include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/tick.h>
-#include <linux/tracepoint.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/invpcid.h>
 #include <asm/nmi.h>
 #include <asm/paravirt.h>
-#include <asm/tlbflush.h>
+#include <asm/processor-flags.h>
 #include "tlbisol.h"
 
 #define KFLUSH_SYM	"flush_tlb_kernel_range"	/* arch/x86/mm/tlb.c */
 #define ENTRY_SYM	"vtime_user_exit"		/* kernel/sched/cputime.c */
+#define PURGE_SYM	"__purge_vmap_area_lazy"	/* mm/vmalloc.c */
 
-/* DEFERRAL.md "Allowlist": callers that only clear leaf PTEs of freed areas. */
-static struct {
-	const char *name;
-	unsigned long start, end;
-} allow[] = {
-	{ "__purge_vmap_area_lazy" },	/* mm/vmalloc.c */
-	{ "_vm_unmap_aliases" },	/* mm/vmalloc.c */
+/*
+ * DEFERRAL.md "What is deferred": __purge_vmap_area_lazy() is deferred
+ * only when called by these (the lazy purge); from _vm_unmap_aliases()
+ * (vm_unmap_aliases() for CPA, vm_reset_perms()) it is not.
+ */
+static struct tlbisol_range purge = { PURGE_SYM };
+static struct tlbisol_range purge_callers[] = {
+	{ "drain_vmap_area_work" },		/* mm/vmalloc.c */
+	{ "reclaim_and_purge_vmap_areas" },	/* mm/vmalloc.c */
 };
 
-static bool defer_on;			/* senders may skip CPUs */
+bool tlbisol_defer_on;			/* senders may skip CPUs */
 static bool hooks_on;			/* catch-up hooks and redirect attached */
-static struct cpumask defer_mask;	/* changes only while !defer_on */
-static DEFINE_PER_CPU(int, defer_pending);
+struct cpumask tlbisol_defer_mask;	/* changes only while !defer_on */
+DEFINE_PER_CPU(struct tlbisol_defer_cpu, tlbisol_defer_cpu);
+static bool flush_invpcid __read_mostly;	/* else CR4.PGE toggle */
 
+#ifdef TLBISOL_TEST
 /* Test-only negative control, set through tlbisol_test_skip_catchup(). */
 static bool test_skip_catchup;
-
-/*
- * Protocol check state (only touched when proto_on; DEFERRAL.md "Protocol
- * check"). proto_gen numbers the deferring flush requests. A sender takes a
- * number after the caller's PTE clears and before its pending stores; a
- * flush consumes the pending flag with a full barrier and then reads
- * proto_gen: every request numbered up to that value had its PTE clears
- * visible before this flush.
- */
-static bool proto_on;
-static atomic_t proto_gen;
-static DEFINE_PER_CPU(atomic_t, proto_skip_max);	/* senders: newest request that skipped the CPU */
-static DEFINE_PER_CPU(int, proto_flushed);		/* owning CPU: newest request its flushes cover */
-/*
- * The previous check compared context-tracking values (skip newer than the
- * last flush); it reports a deferral whose pending flag the CPU consumed
- * before the sender read its state. Counted for the record, not a failure.
- */
-static DEFINE_PER_CPU(atomic_t, proto_ct_skip);
-static DEFINE_PER_CPU(int, proto_ct_flush);
-static DEFINE_PER_CPU(unsigned long, proto_ct_only);
+#endif
 
 bool tlbisol_defer_enabled(void)
 {
-	return READ_ONCE(defer_on);
+	return READ_ONCE(tlbisol_defer_on);
 }
 
-bool tlbisol_defer_cpu(int cpu)
+bool tlbisol_defer_cpu_in_mask(int cpu)
 {
-	return cpumask_test_cpu(cpu, &defer_mask);
+	return cpumask_test_cpu(cpu, &tlbisol_defer_mask);
 }
 
-const struct cpumask *tlbisol_defer_mask(void)
+/* ---- the flush: inline, no call (DEFERRAL.md "The flush") ---- */
+
+static __always_inline void cr4_write_inline(unsigned long val)
 {
-	return &defer_mask;
+	asm volatile("mov %0,%%cr4" : : "r" (val) : "memory");
 }
 
-bool tlbisol_proto_check_enabled(void)
+static __always_inline unsigned long cr4_read_inline(void)
 {
-	return proto_on;
-}
+	unsigned long val;
 
-/* ---- protocol check ---- */
-
-/* wrap-safe "a is newer than b" */
-static __always_inline bool proto_newer(int a, int b)
-{
-	return (int)(a - b) > 0;
+	asm volatile("mov %%cr4,%0" : "=r" (val) : : "memory");
+	return val;
 }
 
 /*
- * On the flushing CPU, after it consumed its pending flag with a full
- * barrier and before the flush. NMI-safe: this_cpu_try_cmpxchg() is one
- * instruction, so an NMI's newer value is never overwritten by an older one.
+ * Flush every TLB entry of this CPU, global ones and all PCIDs included,
+ * with IRQs off. INVPCID type 2 does that in one instruction. Otherwise a
+ * change of CR4.PGE invalidates all entries for all PCIDs (SDM vol. 3,
+ * 4.10.4.1); CR4 is read from the register, not the kernel's shadow, so an
+ * NMI between another CR4 writer's shadow update and its write, or between
+ * our two writes, restores exactly the value it found.
  */
-static __always_inline int proto_flush_begin(void)
+static __always_inline void defer_flush_all(void)
 {
-	return proto_on ? atomic_read(&proto_gen) : 0;
-}
+	unsigned long cr4;
 
-static __always_inline void proto_flush_done(int seen)
-{
-	int old;
-
-	if (!proto_on)
+	if (likely(flush_invpcid)) {
+		invpcid_flush_all();
 		return;
-	old = this_cpu_read(proto_flushed);
-	do {
-		if (!proto_newer(seen, old))
-			break;
-	} while (!this_cpu_try_cmpxchg(proto_flushed, &old, seen));
-	this_cpu_write(proto_ct_flush, tlbisol_ct_state(smp_processor_id()));
-}
-
-static void proto_atomic_max(atomic_t *v, int seq)
-{
-	int old = atomic_read(v);
-
-	do {
-		if (!proto_newer(seq, old))
-			break;
-	} while (!atomic_try_cmpxchg(v, &old, seq));
-}
-
-/* Called on a CPU that runs kernel code past its entry. */
-void notrace tlbisol_proto_checkpoint(void)
-{
-	int cpu;
-
-	if (!proto_on)
-		return;
-	cpu = smp_processor_id();
-	if (!cpumask_test_cpu(cpu, &defer_mask))
-		return;
-	this_cpu_inc(tlbisol_stats.proto_checks);
-	if (proto_newer(atomic_read(this_cpu_ptr(&proto_skip_max)),
-			this_cpu_read(proto_flushed)))
-		this_cpu_inc(tlbisol_stats.proto_violations);
-	else if (!proto_newer(this_cpu_read(proto_ct_flush),
-			      atomic_read(this_cpu_ptr(&proto_ct_skip))))
-		this_cpu_inc(proto_ct_only);
-}
-
-static void notrace proto_probe_sys_enter(void *data, struct pt_regs *regs, long id)
-{
-	tlbisol_proto_checkpoint();
-}
-
-static void notrace proto_probe_pf_user(void *data, unsigned long address,
-					struct pt_regs *regs, unsigned long error_code)
-{
-	tlbisol_proto_checkpoint();
-}
-
-/* irq_vectors:{local_timer,reschedule,irq_work}_entry: IRQs, also from user */
-static void notrace proto_probe_vector(void *data, int vector)
-{
-	tlbisol_proto_checkpoint();
-}
-
-/* signal:signal_deliver: on the way back to user after any entry */
-static void notrace proto_probe_signal(void *data, int sig, void *info, void *ka)
-{
-	tlbisol_proto_checkpoint();
-}
-
-/* Check points; the first two are required, the others add coverage. */
-static struct {
-	const char *name;
-	void *probe;
-	bool required;
-	struct tracepoint *tp;
-	bool registered;
-} proto_tps[] = {
-	{ "sys_enter",		proto_probe_sys_enter,	true },	/* raw_syscalls */
-	{ "page_fault_user",	proto_probe_pf_user,	true },	/* exceptions */
-	{ "local_timer_entry",	proto_probe_vector },		/* irq_vectors */
-	{ "reschedule_entry",	proto_probe_vector },		/* irq_vectors */
-	{ "irq_work_entry",	proto_probe_vector },		/* irq_vectors */
-	{ "signal_deliver",	proto_probe_signal },		/* signal */
-};
-
-static void proto_find_tp(struct tracepoint *tp, void *priv)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(proto_tps); i++)
-		if (!strcmp(tp->name, proto_tps[i].name))
-			proto_tps[i].tp = tp;
+	}
+	cr4 = cr4_read_inline();
+	cr4_write_inline(cr4 ^ X86_CR4_PGE);
+	cr4_write_inline(cr4);
 }
 
 /* ---- catch-up on the deferred CPU ---- */
 
 /*
- * Consume this CPU's pending flag and flush. xchg() is a full barrier: the
- * flush (and the protocol check's read of proto_gen) is ordered after the
- * store that set the flag, hence after the sender's PTE clears
- * (DEFERRAL.md "Protocol").
+ * Consume this CPU's pending flag and flush (DEFERRAL.md "Protocol",
+ * "Nested NMI"). xchg() is a full barrier: the flush is ordered after the
+ * store that set the flag, hence after the sender's PTE clears.
+ * catching_up covers the window between the xchg() and the flush: an NMI
+ * landing there sees it and flushes itself before any NMI handler after
+ * ours runs. Everything here is inline; the first call is after the flush.
+ * Returns true if this call flushed.
  */
-static __always_inline void defer_catch_up(bool nmi)
+static __always_inline bool defer_catch_up(bool always)
 {
+	struct tlbisol_defer_cpu *dc = this_cpu_ptr(&tlbisol_defer_cpu);
+	bool nested = READ_ONCE(dc->catching_up);
 	int seen;
 
-	if (likely(!this_cpu_read(defer_pending)))
+	if (!always && likely(!READ_ONCE(dc->pending) && !nested))
+		return false;
+	WRITE_ONCE(dc->catching_up, true);
+	barrier();
+	if (!xchg(&dc->pending, 0) && !nested && !always) {
+		/* an NMI consumed it (and flushed) since our first read */
+		barrier();
+		WRITE_ONCE(dc->catching_up, false);
+		return false;
+	}
+	seen = tlbisol_proto_flush_begin();
+#ifdef TLBISOL_TEST
+	if (unlikely(READ_ONCE(test_skip_catchup)) && !always && !in_nmi())
+		goto skip;	/* negative control: the protocol check must fail */
+#endif
+	defer_flush_all();
+#ifdef TLBISOL_TEST
+skip:
+#endif
+	barrier();
+	WRITE_ONCE(dc->catching_up, nested);
+	tlbisol_proto_flush_done(seen);
+	return true;
+}
+
+/*
+ * Entry ops callback: vtime_user_exit() (IRQs off, RCU watching, the
+ * context-tracking word already says KERNEL) and the guard's functions.
+ * The catch-up branch comes first and calls nothing before its flush; the
+ * build verifies that on the object code (check-inline-flush.sh). No stack
+ * protector: its failure path is a call (INVPCID's descriptor is a local).
+ */
+static void notrace __no_stack_protector defer_entry_func(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *ops,
+				     struct ftrace_regs *fregs)
+{
+	if (likely(ip == tlbisol_entry_site)) {
+		if (defer_catch_up(false)) {
+			this_cpu_inc(tlbisol_stats.catchup_entry);
+			tlbisol_proto_entry_caller(__builtin_return_address(0));
+		}
 		return;
-	if (!xchg(this_cpu_ptr(&defer_pending), 0))
-		return;		/* an NMI consumed it meanwhile */
-	if (!nmi && unlikely(READ_ONCE(test_skip_catchup)))
-		return;		/* negative control: the protocol check must fail */
-	seen = proto_flush_begin();
-	__flush_tlb_all();
-	if (nmi)
+	}
+	tlbisol_guard_func(ip, fregs);
+}
+
+struct tlbisol_hook_ops tlbisol_entry_ops = {
+	.ops = {
+		.func	= defer_entry_func,
+		.flags	= FTRACE_OPS_FL_PERMANENT,
+	},
+};
+
+/*
+ * NMIs do not go through __ct_user_exit(). NMI_FLAG_FIRST puts us at the
+ * head of the NMI_LOCAL list, which nmi_handle() walks first; the guard
+ * turns the deferral off before a later NMI_FLAG_FIRST handler is added
+ * (DEFERRAL.md "NMI").
+ */
+static int notrace __no_stack_protector defer_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	if (defer_catch_up(false))
 		this_cpu_inc(tlbisol_stats.catchup_nmi);
-	else
-		this_cpu_inc(tlbisol_stats.catchup_entry);
-	proto_flush_done(seen);
-}
-
-/*
- * ftrace callback on vtime_user_exit(): IRQs are off, RCU is watching, the
- * context-tracking word already says KERNEL (DEFERRAL.md "Catch-up").
- */
-static void notrace defer_entry_handler(unsigned long ip, unsigned long parent_ip,
-					struct ftrace_ops *ops,
-					struct ftrace_regs *fregs)
-{
-	defer_catch_up(false);
-}
-
-/*
- * NMIs do not go through __ct_user_exit(). NMI_FLAG_FIRST puts us before
- * perf's handler. We catch up whatever mode the NMI interrupted: it may have
- * hit the entry code before the catch-up (DEFERRAL.md "NMI").
- */
-static int defer_nmi_handler(unsigned int type, struct pt_regs *regs)
-{
-	defer_catch_up(true);
+	tlbisol_proto_nmi_seen();
 	return NMI_DONE;
 }
 
-/* IPI callback for CPUs not skipped (and for the final flush on disable). */
-void tlbisol_defer_ipi(void *info)
+nmi_handler_t tlbisol_defer_nmi_fn(void)
 {
-	int seen;
+	return defer_nmi_handler;
+}
 
-	xchg(this_cpu_ptr(&defer_pending), 0);
-	seen = proto_flush_begin();
-	__flush_tlb_all();
-	proto_flush_done(seen);
+/* IPI callback for CPUs not skipped (and for the final flush on disable). */
+void notrace __no_stack_protector tlbisol_defer_ipi(void *info)
+{
+	defer_catch_up(true);
 }
 
 /* ---- sender ---- */
 
 static bool defer_cond(int cpu, void *info)
 {
-	int state, *gen = info;
+	int state;
 
-	if (!cpumask_test_cpu(cpu, &defer_mask) || cpu == smp_processor_id())
+	if (!cpumask_test_cpu(cpu, &tlbisol_defer_mask) || cpu == smp_processor_id())
 		return true;
-	/* after the smp_mb() in tlbisol_flush_kernel_range() */
+	/*
+	 * After the smp_mb() in tlbisol_flush_kernel_range(). defer_on is
+	 * read again: the guard clears it, then flushes every deferral CPU;
+	 * a sender that still sees it set stored its pending flags before, so
+	 * that flush consumes them (DEFERRAL.md "Foreign code").
+	 */
+	if (!READ_ONCE(tlbisol_defer_on))
+		return true;
 	state = tlbisol_ct_state(cpu);
 	if (!tlbisol_ct_user_eqs(state))
 		return true;	/* kernel, idle, guest, or RCU watching: IPI */
+	/*
+	 * A hardware breakpoint armed on the CPU could fire (#DB, perf, BPF)
+	 * in the entry code before the catch-up. cpu_dr7 is written by the
+	 * CPU itself, in the kernel, before its EQS entry's full barrier; our
+	 * read of the state word came first (DEFERRAL.md "#DB").
+	 */
+	smp_rmb();
+	if (per_cpu(cpu_dr7, cpu) & (DR_LOCAL_ENABLE_MASK | DR_GLOBAL_ENABLE_MASK))
+		return true;
 	atomic64_inc(&per_cpu(tlbisol_stats, cpu).avoided_kflush);
-	if (gen) {	/* protocol check on */
-		proto_atomic_max(per_cpu_ptr(&proto_skip_max, cpu), *gen);
-		proto_atomic_max(per_cpu_ptr(&proto_ct_skip, cpu), state);
-	}
+	tlbisol_proto_skip(cpu, info, state);
 	return false;
 }
 
-/* Replacement for flush_tlb_kernel_range(start, end) from allowlisted callers. */
+/* Replacement for flush_tlb_kernel_range(start, end) from the lazy purge. */
 static void tlbisol_flush_kernel_range(unsigned long start, unsigned long end)
 {
-	int cpu, this, gen, *genp = NULL;
+	int cpu, this;
+	void *proto = NULL;
 	bool defer;
 
 	preempt_disable();	/* an RCU-sched reader: disable waits for us */
-	defer = READ_ONCE(defer_on);
+	defer = READ_ONCE(tlbisol_defer_on);
 	if (defer) {
-		if (proto_on) {	/* after the PTE clears, before the pending stores */
-			gen = atomic_inc_return(&proto_gen);
-			genp = &gen;
-		}
+		proto = tlbisol_proto_request();	/* after the PTE clears */
 		this = smp_processor_id();
-		for_each_cpu_and(cpu, &defer_mask, cpu_online_mask)
+		for_each_cpu_and(cpu, &tlbisol_defer_mask, cpu_online_mask)
 			if (cpu != this)
-				WRITE_ONCE(per_cpu(defer_pending, cpu), 1);
+				WRITE_ONCE(per_cpu(tlbisol_defer_cpu, cpu).pending, 1);
 		/*
 		 * Orders the caller's PTE clears and our pending stores before
 		 * the state reads in defer_cond(); pairs with the fully ordered
@@ -326,29 +273,47 @@ static void tlbisol_flush_kernel_range(unsigned long start, unsigned long end)
 		smp_mb();
 	}
 	/* A full flush covers [start, end); the range is not needed. */
-	on_each_cpu_cond_mask(defer ? defer_cond : NULL, tlbisol_defer_ipi, genp,
+	on_each_cpu_cond_mask(defer ? defer_cond : NULL, tlbisol_defer_ipi, proto,
 			      true, cpu_online_mask);
 	preempt_enable();
+}
+
+/*
+ * Is this flush_tlb_kernel_range() call the lazy purge's? parent_ip is in
+ * __purge_vmap_area_lazy(); its caller is found by unwinding (ORC unwinds
+ * through ftrace trampolines). Anything unexpected: not deferred.
+ */
+static bool defer_from_lazy_purge(unsigned long parent_ip)
+{
+	unsigned long e[12];
+	unsigned int i, j, n;
+
+	if (parent_ip < purge.start || parent_ip >= purge.end)
+		return false;
+	n = stack_trace_save(e, ARRAY_SIZE(e), 0);
+	for (i = 0; i + 1 < n; i++) {
+		if (e[i] < purge.start || e[i] >= purge.end)
+			continue;
+		for (j = 0; j < ARRAY_SIZE(purge_callers); j++)
+			if (e[i + 1] >= purge_callers[j].start &&
+			    e[i + 1] < purge_callers[j].end)
+				return true;
+		return false;
+	}
+	return false;
 }
 
 static void notrace defer_kflush_handler(unsigned long ip, unsigned long parent_ip,
 					 struct ftrace_ops *ops,
 					 struct ftrace_regs *fregs)
 {
-	unsigned int i;
-
-	if (!READ_ONCE(defer_on))
+	if (!READ_ONCE(tlbisol_defer_on) || !defer_from_lazy_purge(parent_ip))
 		return;
-	for (i = 0; i < ARRAY_SIZE(allow); i++) {
-		if (parent_ip >= allow[i].start && parent_ip < allow[i].end) {
-			ftrace_regs_set_instruction_pointer(fregs,
-				(unsigned long)tlbisol_flush_kernel_range);
-			return;
-		}
-	}
+	ftrace_regs_set_instruction_pointer(fregs,
+		(unsigned long)tlbisol_flush_kernel_range);
 }
 
-static struct tlbisol_hook entry_hook = TLBISOL_HOOK(ENTRY_SYM, defer_entry_handler);
+static struct tlbisol_hook entry_hook = TLBISOL_HOOK(ENTRY_SYM, NULL);
 static struct tlbisol_hook kflush_hook = TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_handler);
 
 /* ---- enable / disable ---- */
@@ -360,6 +325,14 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 	unsigned int i;
 	int cpu;
 
+	if (IS_ENABLED(CONFIG_KASAN_VMALLOC)) {
+		*reason = "CONFIG_KASAN_VMALLOC: the purge frees shadow page tables";
+		return -EOPNOTSUPP;
+	}
+	if (!boot_cpu_has(X86_FEATURE_INVPCID) && !boot_cpu_has(X86_FEATURE_PGE)) {
+		*reason = "the CPU has neither INVPCID nor PGE (no inline full TLB flush)";
+		return -EOPNOTSUPP;
+	}
 	if (cpumask_empty(mask)) {
 		*reason = "the deferral CPU mask is empty";
 		return -EINVAL;
@@ -384,31 +357,42 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		*reason = "the kernel TLB flush is paravirtualised (not native_flush_tlb_global)";
 		return -EOPNOTSUPP;
 	}
-	for (i = 0; i < ARRAY_SIZE(allow); i++) {
-		if (tlbisol_sym_range(allow[i].name, &allow[i].start, &allow[i].end)) {
-			*reason = "an allowlisted vmalloc purge caller is not found in this kernel";
+	if (tlbisol_sym_range(purge.name, &purge.start, &purge.end)) {
+		*reason = PURGE_SYM " not found, or not a unique name";
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; i < ARRAY_SIZE(purge_callers); i++) {
+		if (tlbisol_sym_range(purge_callers[i].name, &purge_callers[i].start,
+				      &purge_callers[i].end)) {
+			*reason = "a lazy-purge caller not found, or not a unique name";
 			return -EOPNOTSUPP;
 		}
 	}
-	return 0;
+	return tlbisol_guard_check(reason);
 }
 
 static int defer_hooks_attach(const char **reason)
 {
 	int r;
 
+	/* the guard first: nothing foreign may slip in after our checks */
+	r = tlbisol_guard_attach(reason);
+	if (r)
+		return r;
 	r = register_nmi_handler(NMI_LOCAL, defer_nmi_handler, NMI_FLAG_FIRST,
 				 "tlbisol");
 	if (r) {
 		*reason = "cannot register the NMI catch-up handler";
-		return r;
+		goto out_guard;
 	}
-	r = tlbisol_hook_attach(&entry_hook);
+	r = tlbisol_hook_attach(&tlbisol_entry_ops, &entry_hook);
 	if (r) {
-		*reason = ENTRY_SYM " cannot be hooked (not traceable, or ftrace disabled)";
+		*reason = r == -EBUSY ?
+			ENTRY_SYM " cannot be hooked: ftrace is disabled (kernel.ftrace_enabled=0)" :
+			ENTRY_SYM " cannot be hooked (not traceable, or ftrace disabled)";
 		goto out_unregister_nmi;
 	}
-	r = tlbisol_hook_attach(&kflush_hook);
+	r = tlbisol_hook_attach(&tlbisol_redirect_ops, &kflush_hook);
 	if (r) {
 		*reason = r == -EBUSY ?
 			KFLUSH_SYM " is already modified by livepatch or another tracer" :
@@ -419,9 +403,11 @@ static int defer_hooks_attach(const char **reason)
 	return 0;
 
 out_detach_entry:
-	tlbisol_hook_detach(&entry_hook);
+	tlbisol_hook_detach(&tlbisol_entry_ops, &entry_hook);
 out_unregister_nmi:
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol");
+out_guard:
+	tlbisol_guard_detach();
 	return r;
 }
 
@@ -429,36 +415,46 @@ static void defer_hooks_detach(void)
 {
 	if (!hooks_on)
 		return;
-	tlbisol_hook_detach(&kflush_hook);
-	tlbisol_hook_detach(&entry_hook);
+	tlbisol_guard_disarm();		/* our own patching is not foreign */
+	tlbisol_hook_detach(&tlbisol_redirect_ops, &kflush_hook);
+	tlbisol_hook_detach(&tlbisol_entry_ops, &entry_hook);
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol");
+	tlbisol_guard_detach();
 	hooks_on = false;
 }
 
 /* Caller holds the ctl lock and ran tlbisol_defer_check(mask). */
 int tlbisol_defer_enable(const struct cpumask *mask, const char **reason)
 {
-	int cpu, r;
+	int r;
 
-	if (defer_on)
+	if (tlbisol_defer_on)
 		tlbisol_defer_disable();
+	flush_invpcid = boot_cpu_has(X86_FEATURE_INVPCID);
 	r = defer_hooks_attach(reason);
 	if (r)
 		return r;
-	cpumask_copy(&defer_mask, mask);
-	for_each_possible_cpu(cpu) {
-		int ct = tlbisol_ct_state(cpu);
-
-		atomic_set(per_cpu_ptr(&proto_skip_max, cpu), atomic_read(&proto_gen));
-		per_cpu(proto_flushed, cpu) = atomic_read(&proto_gen);
-		atomic_set(per_cpu_ptr(&proto_ct_skip, cpu), ct - 4);
-		per_cpu(proto_ct_flush, cpu) = ct;
-		per_cpu(proto_ct_only, cpu) = 0;
-	}
+	/* nothing foreign on the entry paths now, and the guard watches */
+	r = tlbisol_guard_verify(entry_hook.start, reason);
+	if (r)
+		goto out_detach;
+	cpumask_copy(&tlbisol_defer_mask, mask);
+	tlbisol_proto_reset();
 	/* hooks are live on every CPU (ftrace patched text with sync IPIs) */
 	smp_mb();
-	WRITE_ONCE(defer_on, true);
+	WRITE_ONCE(tlbisol_defer_on, true);
+	/* pairs with the guard: it saw defer_on, or we see what it saw */
+	smp_mb();
+	r = tlbisol_guard_tripped(reason);
+	if (r) {
+		tlbisol_defer_disable();
+		return r;
+	}
 	return 0;
+
+out_detach:
+	defer_hooks_detach();
+	return r;
 }
 
 /* Caller holds the ctl lock. Flushes every deferral CPU before returning. */
@@ -466,22 +462,22 @@ void tlbisol_defer_disable(void)
 {
 	if (!hooks_on)
 		return;
-	WRITE_ONCE(defer_on, false);
+	WRITE_ONCE(tlbisol_defer_on, false);
 	/* senders decide inside preempt_disable(): wait for those in flight */
 	synchronize_rcu();
 	/* nobody defers any more; flush whatever is pending, wait for it */
-	on_each_cpu_mask(&defer_mask, tlbisol_defer_ipi, NULL, true);
+	on_each_cpu_mask(&tlbisol_defer_mask, tlbisol_defer_ipi, NULL, true);
 	defer_hooks_detach();
-	if (proto_on) {
-		int cpu;
-
-		for_each_cpu(cpu, &defer_mask)
-			pr_info("protocol check: CPU %d: %lu check points passed that the context-tracking comparison would have failed (pending flag consumed before the sender read the state; not violations)\n",
-				cpu, per_cpu(proto_ct_only, cpu));
-	}
-	cpumask_clear(&defer_mask);
+	cpumask_clear(&tlbisol_defer_mask);
 }
 
+/* Module exit, after the last disable. */
+void tlbisol_defer_release(void)
+{
+	tlbisol_hook_release(&tlbisol_entry_ops);
+}
+
+#ifdef TLBISOL_TEST
 /* Test-only negative control; taints the kernel (TAINT_TEST). */
 void tlbisol_test_skip_catchup(bool skip)
 {
@@ -491,58 +487,4 @@ void tlbisol_test_skip_catchup(bool skip)
 	pr_warn("test: catch-up at kernel entry %s\n", skip ? "SKIPPED (unsafe)" : "restored");
 }
 EXPORT_SYMBOL_GPL(tlbisol_test_skip_catchup);
-
-/* The caller waits with tracepoint_synchronize_unregister(). */
-static void proto_unregister(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(proto_tps); i++)
-		if (proto_tps[i].registered) {
-			tracepoint_probe_unregister(proto_tps[i].tp,
-						    proto_tps[i].probe, NULL);
-			proto_tps[i].registered = false;
-		}
-}
-
-int tlbisol_defer_init(bool protocol_check)
-{
-	unsigned int i;
-	int r;
-
-	if (!protocol_check)
-		return 0;
-	for_each_kernel_tracepoint(proto_find_tp, NULL);
-	for (i = 0; i < ARRAY_SIZE(proto_tps); i++) {
-		if (!proto_tps[i].tp) {
-			pr_warn("protocol check: tracepoint %s not found\n",
-				proto_tps[i].name);
-			if (proto_tps[i].required) {
-				r = -ENOENT;
-				goto out_unregister;
-			}
-			continue;
-		}
-		r = tracepoint_probe_register(proto_tps[i].tp, proto_tps[i].probe, NULL);
-		if (r)
-			goto out_unregister;
-		proto_tps[i].registered = true;
-	}
-	proto_on = true;
-	pr_info("deferral protocol check on\n");
-	return 0;
-
-out_unregister:
-	proto_unregister();
-	tracepoint_synchronize_unregister();
-	return r;
-}
-
-/* Module exit: the caller then waits (tlbisol_acct_exit() does). */
-void tlbisol_defer_exit(void)
-{
-	if (proto_on) {
-		proto_unregister();
-		proto_on = false;
-	}
-}
+#endif

@@ -25,6 +25,7 @@
 #include <linux/rcupdate_wait.h>
 #include <linux/tick.h>
 #include <net/netlink.h>
+#include <linux/kconfig.h>
 #include "tlbisol.h"
 
 static bool sync = true;
@@ -39,15 +40,20 @@ static char *defer_cpus;
 module_param(defer_cpus, charp, 0444);
 MODULE_PARM_DESC(defer_cpus, "CPU list for the deferral (default: every nohz_full CPU with active context tracking)");
 
+#ifdef TLBISOL_TEST
 static bool protocol_check;
 module_param(protocol_check, bool, 0444);
 MODULE_PARM_DESC(protocol_check, "Testing: check that every deferred flush is caught up before the CPU runs kernel code past its entry (adds syscall tracepoint cost)");
+#else
+static const bool protocol_check;
+#endif
 
 DEFINE_MUTEX(tlbisol_ctl_lock);
-static const char *sync_reason;		/* why sync could not be enabled */
-static const char *defer_reason;	/* why deferral is unavailable */
+static const char *sync_reason;		/* why sync could not be enabled last */
 static struct cpumask cfg_mask;		/* configured deferral mask */
+static bool closing;			/* module exit started: no more SET */
 
+/* Caller holds the ctl lock. */
 const char *tlbisol_sync_reason(void)
 {
 	return tlbisol_sync_enabled() ? NULL : sync_reason;
@@ -58,9 +64,20 @@ const struct cpumask *tlbisol_cfg_defer_mask(void)
 	return &cfg_mask;
 }
 
+/*
+ * Why the deferral cannot be enabled right now, or NULL (on, or off and
+ * available). Evaluated at every GET_INFO, not remembered from load time.
+ * Caller holds the ctl lock.
+ */
 const char *tlbisol_defer_reason(void)
 {
-	return tlbisol_defer_enabled() ? NULL : defer_reason;
+	const char *reason;
+
+	if (tlbisol_defer_enabled())
+		return NULL;
+	if (tlbisol_defer_check(&cfg_mask, &reason))
+		return reason;
+	return tlbisol_guard_reason_now();
 }
 
 static void default_defer_mask(struct cpumask *mask)
@@ -75,21 +92,45 @@ static void default_defer_mask(struct cpumask *mask)
 			cpumask_set_cpu(cpu, mask);
 }
 
+static void ctl_restore_sync(bool was_on, struct netlink_ext_ack *extack,
+			     const char *why)
+{
+	const char *reason;
+
+	if (!was_on) {
+		tlbisol_sync_disable();
+		return;
+	}
+	if (tlbisol_sync_enable(&reason)) {
+		sync_reason = reason;
+		NL_SET_ERR_MSG_FMT(extack, "%s; and targeted sync could not be restored: %s",
+				   why, reason);
+		pr_warn("targeted sync could not be restored: %s\n", reason);
+	}
+}
+
 /*
  * Apply a change: @sync_on/@defer_on are 1 (enable), 0 (disable) or -1
- * (unchanged); @mask, if given, replaces the deferral mask. Everything is
- * checked before anything changes; a failure half-way restores the
- * previous state. Returns 0 or -errno with the reason in @extack.
+ * (unchanged); @mask, if given, replaces the deferral mask. Everything that
+ * can be checked is checked before anything changes; sync is changed
+ * first, then the deferral, and a failure of the deferral step restores
+ * both. Returns 0 or -errno with the reason in @extack.
  */
 int tlbisol_ctl_set(int sync_on, int defer_on, const struct cpumask *mask,
 		    struct netlink_ext_ack *extack)
 {
-	bool old_defer, want_defer;
+	bool old_sync, old_defer, want_defer, sync_changed = false;
 	const struct cpumask *new_mask;
-	const char *reason = NULL;
+	const char *reason = NULL, *reason2;
 	int r = 0;
 
 	mutex_lock(&tlbisol_ctl_lock);
+	if (closing) {
+		NL_SET_ERR_MSG(extack, "tlbisol is being unloaded");
+		r = -ENODEV;
+		goto out;
+	}
+	old_sync = tlbisol_sync_enabled();
 	old_defer = tlbisol_defer_enabled();
 	new_mask = mask ?: &cfg_mask;
 	want_defer = defer_on == 1 || (defer_on == -1 && old_defer);
@@ -102,33 +143,35 @@ int tlbisol_ctl_set(int sync_on, int defer_on, const struct cpumask *mask,
 		}
 	}
 
+	if (sync_on == 1 && !old_sync) {
+		r = tlbisol_sync_enable(&reason);
+		if (r) {
+			sync_reason = reason;
+			NL_SET_ERR_MSG_FMT(extack, "%s", reason);
+			goto out;
+		}
+		sync_reason = NULL;
+		sync_changed = true;
+	} else if (sync_on == 0 && old_sync) {
+		tlbisol_sync_disable();
+		sync_changed = true;
+	}
+
 	if (!want_defer) {
 		tlbisol_defer_disable();
 	} else if (!old_defer || mask) {
 		r = tlbisol_defer_enable(new_mask, &reason);
 		if (r) {
 			NL_SET_ERR_MSG_FMT(extack, "%s", reason);
-			if (old_defer && !tlbisol_defer_enable(&cfg_mask, &reason))
-				goto out;
+			if (old_defer && tlbisol_defer_enable(&cfg_mask, &reason2)) {
+				NL_SET_ERR_MSG_FMT(extack, "%s; and the previous deferral could not be restored: %s",
+						   reason, reason2);
+				pr_warn("deferral could not be restored: %s\n", reason2);
+			}
+			if (sync_changed)
+				ctl_restore_sync(old_sync, extack, reason);
 			goto out;
 		}
-	}
-
-	if (sync_on == 1) {
-		r = tlbisol_sync_enable(&reason);
-		if (r) {
-			sync_reason = reason;
-			NL_SET_ERR_MSG_FMT(extack, "%s", reason);
-			/* restore the deferral as it was */
-			if (!old_defer)
-				tlbisol_defer_disable();
-			else if (mask)
-				tlbisol_defer_enable(&cfg_mask, &reason);
-			goto out;
-		}
-		sync_reason = NULL;
-	} else if (sync_on == 0) {
-		tlbisol_sync_disable();
 	}
 	if (mask)
 		cpumask_copy(&cfg_mask, mask);
@@ -156,14 +199,12 @@ static int __init tlbisol_apply_params(void)
 	}
 
 	mutex_lock(&tlbisol_ctl_lock);
-	if (tlbisol_defer_check(&cfg_mask, &reason))
-		defer_reason = reason;	/* unavailable with this mask / kernel */
 	if (defer) {
-		r = defer_reason ? -EINVAL : tlbisol_defer_enable(&cfg_mask, &reason);
-		if (r) {
-			defer_reason = reason;
+		r = tlbisol_defer_check(&cfg_mask, &reason);
+		if (!r)
+			r = tlbisol_defer_enable(&cfg_mask, &reason);
+		if (r)
 			pr_warn("deferral not enabled: %s\n", reason);
-		}
 	}
 	if (sync) {
 		r = tlbisol_sync_enable(&reason);
@@ -176,6 +217,25 @@ static int __init tlbisol_apply_params(void)
 	return 0;
 }
 
+static void tlbisol_disable_all(void)
+{
+	mutex_lock(&tlbisol_ctl_lock);
+	closing = true;
+	tlbisol_defer_disable();	/* flushes every deferral CPU first */
+	tlbisol_sync_disable();
+	mutex_unlock(&tlbisol_ctl_lock);
+	/*
+	 * No grace period of our own for tasks redirected into
+	 * tlbisol_sync_one() or tlbisol_flush_kernel_range() and preempted
+	 * there: the last hook detach unregistered the redirect ops, and
+	 * ftrace_shutdown() waited for synchronize_rcu_tasks() after the last
+	 * redirect could start (tlbisol_hook.c head comment).
+	 */
+	tlbisol_guard_exit();		/* the guard's work item, if queued */
+	tlbisol_hook_release(&tlbisol_redirect_ops);
+	tlbisol_defer_release();
+}
+
 static int __init tlbisol_init(void)
 {
 	int r;
@@ -185,51 +245,43 @@ static int __init tlbisol_init(void)
 	r = tlbisol_acct_init();
 	if (r)
 		return r;
-	r = tlbisol_defer_init(protocol_check);
+	r = tlbisol_proto_init(protocol_check);
 	if (r)
 		goto out_acct_exit;
 	r = tlbisol_apply_params();
 	if (r)
-		goto out_defer_exit;
+		goto out_proto_exit;
 	r = tlbisol_nl_init();
 	if (r)
 		goto out_disable;
-	pr_info("loaded: sync %s, defer %s, genl family %s v%d\n",
+	pr_info("loaded: sync %s, defer %s, genl family %s v%d%s\n",
 		tlbisol_sync_enabled() ? "on" : "off",
 		tlbisol_defer_enabled() ? "on" : "off",
-		TLBISOL_GENL_NAME, TLBISOL_GENL_VERSION);
+		TLBISOL_GENL_NAME, TLBISOL_GENL_VERSION,
+		IS_ENABLED(TLBISOL_TEST) ? " (TEST BUILD)" : "");
 	return 0;
 
 out_disable:
-	mutex_lock(&tlbisol_ctl_lock);
-	tlbisol_defer_disable();
-	tlbisol_sync_disable();
-	mutex_unlock(&tlbisol_ctl_lock);
-	tlbisol_hook_release();
-out_defer_exit:
-	tlbisol_defer_exit();
+	tlbisol_disable_all();
+out_proto_exit:
+	tlbisol_proto_exit();
 out_acct_exit:
 	tlbisol_acct_exit();
 	return r;
 }
 
+/*
+ * Unload order (issue 9 item 9): controls off and hooks gone, then the
+ * tracepoint probes and the event work, and the genetlink family last, so
+ * that no event work item can run against an unregistered family. SET
+ * requests that arrive meanwhile are refused (closing).
+ */
 static void __exit tlbisol_exit(void)
 {
-	tlbisol_nl_exit();
-	mutex_lock(&tlbisol_ctl_lock);
-	tlbisol_defer_disable();	/* flushes every deferral CPU first */
-	tlbisol_sync_disable();
-	mutex_unlock(&tlbisol_ctl_lock);
-	/*
-	 * No grace period of our own for tasks redirected into
-	 * tlbisol_sync_one() or tlbisol_flush_kernel_range() and preempted
-	 * there: the last hook detach unregistered the shared ftrace_ops, and
-	 * ftrace_shutdown() waited for synchronize_rcu_tasks() after the last
-	 * redirect could start (tlbisol_hook.c head comment).
-	 */
-	tlbisol_hook_release();
-	tlbisol_defer_exit();
+	tlbisol_disable_all();
+	tlbisol_proto_exit();
 	tlbisol_acct_exit();
+	tlbisol_nl_exit();
 	pr_info("unloaded\n");
 }
 

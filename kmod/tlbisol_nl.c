@@ -9,8 +9,16 @@
  * GENL_DONT_VALIDATE_* flags, every op has its own policy (ops without one
  * get the core's reject-all policy), so an attribute an op does not list is
  * refused by the core with an extack message. Mutating ops (SET,
- * RESET_STATS) need CAP_NET_ADMIN (GENL_ADMIN_PERM). Semantic errors are
- * explained through extack and leave the state unchanged.
+ * RESET_STATS) need CAP_NET_ADMIN (GENL_ADMIN_PERM); enabling the deferral
+ * or changing its CPUs (an experimental mm mode) also needs CAP_SYS_ADMIN.
+ * Semantic errors are explained through extack and leave the state
+ * unchanged.
+ *
+ * parallel_ops: a SET can take seconds (synchronize_rcu(), text patching,
+ * RCU-tasks grace periods when ftrace_ops are unregistered); under the
+ * global genl_lock it would stall every other genetlink family, nlctrl
+ * (family lookups) included. Our ops serialise on tlbisol_ctl_lock
+ * instead; GET_STATS reads per-CPU counters and needs no lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -195,6 +203,11 @@ static int tlbisol_nl_set(struct sk_buff *skb, struct genl_info *info)
 		sync = nla_get_u8(a[TLBISOL_A_SYNC_ENABLE]);
 	if (a[TLBISOL_A_DEFER_ENABLE])
 		defer = nla_get_u8(a[TLBISOL_A_DEFER_ENABLE]);
+	if ((defer == 1 || have_mask) && !netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "enabling the deferral or changing its CPUs needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
 	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;
 	if (have_mask) {
@@ -234,8 +247,9 @@ static int put_stats(struct sk_buff *skb, int cpu)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, TLBISOL_STAT_CPU, cpu))
 		return -EMSGSIZE;
-	for (i = TLBISOL_STAT_RX_USER_FLUSH; i < TLBISOL_STAT_PAD; i++)
-		if (nla_put_u64_64bit(skb, i, s.v[i], TLBISOL_STAT_PAD))
+	for (i = TLBISOL_STAT_RX_USER_FLUSH; i < __TLBISOL_STAT_MAX; i++)
+		if (i != TLBISOL_STAT_PAD &&
+		    nla_put_u64_64bit(skb, i, s.v[i], TLBISOL_STAT_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -291,6 +305,7 @@ static struct genl_family tlbisol_family __ro_after_init = {
 	.name		= TLBISOL_GENL_NAME,
 	.version	= TLBISOL_GENL_VERSION,
 	.netnsok	= false,
+	.parallel_ops	= true,
 	.module		= THIS_MODULE,
 	.ops		= tlbisol_ops,
 	.n_ops		= ARRAY_SIZE(tlbisol_ops),

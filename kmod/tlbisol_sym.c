@@ -12,15 +12,25 @@
  * text is patched), read kp.addr and unregister it. On x86 with IBT the
  * kprobe address may be moved past the ENDBR64 (arch_adjust_kprobe_addr()),
  * so the function's start and size are taken from sprint_symbol()
- * ("name+off/size", exported), never from kp.addr alone. The kprobes core
- * refuses names that are not unique (-EADDRNOTAVAIL), so a static function
- * with a homonym elsewhere is reported as unavailable rather than guessed.
+ * ("name+off/size", exported), never from kp.addr alone.
+ *
+ * Uniqueness (issue 9 item 13): register_kprobe() takes the first match of
+ * a name and does not refuse homonyms (static functions of the same name
+ * in vmlinux or in a module). Every name the module hooks, redirects, or
+ * uses as an address range must be unique, else the feature that needs it
+ * is refused. The kernel's check for that (kernel/trace/trace_kprobe.c:
+ * validate_probe_symbol(), counting vmlinux and module symbols) is reached
+ * through the exported kprobe-event API: we create a kprobe event on the
+ * name and delete it; creation fails for a non-unique name. Checked once
+ * per name, on first use, and cached (each check costs an RCU grace
+ * period). Names used only to classify IPIs are not checked: a homonym
+ * there miscounts, it cannot misdirect.
  *
  * Every unregister waits for an RCU grace period (unregister_kprobes()), so
  * tlbisol_sym_init() resolves all the names the module uses at once, with
  * one unregister_kprobes() for the lot, and keeps the result for the
  * module's lifetime (kernel text does not move). A name outside that table
- * is resolved on its own, slowly.
+ * is resolved on its own, slowly, and is not checked for uniqueness.
  *
  * Usage: tlbisol_sym_init() once at load; then tlbisol_sym_addr(name),
  *        tlbisol_sym_range(name, &start, &end).
@@ -30,16 +40,22 @@
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/trace_events.h>
 #include "tlbisol.h"
 
 static const char *const sym_names[] = {
-	/* tlbisol_acct.c: IPI callbacks */
+	/* tlbisol_acct.c: IPI callbacks (classification only) */
 	"flush_tlb_func", "do_flush_tlb_all", "do_kernel_range_flush",
 	"tlb_remove_table_smp_sync", "do_sync_core",
-	/* tlbisol_defer.c: native flush check, allowlist, hooks */
-	"native_flush_tlb_global", "__purge_vmap_area_lazy", "_vm_unmap_aliases",
+#define SYM_FIRST_UNIQUE 5	/* from here on: must be unique */
+	/* tlbisol_defer.c: native flush check, lazy purge, hooks */
+	"native_flush_tlb_global", "__purge_vmap_area_lazy",
+	"drain_vmap_area_work", "reclaim_and_purge_vmap_areas",
 	"flush_tlb_kernel_range", "vtime_user_exit",
+	/* tlbisol_guard.c */
+	"text_poke_queue", "__register_nmi_handler",
 	/* tlbisol_sync.c */
 	"tlb_remove_table_sync_one",
 };
@@ -48,7 +64,36 @@ static const char *const sym_names[] = {
 static struct {
 	unsigned long start, end;
 	int err;			/* 0: resolved; -errno */
+	bool unique_checked;
 } sym_cache[SYM_NR];
+
+/*
+ * Does the kernel see exactly one function called @name? Creates and
+ * deletes a kprobe event "tlbisol_unique" on it; trace_kprobe refuses a
+ * name with several matches (-EINVAL after validate_probe_symbol()).
+ */
+static int sym_check_unique(const char *name)
+{
+	struct dynevent_cmd cmd;
+	char *buf;
+	int r;
+
+	buf = kzalloc(MAX_DYNEVENT_CMD_LEN, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	kprobe_event_cmd_init(&cmd, buf, MAX_DYNEVENT_CMD_LEN);
+	r = kprobe_event_gen_cmd_start(&cmd, "tlbisol_unique", name);
+	if (!r)
+		r = kprobe_event_gen_cmd_end(&cmd);
+	kfree(buf);
+	if (r) {
+		pr_warn("%s: not a unique kernel function name (%d): features that need it are refused\n",
+			name, r);
+		return -EADDRNOTAVAIL;
+	}
+	kprobe_event_delete("tlbisol_unique");
+	return 0;
+}
 static bool sym_cached;
 
 /* Function start and end around @addr, if it lies in the function @name. */
@@ -104,6 +149,11 @@ int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end
 	for (i = 0; sym_cached && i < SYM_NR; i++) {
 		if (strcmp(name, sym_names[i]))
 			continue;
+		if (!sym_cache[i].err && i >= SYM_FIRST_UNIQUE &&
+		    !sym_cache[i].unique_checked) {
+			sym_cache[i].err = sym_check_unique(name);
+			sym_cache[i].unique_checked = true;
+		}
 		if (sym_cache[i].err)
 			return sym_cache[i].err;
 		*start = sym_cache[i].start;

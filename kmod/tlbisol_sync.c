@@ -85,7 +85,7 @@ int tlbisol_sync_enable(const char **reason)
 
 	if (sync_on)
 		return 0;
-	r = tlbisol_hook_attach(&sync_hook);
+	r = tlbisol_hook_attach(&tlbisol_redirect_ops, &sync_hook);
 	if (r) {
 		*reason = r == -EBUSY ?
 			SYNC_SYM " is already modified by livepatch or another tracer" :
@@ -107,6 +107,6 @@ void tlbisol_sync_disable(void)
 	 * the unregister of the shared ftrace_ops, at the latest when the
 	 * last hook detaches, waits for such tasks (tlbisol_hook.c).
 	 */
-	tlbisol_hook_detach(&sync_hook);
+	tlbisol_hook_detach(&tlbisol_redirect_ops, &sync_hook);
 	WRITE_ONCE(sync_on, false);
 }

@@ -61,4 +61,22 @@ $(2)/$(4): $(3) include/uapi/linux/tlbisol.h mk/kmod.mk
 	  TLBISOL_INCLUDE=$(abspath include) W=1 modules
 endef
 $(foreach r,$(KMOD_RELEASES),$(eval $(call kmod_rule,$(r),$(B)/kmod/$(r),$(KMOD_SRC),tlbisol.ko)))
-$(foreach r,$(KMOD_RELEASES),$(eval $(call kmod_rule,$(r),$(B)/kmod/$(r)/test,$(KHELPER_SRC),tlbisol_test.ko)))
+
+# The test directory: tlbisol_test.ko, tlbisol_homonym.ko and the TEST build
+# of tlbisol.ko (protocol check, negative controls; kmod/Kbuild TLBISOL_TEST).
+# The production tlbisol.ko must keep the deferral's flush inline, with no
+# call before it (tests/kmod/check-inline-flush.sh reads the object code;
+# the test build has deliberate negative-control paths and is not checked).
+define khelper_rule
+$(2)/tlbisol_test.ko: $(KHELPER_SRC) $(KMOD_SRC) include/uapi/linux/tlbisol.h mk/kmod.mk tests/kmod/check-inline-flush.sh
+	@test -f $(call kdir_for,$(1))/Makefile || { \
+	  echo "kmod: no kernel build tree at $(call kdir_for,$(1)); run 'make deps' (installs linux-headers-$(1))" >&2; exit 1; }
+	@mkdir -p $(2)
+	@cp $(KHELPER_SRC) $(wildcard kmod/*.c kmod/*.h) $(2)/
+	@cp kmod/Kbuild $(2)/tlbisol.kbuild
+	$$(MAKE) -C $(call kdir_for,$(1)) M=$(abspath $(2)) \
+	  TLBISOL_INCLUDE=$(abspath include) W=1 modules
+	tests/kmod/check-inline-flush.sh $(B)/kmod/$(1)/tlbisol.ko
+endef
+$(foreach r,$(KMOD_RELEASES),$(eval $(call khelper_rule,$(r),$(B)/kmod/$(r)/test)))
+$(foreach r,$(KMOD_RELEASES),$(eval $(B)/kmod/$(r)/test/tlbisol_test.ko: $(B)/kmod/$(r)/tlbisol.ko))

@@ -7,9 +7,13 @@
  *          the bed must report the BUG and fail the scenario)
  *          insmod tlbisol_test.ko warn_on_load=1  (same, for a WARNING)
  *          echo N > /sys/module/tlbisol_test/parameters/purge_churn
- *                  N rounds of vmalloc + vfree + vm_unmap_aliases(): each
- *                  round is one lazy purge, i.e. one flush_tlb_kernel_range()
- *                  from __purge_vmap_area_lazy() (mm/vmalloc.c, 6.12)
+ *                  N lazy purges (drain_vmap_area_work(), the path the
+ *                  deferral defers), one flush_tlb_kernel_range() each
+ *          echo N > /sys/module/tlbisol_test/parameters/unmap_aliases_churn
+ *                  N purges through vm_unmap_aliases() (CPA's path: not
+ *                  deferred)
+ *          echo 1 > .../guard_off, .../nmi_first, .../ipmodify_grab
+ *                  see the parameter descriptions below
  *          echo 1 > /sys/module/tlbisol_test/parameters/skip_catchup
  *                  deferral negative control: tlbisol.ko stops flushing at
  *                  kernel entry (taints the kernel); its protocol check must
@@ -22,6 +26,14 @@
  *                  perf NMIs cannot exercise tlbisol's NMI catch-up; these do.
  *          cat /sys/module/tlbisol_test/parameters/nmi_kick
  *                  NMIs sent and NMIs received, summed over CPUs
+ *          echo 1 > /sys/module/tlbisol_test/parameters/sleep_watch
+ *                  PREEMPT_RT only: report a sleeping lock (rt_spin_lock(),
+ *                  the RT spinlock_t) taken with IRQs disabled from a call
+ *                  chain through tlbisol.ko, the check
+ *                  CONFIG_DEBUG_ATOMIC_SLEEP would make (Debian's kernels
+ *                  do not enable it); prints "BUG: sleeping lock ..." once,
+ *                  which the bed counts as a splat. Read: hits in tlbisol
+ *                  and elsewhere. 0 disarms. See sleep_watch_pre().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,9 +44,14 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/slab.h>
 #include <linux/delay.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include <linux/ftrace.h>
+#include <linux/stacktrace.h>
 #include <asm/apic.h>
 #include <asm/nmi.h>
 
@@ -46,7 +63,87 @@ static bool warn_on_load;
 module_param(warn_on_load, bool, 0444);
 MODULE_PARM_DESC(warn_on_load, "WARN() from module init (test-bed negative control)");
 
+/*
+ * purge_churn: N lazy purges, the path the deferral defers. Each round
+ * reserves and frees a vmalloc area larger than lazy_max_pages()
+ * (mm/vmalloc.c: 32 MB * fls(online CPUs) of address space; nothing is
+ * mapped, so it is cheap), which makes free_vmap_area_noflush() schedule
+ * drain_vmap_work -> drain_vmap_area_work() -> __purge_vmap_area_lazy() ->
+ * flush_tlb_kernel_range(). The round waits until the purge has started
+ * (a kprobe on __purge_vmap_area_lazy counts entries) plus 2 ms.
+ */
+static atomic_long_t purges_started;
+
+static int purge_kp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	atomic_long_inc(&purges_started);
+	return 0;
+}
+
+static struct kprobe purge_kp = {
+	.symbol_name = "__purge_vmap_area_lazy",
+	.pre_handler = purge_kp_pre,
+};
+static bool purge_kp_on;
+
 static int churn_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long npages = ((32UL << 20) * fls(num_online_cpus()) + (4UL << 20)) >> PAGE_SHIFT;
+	struct page **pages, *pg;
+	unsigned int n, i, waited;
+	unsigned long j;
+	void *va;
+	long seen;
+	int r;
+
+	r = kstrtouint(val, 0, &n);
+	if (r)
+		return r;
+	if (!purge_kp_on)
+		return -ENOENT;
+	pg = alloc_page(GFP_KERNEL);
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pg || !pages) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (j = 0; j < npages; j++)
+		pages[j] = pg;
+	for (i = 0; i < n; i++) {
+		seen = atomic_long_read(&purges_started);
+		va = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+		if (!va) {
+			r = -ENOMEM;
+			goto out;
+		}
+		vunmap(va);
+		for (waited = 0; atomic_long_read(&purges_started) == seen; waited++) {
+			if (waited > 2000) {
+				r = -ETIMEDOUT;
+				goto out;
+			}
+			usleep_range(1000, 2000);
+		}
+		usleep_range(2000, 3000);
+	}
+out:
+	kvfree(pages);
+	if (pg)
+		__free_page(pg);
+	return r;
+}
+
+static const struct kernel_param_ops churn_ops = {
+	.set = churn_set,
+};
+module_param_cb(purge_churn, &churn_ops, NULL, 0200);
+MODULE_PARM_DESC(purge_churn, "Write N: run N vmalloc lazy purges (drain_vmap_area_work; each flushes kernel TLBs)");
+
+/*
+ * unmap_aliases_churn: N purges through vm_unmap_aliases() (the back end
+ * of CPA and vm_reset_perms()), which tlbisol.ko must NOT defer.
+ */
+static int aliases_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int n, i;
 	void *p;
@@ -67,13 +164,14 @@ static int churn_set(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
-static const struct kernel_param_ops churn_ops = {
-	.set = churn_set,
+static const struct kernel_param_ops aliases_ops = {
+	.set = aliases_set,
 };
-module_param_cb(purge_churn, &churn_ops, NULL, 0200);
-MODULE_PARM_DESC(purge_churn, "Write N: run N vmalloc lazy purges (each flushes kernel TLBs)");
+module_param_cb(unmap_aliases_churn, &aliases_ops, NULL, 0200);
+MODULE_PARM_DESC(unmap_aliases_churn, "Write N: run N purges through vm_unmap_aliases() (not deferrable)");
 
-void tlbisol_test_skip_catchup(bool skip);	/* tlbisol.ko, tlbisol_defer.c */
+void tlbisol_test_skip_catchup(bool skip);	/* tlbisol.ko TEST build */
+void tlbisol_test_guard_off(bool off);		/* tlbisol.ko TEST build */
 
 static int skip_set(const char *val, const struct kernel_param *kp)
 {
@@ -96,7 +194,110 @@ static const struct kernel_param_ops skip_ops = {
 	.set = skip_set,
 };
 module_param_cb(skip_catchup, &skip_ops, NULL, 0200);
-MODULE_PARM_DESC(skip_catchup, "Write 1: tlbisol.ko skips its entry catch-up (deferral negative control; taints)");
+MODULE_PARM_DESC(skip_catchup, "Write 1: tlbisol.ko (TEST build) skips its entry catch-up (deferral negative control; taints)");
+
+static int guard_off_set(const char *val, const struct kernel_param *kp)
+{
+	void (*fn)(bool);
+	bool off;
+	int r;
+
+	r = kstrtobool(val, &off);
+	if (r)
+		return r;
+	fn = symbol_get(tlbisol_test_guard_off);
+	if (!fn)
+		return -ENOENT;
+	fn(off);
+	symbol_put(tlbisol_test_guard_off);
+	return 0;
+}
+
+static const struct kernel_param_ops guard_off_ops = {
+	.set = guard_off_set,
+};
+module_param_cb(guard_off, &guard_off_ops, NULL, 0200);
+MODULE_PARM_DESC(guard_off, "Write 1: tlbisol.ko (TEST build) notes but does not act on foreign code (negative control of the protocol check's foreign count; taints)");
+
+/* nmi_first: an NMI_LOCAL handler registered with NMI_FLAG_FIRST, late. */
+static int first_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	return NMI_DONE;
+}
+static bool nmi_first_on;
+
+static int nmi_first_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int r;
+
+	r = kstrtobool(val, &on);
+	if (r)
+		return r;
+	if (on == nmi_first_on)
+		return 0;
+	if (on) {
+		r = register_nmi_handler(NMI_LOCAL, first_nmi_handler, NMI_FLAG_FIRST,
+					 "tlbisol_test_first");
+		if (r)
+			return r;
+	} else {
+		unregister_nmi_handler(NMI_LOCAL, "tlbisol_test_first");
+	}
+	nmi_first_on = on;
+	return 0;
+}
+
+static const struct kernel_param_ops nmi_first_ops = {
+	.set = nmi_first_set,
+};
+module_param_cb(nmi_first, &nmi_first_ops, NULL, 0200);
+MODULE_PARM_DESC(nmi_first, "Write 1/0: register/unregister a late NMI_FLAG_FIRST NMI_LOCAL handler");
+
+/*
+ * ipmodify_grab: hold a function with an IPMODIFY ftrace ops, as livepatch
+ * does: "tlb_remove_table_sync_one" keeps tlbisol.ko from enabling its
+ * sync; "vtime_user_exit" must be possible while tlbisol defers (and make
+ * it turn the deferral off); "0" releases.
+ */
+static void notrace grab_func(unsigned long ip, unsigned long parent_ip,
+			      struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+}
+
+static struct ftrace_ops grab_ops = {
+	.func	= grab_func,
+	.flags	= FTRACE_OPS_FL_IPMODIFY,
+};
+static bool grab_on;
+
+static int grab_set(const char *val, const struct kernel_param *kp)
+{
+	char name[KSYM_NAME_LEN];
+	int r;
+
+	if (sscanf(val, "%127s", name) != 1)
+		return -EINVAL;
+	if (grab_on) {
+		unregister_ftrace_function(&grab_ops);
+		grab_on = false;
+	}
+	if (!strcmp(name, "0"))
+		return 0;
+	r = ftrace_set_filter(&grab_ops, name, strlen(name), 1);
+	if (!r)
+		r = register_ftrace_function(&grab_ops);
+	if (r)
+		return r;
+	grab_on = true;
+	return 0;
+}
+
+static const struct kernel_param_ops grab_ops_param = {
+	.set = grab_set,
+};
+module_param_cb(ipmodify_grab, &grab_ops_param, NULL, 0200);
+MODULE_PARM_DESC(ipmodify_grab, "Write FUNCTION: hold it with an IPMODIFY ftrace ops (as livepatch does); 0 releases");
 
 static DEFINE_PER_CPU(atomic_t, nmi_expect);
 static atomic_long_t nmi_sent, nmi_got;
@@ -139,6 +340,91 @@ static const struct kernel_param_ops nmi_kick_ops = {
 module_param_cb(nmi_kick, &nmi_kick_ops, NULL, 0600);
 MODULE_PARM_DESC(nmi_kick, "Write \"CPU N\": send N NMIs to CPU; read: NMIs sent and received");
 
+/*
+ * sleep_watch: on PREEMPT_RT, spinlock_t is an rtmutex (rt_spin_lock(),
+ * kernel/locking/spinlock_rt.c) that may schedule; taking it with IRQs off
+ * (e.g. under raw_spin_lock_irqsave()) is "scheduling while atomic" as
+ * soon as it is contended. __might_resched() catches that only with
+ * CONFIG_DEBUG_ATOMIC_SLEEP. We probe rt_spin_lock() and look at the
+ * caller's IRQ flag (regs->flags: valid for kprobes on ftrace and on int3);
+ * a hit whose stack passes through tlbisol.ko code is reported.
+ */
+static atomic_long_t sw_tlbisol, sw_other;
+static bool sw_reported, sw_armed;
+
+static bool sw_stack_in_tlbisol(void)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	unsigned long e[24];
+	unsigned int i, n;
+
+	n = stack_trace_save(e, ARRAY_SIZE(e), 0);
+	for (i = 0; i < n; i++) {
+		sprint_symbol(buf, e[i]);
+		if (strstr(buf, " [tlbisol]"))
+			return true;
+	}
+	return false;
+}
+
+static int sleep_watch_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!irqs_disabled_flags(regs->flags) || system_state != SYSTEM_RUNNING)
+		return 0;
+	if (!sw_stack_in_tlbisol()) {
+		atomic_long_inc(&sw_other);
+		return 0;
+	}
+	atomic_long_inc(&sw_tlbisol);
+	if (!xchg(&sw_reported, true)) {
+		pr_err("BUG: sleeping lock rt_spin_lock() taken with IRQs disabled from tlbisol.ko (what CONFIG_DEBUG_ATOMIC_SLEEP reports as 'sleeping function called from invalid context')\n");
+		dump_stack();
+	}
+	return 0;
+}
+
+static struct kprobe sw_kp = {
+	.symbol_name = "rt_spin_lock",
+	.pre_handler = sleep_watch_pre,
+};
+
+static int sleep_watch_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int r;
+
+	r = kstrtobool(val, &on);
+	if (r)
+		return r;
+	if (on == sw_armed)
+		return 0;
+	if (on) {
+		r = register_kprobe(&sw_kp);
+		if (r)
+			return r;	/* -ENOENT on non-RT kernels */
+	} else {
+		unregister_kprobe(&sw_kp);
+		memset(&sw_kp, 0, sizeof(sw_kp));
+		sw_kp.symbol_name = "rt_spin_lock";
+		sw_kp.pre_handler = sleep_watch_pre;
+	}
+	sw_armed = on;
+	return 0;
+}
+
+static int sleep_watch_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "armed=%d tlbisol=%ld other=%ld\n", sw_armed,
+			  atomic_long_read(&sw_tlbisol), atomic_long_read(&sw_other));
+}
+
+static const struct kernel_param_ops sleep_watch_ops = {
+	.set = sleep_watch_set,
+	.get = sleep_watch_get,
+};
+module_param_cb(sleep_watch, &sleep_watch_ops, NULL, 0600);
+MODULE_PARM_DESC(sleep_watch, "PREEMPT_RT: report sleeping locks taken with IRQs off from tlbisol.ko (write 1/0; read counts)");
+
 static int __init tlbisol_test_init(void)
 {
 	int r;
@@ -151,12 +437,24 @@ static int __init tlbisol_test_init(void)
 	r = register_nmi_handler(NMI_LOCAL, test_nmi_handler, 0, "tlbisol_test");
 	if (r)
 		return r;
+	purge_kp_on = !register_kprobe(&purge_kp);
+	if (!purge_kp_on)
+		pr_warn("no kprobe on __purge_vmap_area_lazy: purge_churn unavailable\n");
 	pr_info("loaded\n");
 	return 0;
 }
 
 static void __exit tlbisol_test_exit(void)
 {
+	if (sw_armed)
+		unregister_kprobe(&sw_kp);
+	if (purge_kp_on)
+		unregister_kprobe(&purge_kp);
+	if (nmi_first_on)
+		unregister_nmi_handler(NMI_LOCAL, "tlbisol_test_first");
+	if (grab_on)
+		unregister_ftrace_function(&grab_ops);
+	ftrace_free_filter(&grab_ops);
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol_test");
 	pr_info("unloaded\n");
 }

@@ -11,6 +11,7 @@
  *                  [--mask-len BYTES] [--bad-attr] [--unknown-attr]
  *   tlbisol_nl events SECONDS             print multicast events for a while
  * Global option (first): --drop-priv     setresuid(65534) before talking
+ *                        --net-admin-only keep only CAP_NET_ADMIN (root uid)
  *
  * --mask none sends an all-zero mask; --mask-len forces the attribute length
  * (to test validation); --bad-attr adds TLBISOL_A_RELEASE, which SET does not
@@ -19,6 +20,8 @@
  * 2 usage.
  */
 #include <errno.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
@@ -50,6 +53,7 @@ static const char *stat_names[] = {
 	[TLBISOL_STAT_CATCHUP_NMI] = "catchup_nmi",
 	[TLBISOL_STAT_PROTO_CHECKS] = "proto_checks",
 	[TLBISOL_STAT_PROTO_VIOLATIONS] = "proto_violations",
+	[TLBISOL_STAT_PROTO_FOREIGN] = "proto_foreign",
 };
 
 static const char *state_name(uint32_t s)
@@ -126,7 +130,7 @@ static int stats_cb(struct nl_msg *msg, void *arg __attribute__((unused)))
 	    !st[TLBISOL_STAT_CPU])
 		return NL_SKIP;
 	printf("cpu=%u", nla_get_u32(st[TLBISOL_STAT_CPU]));
-	for (int i = TLBISOL_STAT_RX_USER_FLUSH; i < TLBISOL_STAT_PAD; i++)
+	for (int i = TLBISOL_STAT_RX_USER_FLUSH; i <= TLBISOL_STAT_MAX; i++)
 		if (st[i])
 			printf(" %s=%llu", stat_names[i],
 			       (unsigned long long)nla_get_u64(st[i]));
@@ -327,7 +331,19 @@ int main(int argc, char **argv)
 	struct nl_sock *sk;
 	long secs;
 
-	if (argc > 1 && !strcmp(argv[1], "--drop-priv")) {
+	if (argc > 1 && !strcmp(argv[1], "--net-admin-only")) {
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2] = { { 0 } };
+
+		d[CAP_NET_ADMIN / 32].effective = 1u << (CAP_NET_ADMIN % 32);
+		d[CAP_NET_ADMIN / 32].permitted = 1u << (CAP_NET_ADMIN % 32);
+		if (syscall(SYS_capset, &h, d) < 0) {
+			perror("capset");
+			return 1;
+		}
+		argv++;
+		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "--drop-priv")) {
 		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0) {
 			perror("setresuid");
 			return 1;
@@ -336,7 +352,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc < 2)
-		return wl_usage("tlbisol_nl [--drop-priv] info|stats|reset|set ...|events SECONDS");
+		return wl_usage("tlbisol_nl [--drop-priv|--net-admin-only] info|stats|reset|set ...|events SECONDS");
 	sk = open_sock();
 	if (!strcmp(argv[1], "info"))
 		return transact(sk, new_msg(TLBISOL_CMD_GET_INFO, 0), info_cb);
@@ -351,5 +367,5 @@ int main(int argc, char **argv)
 			return 2;
 		return cmd_events(sk, secs);
 	}
-	return wl_usage("tlbisol_nl [--drop-priv] info|stats|reset|set ...|events SECONDS");
+	return wl_usage("tlbisol_nl [--drop-priv|--net-admin-only] info|stats|reset|set ...|events SECONDS");
 }

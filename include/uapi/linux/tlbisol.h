@@ -89,6 +89,8 @@ enum tlbisol_stat_attr {
 	TLBISOL_STAT_PROTO_CHECKS,	/* protocol check points passed */
 	TLBISOL_STAT_PROTO_VIOLATIONS,	/* deferral not caught up in time */
 	TLBISOL_STAT_PAD,
+	TLBISOL_STAT_PROTO_FOREIGN,	/* catch-ups that foreign code may have
+					 * preceded (test build's protocol check) */
 	__TLBISOL_STAT_MAX,
 };
 #define TLBISOL_STAT_MAX (__TLBISOL_STAT_MAX - 1)

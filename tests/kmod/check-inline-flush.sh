@@ -1,0 +1,66 @@
+#!/bin/sh
+# Purpose: prove on the object code that tlbisol.ko's deferral catch-up
+# calls nothing before its TLB flush (issue 9 item 1; DEFERRAL.md "The
+# flush"): a kprobe, BPF program or ftrace ops on any function it called
+# first would run before the flush, possibly from a stale mapping.
+# Usage: tests/kmod/check-inline-flush.sh path/to/tlbisol.ko
+# For each catch-up function, explores every path of its disassembly
+# (objdump -d) from the entry, following fall-through and jumps: no path
+# may execute a call (or leave the function by a tail jump) before it
+# executes a flush instruction (invpcid, or a mov to %cr4); paths that
+# return without flushing are fine (nothing pending). Exit 0 ok, 1 a
+# violation (the code must change), 2 usage.
+set -eu
+ko=${1:?usage: check-inline-flush.sh tlbisol.ko}
+[ -r "$ko" ] || { echo "check-inline-flush: $ko not readable" >&2; exit 2; }
+rc=0
+for fn in defer_entry_func defer_nmi_handler tlbisol_defer_ipi; do
+	objdump -dr --no-show-raw-insn "$ko" | awk -v fn="$fn" '
+		$0 ~ "^[0-9a-f]+ <" fn ">:$" { on = 1; next }
+		on && (/^$/ || /^[0-9a-f]+ </) { exit }
+		on { print }
+	' | awk -v fn="$fn" '
+		function hex(s,   i, c, v) {
+			v = 0; s = tolower(s)
+			for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); v = v * 16 + c - 1 }
+			return v
+		}
+		# relocation line: "   15d3: R_X86_64_PC32  sym-0x4" belongs to the last instruction
+		$2 ~ /^R_X86_64_/ { R[n] = $3; sub(/[-+]0x[0-9a-f]+$/, "", R[n]); next }
+		{
+			line = $0; sub(/^ +/, "", line)
+			p = index(line, ":"); addr = hex(substr(line, 1, p - 1))
+			insn = substr(line, p + 1); sub(/^[ \t]+/, "", insn); sub(/[ \t]+#.*$/, "", insn)
+			n++; A[n] = addr; T[n] = insn; idx[addr] = n
+		}
+		END {
+			if (!n) { print "check-inline-flush: " fn ": not found"; exit 1 }
+			top = 1; stack[1] = 1; bad = 0; flushes = 0
+			while (top > 0) {
+				i = stack[top--]
+				while (i <= n) {
+					if (seen[i]++) break
+					t = T[i]; r = R[i]
+					if (t ~ /^invpcid/ || t ~ /,%cr4$/) { flushes++; break }
+					if (t ~ /^(ret|int3|ud2)/) break
+					if (t ~ /^(call|jmp)/ && r != "") {
+						if (t ~ /^jmp/ && r == "__x86_return_thunk") break
+						if (t ~ /^jmp/ && r == "tlbisol_guard_func" && fn == "defer_entry_func") break
+						print "check-inline-flush: " fn ": " (t ~ /^call/ ? "call" : "tail call") " to " r " before the flush"; bad = 1; break
+					}
+					if (t ~ /^call/) { print "check-inline-flush: " fn ": indirect call before the flush: " t; bad = 1; break }
+					if (t ~ /^j/) {
+						split(t, w, /[ \t]+/)
+						if (w[2] !~ /^[0-9a-f]+$/ || !(hex(w[2]) in idx)) { print "check-inline-flush: " fn ": jump out of the function before the flush: " t; bad = 1; break }
+						if (t ~ /^jmp/) { i = idx[hex(w[2])]; continue }
+						stack[++top] = idx[hex(w[2])]
+					}
+					i++
+				}
+			}
+			if (!flushes) { print "check-inline-flush: " fn ": no inline flush (invpcid / mov to %cr4) on any path"; bad = 1 }
+			exit bad
+		}' || rc=1
+done
+[ $rc = 0 ] && echo "check-inline-flush: $ko: the catch-up calls nothing before its flush"
+exit $rc

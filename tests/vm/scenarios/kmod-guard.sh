@@ -1,0 +1,173 @@
+#!/bin/sh
+# Scenario: nothing foreign may run before the deferral's catch-up (issue 9
+# items 2, 6, 12, 13; kmod/DEFERRAL.md "Foreign code before the catch-up").
+#
+# Production tlbisol.ko, deferral on, CPU 2 in a user busy loop:
+#  1. a kprobe on vtime_user_exit (kprobe-on-ftrace) attached while the
+#     deferral is on: the module turns the deferral off with a logged
+#     reason, and vmalloc purges IPI CPU 2 again; GET_INFO reports the
+#     reason while the kprobe stays, and none once it is gone (current
+#     reasons, item 10); enabling with the kprobe present is refused;
+#  2. the function tracer on vtime_user_exit: the same;
+#  3. a late NMI_FLAG_FIRST NMI handler: the same;
+#  4. an IPMODIFY ftrace ops on vtime_user_exit (what livepatch does) can
+#     attach while the deferral is on (item 12), which turns it off;
+#  5. kernel.ftrace_enabled=0 works with only targeted sync on, and is
+#     refused (EBUSY) while the deferral is on (item 12);
+#  6. kprobes on __flush_tlb_all and native_flush_tlb_global do not matter:
+#     the catch-up calls neither (its flush is inline, checked on the object
+#     code at build time), the deferral stays on;
+#  7. a module with a homonym of a function the deferral needs: the
+#     deferral is refused as "not unique" (item 13).
+# TEST build, protocol check on, guard off (negative control of item 6):
+#  8. with a kprobe on vtime_user_exit, catch-ups reached behind another
+#     ftrace user count in proto_foreign; with a late NMI_FLAG_FIRST
+#     handler, NMIs whose first handler is foreign count too.
+set -u
+. "$SCENARIO_LIB"
+NL=$BIN_DIR/tlbisol_nl
+T=/sys/kernel/tracing
+P=/sys/module/tlbisol_test/parameters
+N=${N:-20}
+rc=0
+bad() { echo "FAIL: $*"; rc=1; }
+
+stat_of() { # FILE CPU KEY
+	awk -v c="cpu=$2" -v k="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"
+}
+info_of() { $NL info | sed -n "s/^$1=//p"; }
+churn() { taskset -c 0 sh -c "echo $1 > $P/purge_churn"; }
+# purges while CPU 2 runs user code: prints CPU 2's kernel-flush IPIs
+cpu2_ipis() {
+	$NL reset
+	churn "$N" || bad "churn"
+	$NL stats > "$RESULTS/s"
+	stat_of "$RESULTS/s" 2 rx_kernel_flush
+}
+defer_on() { # LABEL: enable, expect on
+	$NL set --defer 1 > "$RESULTS/$1.set" 2>&1 || { cat "$RESULTS/$1.set"; bad "$1: cannot enable the deferral"; }
+	info_of defer | grep -qx on || bad "$1: deferral not on"
+}
+expect_off() { # LABEL WHAT
+	sleep 1		# the guard's work item completes the disable
+	st=$(info_of defer)
+	[ "$st" != on ] || { bad "$1: deferral still on after $2"; return; }
+	dmesg | grep -q "tlbisol: deferral turned off: .*$3" || bad "$1: no logged reason"
+	dmesg | grep "tlbisol: deferral turned off" | tail -n 1
+	k=$(cpu2_ipis); metric "$1.cpu2_rx_kernel_flush_after" "$k"
+	[ "$k" -ge "$N" ] || bad "$1: CPU 2 got only $k of $N kernel-flush IPIs after the deferral was turned off"
+	metric "$1.turned_off" true
+}
+
+insmod "$KMOD_DIR/test/tlbisol_test.ko" || fail "insmod tlbisol_test"
+insmod "$KMOD_DIR/tlbisol.ko" sync=1 defer=1 || fail "insmod tlbisol"
+busy_start 2
+sleep 1
+info_of defer | grep -qx on || fail "deferral not on at load"
+k=$(cpu2_ipis); metric baseline.cpu2_rx_kernel_flush "$k"
+[ "$k" -eq 0 ] || bad "baseline: user-mode CPU 2 got $k kernel-flush IPIs with the deferral on"
+
+# --- 1. kprobe on vtime_user_exit
+echo 'p:tlbisol_foreign vtime_user_exit' >> $T/kprobe_events || fail "kprobe_events"
+echo 1 > $T/events/kprobes/tlbisol_foreign/enable || fail "enable kprobe"
+expect_off kprobe "a kprobe on vtime_user_exit" "another ftrace user"
+r=$(info_of defer_reason); echo "reason with the kprobe: $r"
+echo "$r" | grep -q "another ftrace user" || bad "kprobe: GET_INFO gives no current reason ($r)"
+out=$($NL set --defer 1 2>&1) && bad "kprobe: enabling with the kprobe attached was not refused"
+echo "enable refused: $out"
+echo "$out" | grep -q "another ftrace user" || bad "kprobe: refusal lacks the reason"
+echo 0 > $T/events/kprobes/tlbisol_foreign/enable
+echo '-:tlbisol_foreign' >> $T/kprobe_events
+r=$(info_of defer_reason)
+[ -z "$r" ] || bad "kprobe gone: GET_INFO still gives a reason: $r"
+defer_on after_kprobe
+
+# --- 2. function tracer on vtime_user_exit
+echo vtime_user_exit > $T/set_ftrace_filter || fail "set_ftrace_filter"
+echo function > $T/current_tracer || fail "function tracer"
+expect_off function_tracer "the function tracer" "another ftrace user"
+echo nop > $T/current_tracer; echo > $T/set_ftrace_filter
+defer_on after_tracer
+
+# --- 3. late NMI_FLAG_FIRST handler
+echo 1 > $P/nmi_first || fail "nmi_first"
+expect_off nmi_first "a late NMI_FLAG_FIRST handler" "NMI_FLAG_FIRST"
+echo 0 > $P/nmi_first
+defer_on after_nmi_first
+
+# --- 4. IPMODIFY (livepatch-like) on vtime_user_exit
+if echo vtime_user_exit > $P/ipmodify_grab; then
+	metric ipmodify_vtime_user_exit.attached true
+	expect_off ipmodify "an IPMODIFY ops on vtime_user_exit" "another ftrace user"
+else
+	bad "an IPMODIFY ops (livepatch) cannot attach to vtime_user_exit while tlbisol defers"
+	metric ipmodify_vtime_user_exit.attached false
+fi
+echo 0 > $P/ipmodify_grab
+defer_on after_ipmodify
+
+# --- 5. kernel.ftrace_enabled
+if echo 0 > /proc/sys/kernel/ftrace_enabled 2>/dev/null; then
+	bad "ftrace_enabled=0 accepted while the deferral (PERMANENT catch-up) is on"
+	echo 1 > /proc/sys/kernel/ftrace_enabled
+fi
+$NL set --defer 0 || bad "set --defer 0"
+if echo 0 > /proc/sys/kernel/ftrace_enabled; then
+	metric ftrace_disable_with_sync_only true
+	out=$($NL set --defer 1 2>&1) && bad "deferral enabled with ftrace disabled"
+	echo "enable with ftrace_enabled=0: $out"
+	echo 1 > /proc/sys/kernel/ftrace_enabled || fail "ftrace_enabled=1"
+else
+	bad "kernel.ftrace_enabled=0 refused with only targeted sync on"
+	metric ftrace_disable_with_sync_only false
+fi
+defer_on after_ftrace_enabled
+
+# --- 6. kprobes on the kernel's flush functions
+for f in __flush_tlb_all native_flush_tlb_global; do
+	echo "p:tlbisol_flush_$f $f" >> $T/kprobe_events && echo 1 > $T/events/kprobes/tlbisol_flush_$f/enable ||
+		bad "kprobe on $f"
+done
+k=$(cpu2_ipis); metric flush_kprobes.cpu2_rx_kernel_flush "$k"
+a=$(stat_of "$RESULTS/s" 2 avoided_kflush); metric flush_kprobes.cpu2_avoided_kflush "$a"
+info_of defer | grep -qx on || bad "kprobes on the flush functions turned the deferral off"
+[ "$a" -ge "$N" ] || bad "flush kprobes: only $a of $N purges deferred for CPU 2"
+for f in __flush_tlb_all native_flush_tlb_global; do
+	echo 0 > $T/events/kprobes/tlbisol_flush_$f/enable; echo "-:tlbisol_flush_$f" >> $T/kprobe_events
+done
+rmmod tlbisol || fail "rmmod tlbisol"
+
+# --- 7. a homonym
+insmod "$KMOD_DIR/test/tlbisol_homonym.ko" || fail "insmod tlbisol_homonym"
+insmod "$KMOD_DIR/tlbisol.ko" sync=1 defer=1 || fail "insmod tlbisol (homonym)"
+info_of defer | grep -qx on && bad "homonym: the deferral was enabled with an ambiguous symbol"
+r=$(info_of defer_reason); echo "homonym: $r"
+echo "$r" | grep -q "not unique" || bad "homonym: reason does not say 'not unique'"
+info_of sync | grep -qx on || bad "homonym: targeted sync (unaffected) is not on"
+rmmod tlbisol; rmmod tlbisol_homonym
+
+# --- 8. TEST build: the protocol check counts foreign code (guard off)
+insmod "$KMOD_DIR/test/tlbisol.ko" sync=1 defer=1 protocol_check=1 || fail "insmod tlbisol (test build)"
+echo 1 > $P/guard_off || fail "guard_off"
+echo 'p:tlbisol_foreign vtime_user_exit' >> $T/kprobe_events && echo 1 > $T/events/kprobes/tlbisol_foreign/enable ||
+	fail "kprobe (test build)"
+busy_stop
+taskset -c 2 "$BIN_DIR/busyloop" -y 200000 & yl=$!
+sleep 1
+$NL reset
+churn "$N"
+echo 1 > $P/nmi_first
+taskset -c 0 sh -c "echo '2 20' > $P/nmi_kick"
+sleep 1
+$NL stats > "$RESULTS/neg.stats"; cat "$RESULTS/neg.stats"
+kill $yl; wait $yl 2>/dev/null
+echo 0 > $P/nmi_first
+fo=$(stat_of "$RESULTS/neg.stats" 2 proto_foreign); metric negative.cpu2_proto_foreign "$fo"
+[ "$fo" -gt 0 ] || bad "negative control: guard off, kprobe and late NMI handler present, proto_foreign stayed 0"
+echo 0 > $T/events/kprobes/tlbisol_foreign/enable; echo '-:tlbisol_foreign' >> $T/kprobe_events
+echo 0 > $P/guard_off
+$NL set --defer 0
+rmmod tlbisol || fail "rmmod tlbisol (test build)"
+rmmod tlbisol_test
+[ $rc = 0 ] || fail "guard checks"
+echo PASS
