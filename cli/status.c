@@ -420,7 +420,7 @@ static void status_print(const struct tlbctl *t, const struct status *s) {
         else
                 printf("tlbisold: %s\n", s->daemon.why_not ? s->daemon.why_not : "not running");
         if (s->module.loaded)
-                printf("module: loaded, sync IPIs %s, deferral %s, accounting %s\n",
+                printf("module: loaded, targeted table-sync IPIs %s (not the page-table-free fallback), deferral %s, accounting %s\n",
                        s->module.sync, s->module.defer, s->module.acct);
         else
                 printf("module: %s\n", s->module.why_not ? s->module.why_not : "not loaded");
