@@ -26,6 +26,7 @@
 #include <linux/tick.h>
 #include <net/netlink.h>
 #include <linux/kconfig.h>
+#include <linux/delay.h>
 #include "tlbisol.h"
 
 static bool sync = true;
@@ -44,6 +45,10 @@ MODULE_PARM_DESC(defer_cpus, "CPU list for the deferral (default: every nohz_ful
 static bool protocol_check;
 module_param(protocol_check, bool, 0444);
 MODULE_PARM_DESC(protocol_check, "Testing: check that every deferred flush is caught up before the CPU runs kernel code past its entry (adds syscall tracepoint cost)");
+/* Test-only: SET holds the ctl lock this long (kmod-netlink.sh: parallel_ops). */
+static unsigned int test_set_delay_ms;
+module_param(test_set_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_set_delay_ms, "Testing: every SET sleeps this long holding the module's lock");
 #else
 static const bool protocol_check;
 #endif
@@ -125,6 +130,10 @@ int tlbisol_ctl_set(int sync_on, int defer_on, const struct cpumask *mask,
 	int r = 0;
 
 	mutex_lock(&tlbisol_ctl_lock);
+#ifdef TLBISOL_TEST
+	if (READ_ONCE(test_set_delay_ms))
+		msleep(READ_ONCE(test_set_delay_ms));
+#endif
 	if (closing) {
 		NL_SET_ERR_MSG(extack, "tlbisol is being unloaded");
 		r = -ENODEV;
