@@ -429,7 +429,11 @@ int tlbisol_defer_enable(const struct cpumask *mask, const char **reason)
 {
 	int r;
 
-	if (tlbisol_defer_on)
+	/*
+	 * hooks_on, not defer_on: after a guard trip defer_on is already off
+	 * while the hooks (and our NMI handler) stay until its work item ran.
+	 */
+	if (hooks_on)
 		tlbisol_defer_disable();
 	flush_invpcid = boot_cpu_has(X86_FEATURE_INVPCID);
 	r = defer_hooks_attach(reason);
