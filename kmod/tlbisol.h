@@ -25,6 +25,7 @@
 
 /* --- tlbisol_sym.c --- */
 void tlbisol_sym_init(void);
+void tlbisol_sym_exit(void);
 unsigned long tlbisol_sym_addr(const char *name);
 int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end);
 

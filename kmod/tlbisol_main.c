@@ -276,6 +276,7 @@ out_proto_exit:
 	tlbisol_proto_exit();
 out_acct_exit:
 	tlbisol_acct_exit();
+	tlbisol_sym_exit();
 	return r;
 }
 
@@ -290,6 +291,7 @@ static void __exit tlbisol_exit(void)
 	tlbisol_disable_all();
 	tlbisol_proto_exit();
 	tlbisol_acct_exit();
+	tlbisol_sym_exit();
 	tlbisol_nl_exit();
 	pr_info("unloaded\n");
 }

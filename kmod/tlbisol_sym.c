@@ -20,11 +20,9 @@
  * uses as an address range must be unique, else the feature that needs it
  * is refused. The kernel's check for that (kernel/trace/trace_kprobe.c:
  * validate_probe_symbol(), counting vmlinux and module symbols) is reached
- * through the exported kprobe-event API: we create a kprobe event on the
- * name and delete it; creation fails for a non-unique name. Checked once
- * per name, on first use, and cached (each check costs an RCU grace
- * period). Names used only to classify IPIs are not checked: a homonym
- * there miscounts, it cannot misdirect.
+ * through the exported kprobe-event API (sym_check_unique()). Checked once
+ * per name, on first use, and cached. Names used only to classify IPIs are
+ * not checked: a homonym there miscounts, it cannot misdirect.
  *
  * Every unregister waits for an RCU grace period (unregister_kprobes()), so
  * tlbisol_sym_init() resolves all the names the module uses at once, with
@@ -68,11 +66,20 @@ static struct {
 } sym_cache[SYM_NR];
 
 /*
- * Does the kernel see exactly one function called @name? Creates and
- * deletes a kprobe event "tlbisol_unique" on it; trace_kprobe refuses a
- * name with several matches (-EINVAL after validate_probe_symbol()).
+ * Does the kernel see exactly one function called @name? The kprobe-event
+ * parser counts the name's symbols in vmlinux and modules
+ * (validate_probe_symbol()) and refuses a homonym with -EINVAL. To avoid
+ * registering (and, with an RCU grace period each, unregistering) a probe
+ * per name, we keep one base event "tlbisol_unique" on vfs_read() with a
+ * u64 argument, and ask for an event of the same name on @name with a u32
+ * argument: a unique name gets past the parser and is then refused as
+ * -EEXIST by append_trace_kprobe() (argument types differ), registering
+ * nothing; any other result means "not confirmed unique".
  */
-static int sym_check_unique(const char *name)
+static bool sym_cached;
+static bool sym_base_on;
+
+static int sym_probe_cmd(const char *loc, const char *arg)
 {
 	struct dynevent_cmd cmd;
 	char *buf;
@@ -82,19 +89,40 @@ static int sym_check_unique(const char *name)
 	if (!buf)
 		return -ENOMEM;
 	kprobe_event_cmd_init(&cmd, buf, MAX_DYNEVENT_CMD_LEN);
-	r = kprobe_event_gen_cmd_start(&cmd, "tlbisol_unique", name);
+	r = kprobe_event_gen_cmd_start(&cmd, "tlbisol_unique", loc, arg);
 	if (!r)
 		r = kprobe_event_gen_cmd_end(&cmd);
 	kfree(buf);
-	if (r) {
-		pr_warn("%s: not a unique kernel function name (%d): features that need it are refused\n",
-			name, r);
-		return -EADDRNOTAVAIL;
-	}
-	kprobe_event_delete("tlbisol_unique");
-	return 0;
+	return r;
 }
-static bool sym_cached;
+
+static int sym_check_unique(const char *name)
+{
+	int r;
+
+	if (!sym_base_on) {
+		r = sym_probe_cmd("vfs_read", "a=%di:u64");
+		if (r) {
+			pr_warn("cannot create the kprobe event for uniqueness checks (%d)\n", r);
+			return -EADDRNOTAVAIL;
+		}
+		sym_base_on = true;
+	}
+	r = sym_probe_cmd(name, "b=%si:u32");
+	if (r == -EEXIST)
+		return 0;
+	pr_warn("%s: not a unique kernel function name (%d): features that need it are refused\n",
+		name, r);
+	return -EADDRNOTAVAIL;
+}
+
+/* Module exit: delete the base event (one RCU grace period). */
+void tlbisol_sym_exit(void)
+{
+	if (sym_base_on && kprobe_event_delete("tlbisol_unique"))
+		pr_warn("cannot delete the kprobe event tlbisol_unique\n");
+	sym_base_on = false;
+}
 
 /* Function start and end around @addr, if it lies in the function @name. */
 static int sym_bounds(const char *name, unsigned long addr,
