@@ -29,7 +29,7 @@ esac
 busy_start 2 3
 ( while :; do $WL > /dev/null 2>&1; sleep 1; done ) &
 wl=$!
-( while :; do echo 5 > /sys/module/tlbisol_test/parameters/purge_churn; sleep 0.2; done ) &
+( while :; do echo 1 > /sys/module/tlbisol_test/parameters/purge_churn; echo 5 > /sys/module/tlbisol_test/parameters/unmap_aliases_churn; sleep 0.3; done ) &
 churn=$!
 uptime_cs() { awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime; }
 t0=$(uptime_cs)
