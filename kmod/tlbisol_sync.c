@@ -5,12 +5,20 @@
  * Purpose: tlb_remove_table_sync_one() (mm/mmu_gather.c, 6.12) broadcasts an
  * empty IPI to every online CPU, waiting for lockless page-table walkers
  * (GUP-fast) that rely on IRQs being disabled. Callers: khugepaged
- * collapse_huge_page() (mm/khugepaged.c), hugetlb PMD unsharing
- * tlb_flush_unshared_tables() (include/asm-generic/tlb.h), and
- * tlb_remove_table_one() (mm/mmu_gather.c). The function is not exported;
- * we redirect it with an ftrace ops carrying FTRACE_OPS_FL_IPMODIFY (the
- * livepatch mechanism, kernel/livepatch/patch.c: klp_ftrace_handler()) to
- * tlbisol_sync_one(), which sends the IPI only to CPUs that RCU sees watching.
+ * collapse_huge_page() (mm/khugepaged.c) and hugetlb PMD unsharing
+ * tlb_flush_unshared_tables() (include/asm-generic/tlb.h). The function is
+ * not exported; we redirect it with an ftrace ops carrying
+ * FTRACE_OPS_FL_IPMODIFY (the livepatch mechanism, kernel/livepatch/patch.c:
+ * klp_ftrace_handler()) to tlbisol_sync_one(), which sends the IPI only to
+ * CPUs that RCU sees watching.
+ *
+ * Not covered: the page-table-free fallback tlb_remove_table_one()
+ * (mm/mmu_gather.c, when the batch page cannot be allocated). In Debian's
+ * 6.12.117 build it and tlb_remove_table_sync_one() are inlined into
+ * tlb_remove_table(), which calls smp_call_function(tlb_remove_table_smp_sync)
+ * itself (objdump of the vmlinux): one IPI to every other online CPU per
+ * page-table page freed that way, isolated CPUs included, counted by the
+ * accounting as a table sync and never avoided.
  *
  * Why it is sound: a walker that relies on disabled IRQs runs inside an RCU
  * read-side critical section (IRQs off is one), so while a CPU is in an RCU
