@@ -47,7 +47,8 @@ struct tlbisol_stats_snap {
 };
 
 int tlbisol_acct_init(void);
-void tlbisol_acct_exit(void);
+void tlbisol_acct_stop(void);
+void tlbisol_acct_free(void);
 bool tlbisol_acct_available(const char **reason);
 void tlbisol_acct_read(int cpu, struct tlbisol_stats_snap *s);
 void tlbisol_acct_reset(void);

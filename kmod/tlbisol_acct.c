@@ -278,7 +278,15 @@ out_fail:
 }
 
 /* Also waits for the protocol check's probes (tlbisol_proto_exit() first). */
-void tlbisol_acct_exit(void)
+/*
+ * Module exit, in two steps. tlbisol_acct_stop(): no probe, irq_work or
+ * event work runs after it returns. tlbisol_acct_free(): the counters'
+ * memory, only once nothing can read or write it any more — GET_STATS and
+ * RESET_STATS are doit ops, which genetlink does not pin the module for
+ * (only dumps are), so the family must be unregistered (which waits for
+ * running doit ops under cb_lock) before the memory goes.
+ */
+void tlbisol_acct_stop(void)
 {
 	if (acct_on) {
 		tracepoint_probe_unregister(tp_queue, acct_probe_queue, NULL);
@@ -288,5 +296,10 @@ void tlbisol_acct_exit(void)
 	tracepoint_synchronize_unregister();
 	irq_work_sync(&ev_irq_work);
 	cancel_work_sync(&ev_work);
+}
+
+void tlbisol_acct_free(void)
+{
 	free_percpu(acct_base);
+	acct_base = NULL;
 }

@@ -275,24 +275,29 @@ out_disable:
 out_proto_exit:
 	tlbisol_proto_exit();
 out_acct_exit:
-	tlbisol_acct_exit();
+	tlbisol_acct_stop();
 	tlbisol_sym_exit();
+	tlbisol_acct_free();
 	return r;
 }
 
 /*
  * Unload order (issue 9 item 9): controls off and hooks gone, then the
- * tracepoint probes and the event work, and the genetlink family last, so
+ * tracepoint probes and the event work, then the genetlink family, so
  * that no event work item can run against an unregistered family. SET
- * requests that arrive meanwhile are refused (closing).
+ * requests that arrive meanwhile are refused (closing). The symbols and
+ * the counters' memory go only after the family: genetlink does not pin
+ * the module for doit ops (GET_INFO, GET_STATS, RESET_STATS), and
+ * genl_unregister_family() is what waits for the ones still running.
  */
 static void __exit tlbisol_exit(void)
 {
 	tlbisol_disable_all();
 	tlbisol_proto_exit();
-	tlbisol_acct_exit();
-	tlbisol_sym_exit();
+	tlbisol_acct_stop();
 	tlbisol_nl_exit();
+	tlbisol_sym_exit();
+	tlbisol_acct_free();
 	pr_info("unloaded\n");
 }
 

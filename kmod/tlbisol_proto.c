@@ -246,7 +246,7 @@ out_unregister:
 	return r;
 }
 
-/* Module exit: the caller then waits (tlbisol_acct_exit() does). */
+/* Module exit: the caller then waits (tlbisol_acct_stop() does). */
 void tlbisol_proto_exit(void)
 {
 	if (tlbisol_proto_on) {
