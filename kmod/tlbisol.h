@@ -39,6 +39,7 @@ struct tlbisol_stats {
 	u64 proto_foreign;		/* owning CPU only */
 	atomic64_t avoided_sync;	/* written by senders */
 	atomic64_t avoided_kflush;	/* written by senders */
+	atomic64_t notdeferred_kflush;	/* written by senders */
 };
 DECLARE_PER_CPU(struct tlbisol_stats, tlbisol_stats);
 
@@ -80,6 +81,7 @@ void tlbisol_hook_release(struct tlbisol_hook_ops *ho);
 int tlbisol_sync_enable(const char **reason);
 void tlbisol_sync_disable(void);
 bool tlbisol_sync_enabled(void);
+const char *tlbisol_sync_unavailable(void);
 void tlbisol_sync_ipi(void *info);
 
 /* --- tlbisol_defer.c --- */
@@ -138,7 +140,8 @@ bool tlbisol_proto_check_enabled(void);
 int tlbisol_proto_init(bool on);
 void tlbisol_proto_exit(void);
 /* Test-only negative controls, exported for tests/kmod/tlbisol_test.ko. */
-void tlbisol_test_skip_catchup(bool skip);
+enum { TLBISOL_TEST_SKIP_ENTRY = 1, TLBISOL_TEST_SKIP_NMI = 2 };
+void tlbisol_test_skip_catchup(int where);
 void tlbisol_test_guard_off(bool off);
 #else
 static __always_inline int tlbisol_proto_flush_begin(void) { return 0; }

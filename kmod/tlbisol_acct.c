@@ -210,6 +210,7 @@ void tlbisol_acct_read(int cpu, struct tlbisol_stats_snap *s)
 	s->v[TLBISOL_STAT_RX_OTHER] = READ_ONCE(st->rx[TLBISOL_IPI_OTHER]);
 	s->v[TLBISOL_STAT_AVOIDED_SYNC] = atomic64_read(&st->avoided_sync);
 	s->v[TLBISOL_STAT_AVOIDED_KFLUSH] = atomic64_read(&st->avoided_kflush);
+	s->v[TLBISOL_STAT_NOTDEFERRED_KFLUSH] = atomic64_read(&st->notdeferred_kflush);
 	s->v[TLBISOL_STAT_CATCHUP_ENTRY] = READ_ONCE(st->catchup_entry);
 	s->v[TLBISOL_STAT_CATCHUP_NMI] = READ_ONCE(st->catchup_nmi);
 	s->v[TLBISOL_STAT_PROTO_CHECKS] = READ_ONCE(st->proto_checks);
@@ -241,6 +242,8 @@ int tlbisol_acct_init(void)
 	acct_base = alloc_percpu(struct tlbisol_stats_snap);
 	if (!acct_base)
 		return -ENOMEM;
+	/* suppressed events are counted in events_dropped, not logged */
+	ratelimit_set_flags(&ev_rs, RATELIMIT_MSG_ON_RELEASE);
 
 	for (i = 0; i < ARRAY_SIZE(acct_fn_names); i++) {
 		acct_fn_addr[i] = tlbisol_sym_addr(acct_fn_names[i].name);

@@ -72,8 +72,12 @@ DEFINE_PER_CPU(struct tlbisol_defer_cpu, tlbisol_defer_cpu);
 static bool flush_invpcid __read_mostly;	/* else CR4.PGE toggle */
 
 #ifdef TLBISOL_TEST
-/* Test-only negative control, set through tlbisol_test_skip_catchup(). */
-static bool test_skip_catchup;
+/*
+ * Test-only negative control, set through tlbisol_test_skip_catchup():
+ * TLBISOL_TEST_SKIP_ENTRY or _NMI makes that catch-up consume the flag
+ * without flushing (and without recording a flush).
+ */
+static int test_skip_catchup;
 #endif
 
 bool tlbisol_defer_enabled(void)
@@ -151,7 +155,8 @@ static __always_inline bool defer_catch_up(bool always)
 	}
 	seen = tlbisol_proto_flush_begin();
 #ifdef TLBISOL_TEST
-	if (unlikely(READ_ONCE(test_skip_catchup)) && !always && !in_nmi()) {
+	if (unlikely(READ_ONCE(test_skip_catchup) ==
+		     (in_nmi() ? TLBISOL_TEST_SKIP_NMI : TLBISOL_TEST_SKIP_ENTRY)) && !always) {
 		/* negative control: consumed, not flushed, not recorded */
 		barrier();
 		WRITE_ONCE(dc->catching_up, nested);
@@ -233,10 +238,10 @@ static bool defer_cond(int cpu, void *info)
 	 * that flush consumes them (DEFERRAL.md "Foreign code").
 	 */
 	if (!READ_ONCE(tlbisol_defer_on))
-		return true;
+		goto ipi;
 	state = tlbisol_ct_state(cpu);
 	if (!tlbisol_ct_user_eqs(state))
-		return true;	/* kernel, idle, guest, or RCU watching: IPI */
+		goto ipi;	/* kernel, idle, guest, or RCU watching */
 	/*
 	 * A hardware breakpoint armed on the CPU could fire (#DB, perf, BPF)
 	 * in the entry code before the catch-up. cpu_dr7 is written by the
@@ -245,10 +250,14 @@ static bool defer_cond(int cpu, void *info)
 	 */
 	smp_rmb();
 	if (per_cpu(cpu_dr7, cpu) & (DR_LOCAL_ENABLE_MASK | DR_GLOBAL_ENABLE_MASK))
-		return true;
+		goto ipi;
 	atomic64_inc(&per_cpu(tlbisol_stats, cpu).avoided_kflush);
 	tlbisol_proto_skip(cpu, info, state);
 	return false;
+ipi:
+	/* told apart from the kernel's own kernel-flush IPIs (not deferrable) */
+	atomic64_inc(&per_cpu(tlbisol_stats, cpu).notdeferred_kflush);
+	return true;
 }
 
 /* Replacement for flush_tlb_kernel_range(start, end) from the lazy purge. */
@@ -328,6 +337,21 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 
 	if (IS_ENABLED(CONFIG_KASAN_VMALLOC)) {
 		*reason = "CONFIG_KASAN_VMALLOC: the purge frees shadow page tables";
+		return -EOPNOTSUPP;
+	}
+	/*
+	 * Between the EQS exit and vtime_user_exit(), ct_kernel_enter()
+	 * (kernel/context_tracking.c, 6.12) runs trace_rcu_watching(), a
+	 * tracepoint (BPF) with RCU_TRACE, and instrument_atomic_write(),
+	 * out-of-line calls with KASAN, KCSAN or KMSAN: code before the
+	 * catch-up (DEFERRAL.md "Preconditions").
+	 */
+	if (IS_ENABLED(CONFIG_RCU_TRACE)) {
+		*reason = "CONFIG_RCU_TRACE: a tracepoint runs on kernel entry before the catch-up";
+		return -EOPNOTSUPP;
+	}
+	if (IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_KCSAN) || IS_ENABLED(CONFIG_KMSAN)) {
+		*reason = "CONFIG_KASAN/KCSAN/KMSAN: instrumentation calls run on kernel entry before the catch-up";
 		return -EOPNOTSUPP;
 	}
 	if (!boot_cpu_has(X86_FEATURE_INVPCID) && !boot_cpu_has(X86_FEATURE_PGE)) {
@@ -484,12 +508,13 @@ void tlbisol_defer_release(void)
 
 #ifdef TLBISOL_TEST
 /* Test-only negative control; taints the kernel (TAINT_TEST). */
-void tlbisol_test_skip_catchup(bool skip)
+void tlbisol_test_skip_catchup(int where)
 {
-	if (skip)
+	if (where)
 		add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
-	WRITE_ONCE(test_skip_catchup, skip);
-	pr_warn("test: catch-up at kernel entry %s\n", skip ? "SKIPPED (unsafe)" : "restored");
+	WRITE_ONCE(test_skip_catchup, where);
+	pr_warn("test: catch-up %s\n", where == TLBISOL_TEST_SKIP_ENTRY ? "at kernel entry SKIPPED (unsafe)" :
+		where == TLBISOL_TEST_SKIP_NMI ? "in NMI SKIPPED (unsafe)" : "restored");
 }
 EXPORT_SYMBOL_GPL(tlbisol_test_skip_catchup);
 #endif

@@ -54,14 +54,17 @@ static const bool protocol_check;
 #endif
 
 DEFINE_MUTEX(tlbisol_ctl_lock);
-static const char *sync_reason;		/* why sync could not be enabled last */
 static struct cpumask cfg_mask;		/* configured deferral mask */
 static bool closing;			/* module exit started: no more SET */
 
-/* Caller holds the ctl lock. */
+/*
+ * Why sync is unavailable right now, or NULL (on, or off and available).
+ * A failed enable is reported to its SET and logged, not remembered here:
+ * the holder that made it fail may be gone. Caller holds the ctl lock.
+ */
 const char *tlbisol_sync_reason(void)
 {
-	return tlbisol_sync_enabled() ? NULL : sync_reason;
+	return tlbisol_sync_enabled() ? NULL : tlbisol_sync_unavailable();
 }
 
 const struct cpumask *tlbisol_cfg_defer_mask(void)
@@ -107,7 +110,6 @@ static void ctl_restore_sync(bool was_on, struct netlink_ext_ack *extack,
 		return;
 	}
 	if (tlbisol_sync_enable(&reason)) {
-		sync_reason = reason;
 		NL_SET_ERR_MSG_FMT(extack, "%s; and targeted sync could not be restored: %s",
 				   why, reason);
 		pr_warn("targeted sync could not be restored: %s\n", reason);
@@ -155,11 +157,9 @@ int tlbisol_ctl_set(int sync_on, int defer_on, const struct cpumask *mask,
 	if (sync_on == 1 && !old_sync) {
 		r = tlbisol_sync_enable(&reason);
 		if (r) {
-			sync_reason = reason;
 			NL_SET_ERR_MSG_FMT(extack, "%s", reason);
 			goto out;
 		}
-		sync_reason = NULL;
 		sync_changed = true;
 	} else if (sync_on == 0 && old_sync) {
 		tlbisol_sync_disable();
@@ -217,10 +217,8 @@ static int __init tlbisol_apply_params(void)
 	}
 	if (sync) {
 		r = tlbisol_sync_enable(&reason);
-		if (r) {
-			sync_reason = reason;
+		if (r)
 			pr_warn("targeted sync not enabled: %s (%d)\n", reason, r);
-		}
 	}
 	mutex_unlock(&tlbisol_ctl_lock);
 	return 0;

@@ -14,8 +14,8 @@
  *    records the newest number it covers. Check points after kernel entry
  *    (raw_syscalls:sys_enter, exceptions:page_fault_user,
  *    irq_vectors:{local_timer,reschedule,irq_work}_entry,
- *    signal:signal_deliver, csd:csd_function_entry from tlbisol_acct.c)
- *    count a violation when a skip is newer than everything the CPU's
+ *    signal:signal_deliver, nmi:nmi_handler after each NMI handler,
+ *    csd:csd_function_entry from tlbisol_acct.c) count a violation when a skip is newer than everything the CPU's
  *    flushes covered;
  *  - foreign code before the flush (issue 9 item 6): a catch-up at entry
  *    whose callback was not called straight from our entry ops' trampoline
@@ -151,13 +151,19 @@ static void notrace proto_probe_signal(void *data, int sig, void *info, void *ka
 	tlbisol_proto_checkpoint();
 }
 
-/* nmi:nmi_handler, after each NMI handler: did one run before ours? */
+/*
+ * nmi:nmi_handler, after each NMI handler (ours first): a check point in
+ * NMI context, so an NMI catch-up that consumed the flag without flushing
+ * is a violation here; and did another handler run before ours?
+ */
 static void notrace proto_probe_nmi_handler(void *data, void *handler,
 					    s64 delta_ns, int handled)
 {
 	if (!tlbisol_proto_on || !tlbisol_defer_enabled() ||
-	    handler == tlbisol_defer_nmi_fn() ||
 	    !tlbisol_defer_cpu_in_mask(smp_processor_id()))
+		return;
+	tlbisol_proto_checkpoint();
+	if (handler == tlbisol_defer_nmi_fn())
 		return;
 	if (this_cpu_read(proto_nmi_seq) != this_cpu_read(irq_stat.__nmi_count))
 		this_cpu_inc(tlbisol_stats.proto_foreign);

@@ -87,6 +87,19 @@ bool tlbisol_sync_enabled(void)
 	return READ_ONCE(sync_on);
 }
 
+/*
+ * Why sync cannot be enabled now (a condition that holds now, not the
+ * last failure: that one was returned to the SET that hit it), or NULL.
+ */
+const char *tlbisol_sync_unavailable(void)
+{
+	unsigned long start, end;
+
+	if (tlbisol_sym_range(SYNC_SYM, &start, &end))
+		return SYNC_SYM " not found, or not a unique name";
+	return NULL;
+}
+
 int tlbisol_sync_enable(const char **reason)
 {
 	int r;

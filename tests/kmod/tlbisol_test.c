@@ -14,10 +14,11 @@
  *                  deferred)
  *          echo 1 > .../guard_off, .../nmi_first, .../ipmodify_grab
  *                  see the parameter descriptions below
- *          echo 1 > /sys/module/tlbisol_test/parameters/skip_catchup
+ *          echo 1|2 > /sys/module/tlbisol_test/parameters/skip_catchup
  *                  deferral negative control: tlbisol.ko stops flushing at
- *                  kernel entry (taints the kernel); its protocol check must
- *                  then report violations. Needs tlbisol.ko loaded.
+ *                  kernel entry (1) or in its NMI handler (2) (taints the
+ *                  kernel); its protocol check must then report
+ *                  violations. 0 restores. Needs tlbisol.ko loaded.
  *          echo "CPU N" > /sys/module/tlbisol_test/parameters/nmi_kick
  *                  send N NMIs to CPU (apic->send_IPI(cpu, NMI_VECTOR), the
  *                  path nmi_trigger_cpumask_backtrace() uses, without its
@@ -170,22 +171,24 @@ static const struct kernel_param_ops aliases_ops = {
 module_param_cb(unmap_aliases_churn, &aliases_ops, NULL, 0200);
 MODULE_PARM_DESC(unmap_aliases_churn, "Write N: run N purges through vm_unmap_aliases() (not deferrable)");
 
-void tlbisol_test_skip_catchup(bool skip);	/* tlbisol.ko TEST build */
+void tlbisol_test_skip_catchup(int where);	/* tlbisol.ko TEST build: 1 entry, 2 NMI */
 void tlbisol_test_guard_off(bool off);		/* tlbisol.ko TEST build */
 
 static int skip_set(const char *val, const struct kernel_param *kp)
 {
-	void (*fn)(bool);
-	bool skip;
+	void (*fn)(int);
+	unsigned int where;
 	int r;
 
-	r = kstrtobool(val, &skip);
+	r = kstrtouint(val, 0, &where);
 	if (r)
 		return r;
+	if (where > 2)
+		return -EINVAL;
 	fn = symbol_get(tlbisol_test_skip_catchup);
 	if (!fn)
 		return -ENOENT;
-	fn(skip);
+	fn(where);
 	symbol_put(tlbisol_test_skip_catchup);
 	return 0;
 }
@@ -194,7 +197,7 @@ static const struct kernel_param_ops skip_ops = {
 	.set = skip_set,
 };
 module_param_cb(skip_catchup, &skip_ops, NULL, 0200);
-MODULE_PARM_DESC(skip_catchup, "Write 1: tlbisol.ko (TEST build) skips its entry catch-up (deferral negative control; taints)");
+MODULE_PARM_DESC(skip_catchup, "Write 1 (entry) or 2 (NMI): tlbisol.ko (TEST build) skips that catch-up's flush (deferral negative control; taints); 0 restores");
 
 static int guard_off_set(const char *val, const struct kernel_param *kp)
 {

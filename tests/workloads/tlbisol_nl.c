@@ -54,6 +54,7 @@ static const char *stat_names[] = {
 	[TLBISOL_STAT_PROTO_CHECKS] = "proto_checks",
 	[TLBISOL_STAT_PROTO_VIOLATIONS] = "proto_violations",
 	[TLBISOL_STAT_PROTO_FOREIGN] = "proto_foreign",
+	[TLBISOL_STAT_NOTDEFERRED_KFLUSH] = "notdeferred_kflush",
 };
 
 static const char *state_name(uint32_t s)

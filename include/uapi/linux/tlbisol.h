@@ -91,6 +91,9 @@ enum tlbisol_stat_attr {
 	TLBISOL_STAT_PAD,
 	TLBISOL_STAT_PROTO_FOREIGN,	/* catch-ups that foreign code may have
 					 * preceded (test build's protocol check) */
+	TLBISOL_STAT_NOTDEFERRED_KFLUSH,/* lazy-purge flushes (the deferrable
+					 * kind) that IPI'd this deferral CPU all
+					 * the same: it was not in user mode */
 	__TLBISOL_STAT_MAX,
 };
 #define TLBISOL_STAT_MAX (__TLBISOL_STAT_MAX - 1)

@@ -4,18 +4,34 @@
 # Uses the TEST build of tlbisol.ko (protocol check, negative control) for
 # 1-4 and the production build for 5.
 # 1. Effectiveness: CPU 2 runs a pure user busy loop, CPU 3 is idle; CPU 0
-#    runs N vmalloc lazy purges (tlbisol_test purge_churn). CPU 2 must get 0
-#    kernel-flush IPIs; CPU 3 (idle) and CPU 1 (housekeeping) still get them.
+#    runs N vmalloc lazy purges (tlbisol_test purge_churn). None of them may
+#    IPI CPU 2 (notdeferred_kflush = 0, avoided_kflush >= N); CPU 3 (idle)
+#    and CPU 1 (housekeeping) still get them. rx_kernel_flush on CPU 2 is
+#    recorded, not asserted: it also counts the kernel's own flushes that
+#    are not deferrable by design (DEFERRAL.md "What is deferred"), e.g.
+#    vm_reset_perms() when a module's init memory is freed, which runs
+#    after a grace period, seconds after insmod under TCG.
 # 1b. Only the lazy purge is deferred (issue 9 item 5): N purges through
 #    vm_unmap_aliases() (CPA's and vm_reset_perms()'s path) still IPI CPU 2.
 # 2. Correctness (protocol check): CPUs 2 and 3 run user loops that enter the
 #    kernel often (syscalls, page faults) and get signals and NMIs, while
 #    purges run; every deferral must be caught up before the CPU runs kernel
-#    code past its entry: 0 violations, many checks, catch-ups both at
-#    entry and in NMI. QEMU TCG has no PMU (no perf NMIs): tlbisol_test
-#    sends the NMIs itself (nmi_kick).
+#    code past its entry: 0 violations, many checks, catch-ups at entry.
+#    QEMU TCG has no PMU (no perf NMIs): tlbisol_test sends the NMIs itself
+#    (nmi_kick). The protocol check also runs in NMI context, after every
+#    NMI handler (nmi:nmi_handler).
 #    No catch-up may be reached behind foreign code (proto_foreign = 0; its
 #    negative control is in kmod-guard.sh).
+# 2b. NMI catch-up, made to happen: an NMI catches up only when it hits a
+#    CPU that was skipped and has not entered the kernel since. Under
+#    stress the loops enter the kernel every few ms and the purges and NMI
+#    kicks both run on CPU 0, one after the other, so that window is rarely
+#    hit (1 of ~700 NMIs per CPU): a stress run proves nothing about it.
+#    Here CPUs 2 and 3 run pure user loops; each round does one purge
+#    (both are skipped), then one NMI to each: catch-ups in NMI, no
+#    violations.
+# 3b. Negative control of 2b: skip_catchup=2 makes the NMI catch-up consume
+#    without flushing; the same rounds must report violations.
 # 3. Negative control: tlbisol_test skip_catchup=1 makes the catch-up a no-op;
 #    the same check must then report violations.
 # 4. Cost (production build, figures only): getpid() loop on CPU 2 with the
@@ -47,10 +63,12 @@ $NL stats > "$RESULTS/eff.stats"
 busy_stop
 cat "$RESULTS/eff.stats"
 k2=$(stat_of "$RESULTS/eff.stats" 2 rx_kernel_flush); a2=$(stat_of "$RESULTS/eff.stats" 2 avoided_kflush)
+n2=$(stat_of "$RESULTS/eff.stats" 2 notdeferred_kflush)
 k3=$(stat_of "$RESULTS/eff.stats" 3 rx_kernel_flush); k1=$(stat_of "$RESULTS/eff.stats" 1 rx_kernel_flush)
 metric eff.cpu2_user.rx_kernel_flush "$k2"; metric eff.cpu2_user.avoided_kflush "$a2"
+metric eff.cpu2_user.notdeferred_kflush "$n2"
 metric eff.cpu3_idle.rx_kernel_flush "$k3"; metric eff.cpu1_housekeeping.rx_kernel_flush "$k1"
-[ "$k2" -eq 0 ] || { echo "FAIL: user-mode nohz_full CPU 2 got $k2 kernel-flush IPIs"; rc=1; }
+[ "$n2" -eq 0 ] || { echo "FAIL: lazy purges sent user-mode nohz_full CPU 2 $n2 kernel-flush IPIs"; rc=1; }
 [ "$a2" -ge "$N" ] || { echo "FAIL: CPU 2 avoided only $a2"; rc=1; }
 [ "$k3" -ge "$N" ] || { echo "FAIL: idle CPU 3 got only $k3 kernel-flush IPIs"; rc=1; }
 [ "$k1" -ge "$N" ] || { echo "FAIL: housekeeping CPU 1 got only $k1"; rc=1; }
@@ -97,7 +115,6 @@ for c in 2 3; do
 	v=$(stat_of "$RESULTS/stress.stats" $c proto_violations); ch=$(stat_of "$RESULTS/stress.stats" $c proto_checks)
 	d=$(stat_of "$RESULTS/stress.stats" $c avoided_kflush); cu=$(stat_of "$RESULTS/stress.stats" $c catchup_entry)
 	cn=$(stat_of "$RESULTS/stress.stats" $c catchup_nmi); metric "stress.cpu$c.catchup_nmi" "$cn"
-	[ "$cn" -gt 0 ] || { echo "FAIL: CPU $c: no catch-up in NMI"; rc=1; }
 	metric "stress.cpu$c.proto_violations" "$v"; metric "stress.cpu$c.proto_checks" "$ch"
 	metric "stress.cpu$c.deferred" "$d"; metric "stress.cpu$c.catchup_entry" "$cu"
 	[ "$v" -eq 0 ] || { echo "FAIL: CPU $c: $v protocol violations"; rc=1; }
@@ -108,6 +125,32 @@ for c in 2 3; do
 	[ "$cu" -gt 0 ] || { echo "FAIL: CPU $c: no catch-up at kernel entry"; rc=1; }
 done
 
+# --- 2b. NMI catch-up, deterministic
+nmi_rounds() { # ROUNDS
+	busy_start 2 3
+	sleep 1
+	i=0
+	while [ $i -lt "$1" ]; do
+		churn 1
+		sleep 0.2	# the purge's flush (skipping CPUs 2, 3) is done
+		for c in 2 3; do taskset -c 0 sh -c "echo '$c 1' > /sys/module/tlbisol_test/parameters/nmi_kick"; done
+		i=$((i + 1))
+	done
+	sleep 0.2
+	busy_stop
+}
+$NL reset
+nmi_rounds 10
+$NL stats > "$RESULTS/nmi.stats"; cat "$RESULTS/nmi.stats"
+for c in 2 3; do
+	cn=$(stat_of "$RESULTS/nmi.stats" $c catchup_nmi); v=$(stat_of "$RESULTS/nmi.stats" $c proto_violations)
+	ch=$(stat_of "$RESULTS/nmi.stats" $c proto_checks)
+	metric "nmi.cpu$c.catchup_nmi" "$cn"; metric "nmi.cpu$c.proto_violations" "$v"; metric "nmi.cpu$c.proto_checks" "$ch"
+	[ "$cn" -gt 0 ] || { echo "FAIL: CPU $c: no catch-up in NMI in 10 rounds of purge + NMI"; rc=1; }
+	[ "$v" -eq 0 ] || { echo "FAIL: CPU $c: $v protocol violations (NMI rounds)"; rc=1; }
+	[ "$ch" -gt 0 ] || { echo "FAIL: CPU $c: no protocol check point in the NMI rounds"; rc=1; }
+done
+
 # disable (prints how often the old context-tracking comparison would have
 # complained) and enable again
 $NL set --defer 0 || { echo "FAIL: set --defer 0"; rc=1; }
@@ -115,7 +158,7 @@ dmesg | grep 'protocol check: CPU' | tee "$RESULTS/ct_only"
 $NL set --defer 1 || fail "set --defer 1"
 
 # --- 3. negative control
-echo 1 > /sys/module/tlbisol_test/parameters/skip_catchup || fail "skip_catchup"
+echo 1 > /sys/module/tlbisol_test/parameters/skip_catchup || fail "skip_catchup=1"
 $NL reset
 stress 5
 echo 0 > /sys/module/tlbisol_test/parameters/skip_catchup
@@ -123,6 +166,17 @@ $NL stats > "$RESULTS/neg.stats"; cat "$RESULTS/neg.stats"
 nv=$(( $(stat_of "$RESULTS/neg.stats" 2 proto_violations) + $(stat_of "$RESULTS/neg.stats" 3 proto_violations) ))
 metric negative.proto_violations "$nv"
 [ "$nv" -gt 0 ] || { echo "FAIL: negative control: the protocol check saw no violation"; rc=1; }
+
+# --- 3b. negative control of 2b (a fresh enable resets the protocol state)
+$NL set --defer 0 && $NL set --defer 1 || fail "re-enable"
+echo 2 > /sys/module/tlbisol_test/parameters/skip_catchup || fail "skip_catchup=2"
+$NL reset
+nmi_rounds 5
+echo 0 > /sys/module/tlbisol_test/parameters/skip_catchup
+$NL stats > "$RESULTS/nmi-neg.stats"; cat "$RESULTS/nmi-neg.stats"
+nn=$(( $(stat_of "$RESULTS/nmi-neg.stats" 2 proto_violations) + $(stat_of "$RESULTS/nmi-neg.stats" 3 proto_violations) ))
+metric negative_nmi.proto_violations "$nn"
+[ "$nn" -gt 0 ] || { echo "FAIL: negative control (NMI): the protocol check saw no violation"; rc=1; }
 
 # disabling flushes every pending CPU; then unload
 $NL set --defer 0 || { echo "FAIL: set --defer 0"; rc=1; }

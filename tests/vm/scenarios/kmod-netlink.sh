@@ -78,8 +78,12 @@ echo "sync under IPMODIFY user: $out"
 $NL info > "$RESULTS/info.rollback"
 grep -q '^defer=on' "$RESULTS/info.rollback" || { echo "FAIL: a failed SET left the deferral off (no rollback)"; rc=1; metric rollback.defer_kept false; }
 grep -q '^defer=on' "$RESULTS/info.rollback" && metric rollback.defer_kept true
-grep -q '^sync=on' "$RESULTS/info.rollback" && { echo "FAIL: sync on after the failed SET"; rc=1; }
+grep -qx 'sync=off' "$RESULTS/info.rollback" || { echo "FAIL: sync not off after the failed SET: $(grep '^sync' "$RESULTS/info.rollback")"; rc=1; }
 echo 0 > /sys/module/tlbisol_test/parameters/ipmodify_grab
+# GET_INFO gives current reasons: with the holder gone, sync is plainly off
+# (not "unavailable" from the failed SET)
+$NL info > "$RESULTS/info.holder_gone"
+grep -qx 'sync=off' "$RESULTS/info.holder_gone" || { echo "FAIL: sync not reported plainly off once the holder is gone: $(grep '^sync' "$RESULTS/info.holder_gone")"; rc=1; }
 
 # --- rollback the other way: the deferral step fails (a kprobe on
 #     vtime_user_exit), sync must stay off as it was
