@@ -66,6 +66,11 @@ static int check_noise(const struct check_ctx *c, struct noise_check *nc, struct
         r = noise_summarize(c->t, &cpus, nc->duration_usec, &nc->s);
         if (r == -ENOMEM)
                 return r;
+        if (r == -EBUSY)
+                return check_add(rep, "noise", CHECK_FAIL, false,
+                                 "Without a measurement the isolated CPUs cannot be shown quiet.",
+                                 "run it again when the other measurement has finished",
+                                 "not measured: another measurement is running (named above)");
         if (r < 0)
                 return check_add(rep, "noise", CHECK_FAIL, false,
                                  "Without a measurement the isolated CPUs cannot be shown quiet.",

@@ -868,6 +868,20 @@ static int measure_until_stopped(struct noise_run *n) {
         return r;
 }
 
+/* The noise lock (noise-guard.c), or why not on stderr. */
+static int noise_lock_or_say(int *ret_fd) {
+        _cleanup_free_ char *holder = NULL;
+        int r = noise_lock(ret_fd, &holder);
+
+        if (r == -EBUSY)
+                tlbctl_error("noise: in use by %s; one measurement at a time (osnoise's settings are global, "
+                             "and two workloads on one CPU restart its tick), try again when it has finished",
+                             holder);
+        else if (r < 0)
+                tlbctl_error("noise: cannot take the noise lock: %s", strerror(-r));
+        return r;
+}
+
 int verb_noise(struct tlbctl *t, int argc, char **argv) {
         static const struct option opts[] = {
                 { "cpus",     required_argument, NULL, 'c' },
@@ -880,7 +894,6 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         struct noise_run n = { .t = t, .json = t->json, .duration_usec = 10 * USEC_PER_SEC,
                                .saved_workload = -1, .wl = WL_USER };
         _cleanup_close_ int lock_fd = -EBADF;
-        _cleanup_free_ char *holder = NULL;
         bool have_cpus = false;
         int c, r, rc = EXIT_OK;
 
@@ -937,17 +950,8 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                 return EXIT_FAIL;
         }
 
-        r = noise_lock(&lock_fd, &holder);
-        if (r == -EBUSY) {
-                tlbctl_error("noise: in use by %s; one measurement at a time (osnoise's settings are global, "
-                             "and two workloads on one CPU restart its tick), try again when it has finished",
-                             holder);
+        if (noise_lock_or_say(&lock_fd) < 0)
                 return EXIT_FAIL;
-        }
-        if (r < 0) {
-                tlbctl_error("noise: cannot take the noise lock: %s", strerror(-r));
-                return EXIT_FAIL;
-        }
         if (n.wl == WL_USER)
                 noise_warn_pinned(t, &n.cpus);
 
@@ -974,11 +978,15 @@ int noise_summarize(const struct tlbctl *t, const struct cpumap *cpus, uint64_t 
                     struct noise_summary *out) {
         struct noise_run n = { .t = t, .cpus = *cpus, .duration_usec = duration_usec,
                                .saved_workload = -1, .wl = WL_USER };
+        _cleanup_close_ int lock_fd = -EBADF;
         int cpu, r;
 
         *out = (struct noise_summary) {};
         if (t->fixture_root)
                 return -EPERM;
+        r = noise_lock_or_say(&lock_fd);
+        if (r < 0)
+                return r;
         r = measure_until_stopped(&n);
 
         if (r >= 0) {

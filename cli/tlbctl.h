@@ -121,7 +121,8 @@ struct noise_summary {
 /* Measures cpus for duration_usec as 'tlbctl noise' does by default (user
  * busy loop, osnoise when the kernel has it, /proc/interrupts deltas
  * always), restores what it touched, and sums up per CPU. Needs root;
- * -EPERM under TLBISOL_ROOT. */
+ * -EPERM under TLBISOL_ROOT; -EBUSY (said on stderr, naming the holder)
+ * while another 'tlbctl noise' or an osnoise tracer runs. */
 int noise_summarize(const struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_usec,
                     struct noise_summary *out);
 void noise_summary_done(struct noise_summary *s);

@@ -3,7 +3,8 @@
 # measurement at a time (osnoise's settings are global; two busy loops on
 # one nohz_full CPU restart its tick, with or without osnoise):
 #  - a second 'tlbctl noise' while one measures is refused, naming the
-#    first ("in use by tlbctl noise (PID n)");
+#    first ("in use by tlbctl noise (PID n)"), and so is the measurement
+#    of 'tlbctl check --noise';
 #  - where the kernel has osnoise (rt): beside a tracing instance running
 #    osnoise (as rtla's do) it is refused, naming the instance, and
 #    osnoise/options is as before at the end;
@@ -41,15 +42,21 @@ wait_window() {
 
 # --- a second tlbctl noise, then an rtla-like instance ---
 # a second 'tlbctl noise' is refused, naming the first
-taskset -c 0 tlbctl noise -c 2 -d 30s > /dev/null 2>&1 &
+taskset -c 0 tlbctl noise -c 2 -d 300s > /dev/null 2>&1 &
 first=$!
 wait_window $first > /dev/null || fail "lock: the first tlbctl noise never opened its window"
 out=$(taskset -c 0 tlbctl noise -c 3 -d 1s 2>&1); rc=$?
 echo "second tlbctl noise -> exit $rc: $out"
 [ $rc -eq 1 ] || fail "a second tlbctl noise ran at the same time (exit $rc)"
 case "$out" in *"in use by tlbctl noise (PID $first)"*) ;; *) fail "the refusal does not name PID $first: $out" ;; esac
-kill -INT $first; wait $first
 metric lock.second_tlbctl refused
+# so is the measurement of 'tlbctl check --noise'
+out=$(taskset -c 0 tlbctl check -c 3 --noise=1s 2>&1); rc=$?
+echo "tlbctl check --noise during it -> exit $rc: $(echo "$out" | grep -E 'in use|noise')"
+[ $rc -ne 0 ] || fail "tlbctl check --noise passed while tlbctl noise measured"
+case "$out" in *"in use by tlbctl noise (PID $first)"*) ;; *) fail "check --noise does not name PID $first: $out" ;; esac
+metric lock.check_noise refused
+kill -INT $first; wait $first
 # an instance running osnoise (as rtla's does) is named
 if $has_osnoise; then
 	mkdir $T/instances/rtla_like
