@@ -1,7 +1,8 @@
 /* ipi.c — 'tlbctl ipi': live per-CPU IPI rates by kind from /proc/interrupts
  * (CAL TLB RES LOC IWI), plus the module's per-kind receive counters when
  * it is loaded. A refreshing table on a terminal, one line per CPU and
- * interval otherwise. Ctrl-C ends it (exit 0). */
+ * interval otherwise. Ctrl-C ends it (exit 0). --events: the module's
+ * events instead (ipi-events.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@ static void on_stop(int sig) { (void) sig; stop_requested = 1; }
 
 static void ipi_help(void) {
         printf("Usage: tlbctl ipi [-c CPULIST] [--interval=DURATION] [--count=N] [--json]\n"
+               "       tlbctl ipi --events [-c CPULIST] [--duration=DURATION] [--json]\n"
                "\n"
                "Live IPI rates per CPU: CAL (function calls, incl. TLB shootdowns), TLB\n"
                "(user TLB shootdowns), RES (reschedule), LOC (local timer), IWI (irq work),\n"
@@ -32,7 +34,12 @@ static void ipi_help(void) {
                "  -c, --cpus=CPULIST        CPUs to show (default: isolated CPUs, else all)\n"
                "  -i, --interval=DURATION   refresh period (default 1s)\n"
                "  -n, --count=N             stop after N intervals (default: until Ctrl-C)\n"
-               "  -j, --json                one JSON document at the end (needs --count)\n"
+               "  -j, --json                one JSON document at the end (needs --count);\n"
+               "                            with --events one per event and line (JSON Lines)\n"
+               "  -e, --events              each IPI that reached an isolated CPU although a\n"
+               "                            tlbisol.ko control was on: what it ran, the sending\n"
+               "                            task and CPU (the module sends at most 10/s; root)\n"
+               "  -d, --duration=DURATION   with --events: stop after this long (default: Ctrl-C)\n"
                "  -h, --help                this help\n");
 }
 
@@ -94,20 +101,22 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 { "interval", required_argument, NULL, 'i' },
                 { "count",    required_argument, NULL, 'n' },
                 { "json",     no_argument,       NULL, 'j' },
+                { "events",   no_argument,       NULL, 'e' },
+                { "duration", required_argument, NULL, 'd' },
                 { "help",     no_argument,       NULL, 'h' },
                 {}
         };
         struct interrupts *prev = NULL, *cur = NULL, *d = NULL;
         struct module_state mprev = {}, mcur = {};
         struct sigaction sa = { .sa_handler = on_stop };
-        uint64_t interval = USEC_PER_SEC;
+        uint64_t interval = USEC_PER_SEC, duration = 0;
         unsigned count = 0, done = 0;
-        bool have_cpus = false, json = t->json, tty;
+        bool have_cpus = false, json = t->json, events = false, have_interval = false, tty;
         struct json_object *samples = NULL;
         struct cpumap cpus;
         int c, cpu, r, rc = EXIT_OK;
 
-        while ((c = getopt_long(argc, argv, "c:i:n:jh", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "c:i:n:jed:h", opts, NULL)) >= 0)
                 switch (c) {
                 case 'c':
                         if (parse_user_cpulist(t, "ipi", optarg, &cpus) < 0)
@@ -118,6 +127,7 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                         if (parse_duration(optarg, &interval) < 0 || interval < 10 * USEC_PER_MSEC ||
                             interval > 3600 * USEC_PER_SEC)
                                 return usage_error("ipi", "bad interval '%s' (10ms to 1h)", optarg);
+                        have_interval = true;
                         break;
                 case 'n':
                         if (parse_uint(optarg, &count) < 0 || count == 0)
@@ -125,6 +135,13 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                         break;
                 case 'j':
                         json = true;
+                        break;
+                case 'e':
+                        events = true;
+                        break;
+                case 'd':
+                        if (parse_duration(optarg, &duration) < 0 || duration == 0)
+                                return usage_error("ipi", "bad duration '%s' (e.g. 30s, 5m)", optarg);
                         break;
                 case 'h':
                         ipi_help();
@@ -134,10 +151,21 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 }
         if (optind < argc)
                 return usage_error("ipi", "unexpected argument '%s'", argv[optind]);
-        if (json && count == 0)
-                return usage_error("ipi", "--json needs --count=N (one document, written at the end)");
         if (!have_cpus)
                 cpus = cpumap_is_empty(&t->iso.isolated) ? t->facts.sys.online : t->iso.isolated;
+        if (events) {
+                if (count || have_interval)
+                        return usage_error("ipi", "--events prints each event: no --count or --interval (--duration stops it)");
+                if (t->fixture_root) {
+                        tlbctl_error("ipi: --events listens to this machine's tlbisol.ko; unset TLBISOL_ROOT");
+                        return EXIT_FAIL;
+                }
+                return ipi_events(t, &cpus, duration, json);
+        }
+        if (duration)
+                return usage_error("ipi", "--duration goes with --events (intervals: --count)");
+        if (json && count == 0)
+                return usage_error("ipi", "--json needs --count=N (one document, written at the end)");
         tty = !json && isatty(STDOUT_FILENO);
         if (json && !(samples = json_object_new_array()))
                 return EXIT_FAIL;

@@ -32,6 +32,8 @@ int verb_release(struct tlbctl *t, int argc, char **argv);
 int verb_noise(struct tlbctl *t, int argc, char **argv);
 int verb_ipi(struct tlbctl *t, int argc, char **argv);
 int verb_top(struct tlbctl *t, int argc, char **argv);
+/* 'ipi --events' (ipi-events.c): listens for duration_usec (0: until stopped). */
+int ipi_events(struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_usec, bool json);
 int verb_check(struct tlbctl *t, int argc, char **argv);
 int verb_metrics(struct tlbctl *t, int argc, char **argv);
 

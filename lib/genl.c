@@ -342,3 +342,112 @@ int tlbisol_genl_get_stats(struct tlbisol_genl *g,
                 return r;
         return transact(g, msg, &x);
 }
+
+int tlbisol_genl_join_events(struct tlbisol_genl *g) {
+        int grp, r;
+
+        if (!g)
+                return -EINVAL;
+        grp = genl_ctrl_resolve_grp(g->sock, TLBISOL_GENL_NAME, TLBISOL_MCGRP_EVENTS);
+        if (grp < 0)
+                return tlbisol_nlerr_to_errno(grp);
+        r = nl_socket_add_membership(g->sock, grp);
+        if (r < 0)
+                return tlbisol_nlerr_to_errno(r);
+        nl_socket_disable_seq_check(g->sock);
+        r = nl_socket_set_nonblocking(g->sock);
+        return r < 0 ? tlbisol_nlerr_to_errno(r) : 0;
+}
+
+int tlbisol_genl_fd(const struct tlbisol_genl *g) {
+        return g ? nl_socket_get_fd(g->sock) : -EINVAL;
+}
+
+int tlbisol_event_parse(const void *hdr, struct tlbisol_event *ev) {
+        const struct nlmsghdr *nlh = hdr;
+        struct nlattr *tb[TLBISOL_A_MAX + 1], *e[TLBISOL_EV_MAX + 1];
+        const struct genlmsghdr *gh;
+        int r;
+
+        if (!nlh || !ev || !genlmsg_valid_hdr((struct nlmsghdr *) nlh, 0))
+                return -EBADMSG;
+        gh = nlmsg_data(nlh);
+        if (gh->cmd != TLBISOL_CMD_EVENT)
+                return -ENOMSG;
+        r = genlmsg_parse((struct nlmsghdr *) nlh, 0, tb, TLBISOL_A_MAX, NULL);
+        if (r < 0)
+                return tlbisol_nlerr_to_errno(r);
+        if (!tb[TLBISOL_A_EVENT])
+                return -EBADMSG;
+        r = nla_parse_nested(e, TLBISOL_EV_MAX, tb[TLBISOL_A_EVENT], NULL);
+        if (r < 0)
+                return tlbisol_nlerr_to_errno(r);
+        if (!e[TLBISOL_EV_CPU] || nla_len(e[TLBISOL_EV_CPU]) != 4)
+                return -EBADMSG;
+        *ev = (struct tlbisol_event) { .kind = -1, .sender_pid = -1, .sender_cpu = -1 };
+        ev->cpu = nla_get_u32(e[TLBISOL_EV_CPU]);
+        if (e[TLBISOL_EV_KIND] && nla_len(e[TLBISOL_EV_KIND]) == 4)
+                ev->kind = (int) nla_get_u32(e[TLBISOL_EV_KIND]);
+        if (e[TLBISOL_EV_SENDER_PID] && nla_len(e[TLBISOL_EV_SENDER_PID]) == 4)
+                ev->sender_pid = (int) nla_get_u32(e[TLBISOL_EV_SENDER_PID]);
+        if (e[TLBISOL_EV_SENDER_CPU] && nla_len(e[TLBISOL_EV_SENDER_CPU]) == 4)
+                ev->sender_cpu = (int) nla_get_u32(e[TLBISOL_EV_SENDER_CPU]);
+        /* nla_strlcpy: the kernel's strings are NUL-terminated, but a
+         * short or unterminated one must not be read past its end */
+        if (e[TLBISOL_EV_FUNC])
+                nla_strlcpy(ev->func, e[TLBISOL_EV_FUNC], sizeof(ev->func));
+        if (e[TLBISOL_EV_SENDER_COMM])
+                nla_strlcpy(ev->sender_comm, e[TLBISOL_EV_SENDER_COMM], sizeof(ev->sender_comm));
+        return 0;
+}
+
+struct events_ctx {
+        int (*cb)(const struct tlbisol_event *ev, void *userdata);
+        void *userdata;
+        int n, error;
+};
+
+static int on_event(struct nl_msg *msg, void *arg) {
+        struct events_ctx *c = arg;
+        struct tlbisol_event ev;
+        int r;
+
+        if (c->error < 0)
+                return NL_SKIP;
+        r = tlbisol_event_parse(nlmsg_hdr(msg), &ev);
+        if (r == -ENOMSG)
+                return NL_SKIP;
+        if (r >= 0)
+                r = c->cb(&ev, c->userdata);
+        if (r < 0) {
+                c->error = r;
+                return NL_STOP;
+        }
+        c->n++;
+        return NL_OK;
+}
+
+int tlbisol_genl_read_events(struct tlbisol_genl *g,
+                             int (*cb)(const struct tlbisol_event *ev, void *userdata),
+                             void *userdata) {
+        struct events_ctx c = { .cb = cb, .userdata = userdata };
+        struct nl_cb *nlcb;
+        int r;
+
+        if (!g || !cb)
+                return -EINVAL;
+        nlcb = nl_cb_alloc(NL_CB_DEFAULT);
+        if (!nlcb)
+                return -ENOMEM;
+        nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &c);
+        nl_cb_set(nlcb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, NULL, NULL);
+        do
+                r = nl_recvmsgs(g->sock, nlcb);
+        while (r >= 0 && c.error >= 0);
+        nl_cb_put(nlcb);
+        if (c.error < 0)
+                return c.error;
+        if (r < 0 && r != -NLE_AGAIN)
+                return tlbisol_nlerr_to_errno(r);
+        return c.n;
+}

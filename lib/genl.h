@@ -66,6 +66,33 @@ int tlbisol_genl_get_stats(struct tlbisol_genl *g,
                            int (*cb)(const struct tlbisol_cpu_stats *s, void *userdata),
                            void *userdata);
 
+/* An IPI that reached an isolated CPU although a control was on
+ * (TLBISOL_CMD_EVENT on the "events" multicast group; the module sends at
+ * most 10 a second and only while someone listens). */
+struct tlbisol_event {
+        unsigned cpu;                   /* the isolated CPU it reached */
+        int kind;                       /* enum tlbisol_ipi_class; -1 if absent */
+        char func[128];                 /* the callback it ran; "" if absent */
+        int sender_pid, sender_cpu;     /* -1 if absent */
+        char sender_comm[17];           /* "" if absent */
+};
+
+/* Joins the events group on g (then use g for events only):
+ * -EPERM/-EACCES without CAP_NET_ADMIN, -ENOENT if the module has no such
+ * group. The socket becomes non-blocking; poll tlbisol_genl_fd(). */
+int tlbisol_genl_join_events(struct tlbisol_genl *g);
+int tlbisol_genl_fd(const struct tlbisol_genl *g);
+/* Hands every event queued on the socket to cb, without waiting; a
+ * negative return from cb stops and is returned. Returns the number of
+ * events read. */
+int tlbisol_genl_read_events(struct tlbisol_genl *g,
+                             int (*cb)(const struct tlbisol_event *ev, void *userdata),
+                             void *userdata);
+/* One event message (a struct nlmsghdr of family's TLBISOL_CMD_EVENT):
+ * -EBADMSG when it has no TLBISOL_A_EVENT nest or no CPU, -ENOMSG for
+ * another command. */
+int tlbisol_event_parse(const void *nlmsghdr, struct tlbisol_event *ev);
+
 /* Converts a libnl error (NLE_*, positive or negative) to a negative errno. */
 int tlbisol_nlerr_to_errno(int nlerr);
 /* CPU masks as carried by the family (u64 words, native endian). */

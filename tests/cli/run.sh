@@ -175,6 +175,22 @@ jq -c '.data.per_cpu[0].per_s.surprise = 1' "$tmp/top1.json" > "$tmp/neg-top1.js
 if "$CHECK" "$SCHEMA" "$tmp/neg-top1.json" > /dev/null 2>&1; then bad top-schema-rejects-extra accepted; else ok top-schema-rejects-extra; fi
 jq -c 'del(.data.per_cpu[1].sources)' "$tmp/top1.json" > "$tmp/neg-top2.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg-top2.json" > /dev/null 2>&1; then bad top-schema-rejects-missing accepted; else ok top-schema-rejects-missing; fi
+# ipi --events: the module's events group (the VM test cli-status reads
+# real ones); here the refusals and the schema of an event line
+expect ipi-events-with-count 2 "no --count or --interval" -- $NOHZ "$TLBCTL" ipi --events -n 2
+expect ipi-events-with-interval 2 "no --count or --interval" -- $NOHZ "$TLBCTL" ipi --events -i 1s
+expect ipi-duration-without-events 2 "--duration goes with --events" -- $NOHZ "$TLBCTL" ipi -d 5s
+expect ipi-events-bad-duration 2 "bad duration" -- $NOHZ "$TLBCTL" ipi --events -d soon
+expect ipi-events-fixture-root 1 "unset TLBISOL_ROOT" -- $NOHZ "$TLBCTL" ipi --events -d 1s
+if ! grep -q '^tlbisol ' /proc/modules 2>/dev/null; then
+	expect ipi-events-no-module 1 "needs tlbisol.ko, which is not loaded" -- "$TLBCTL" ipi --events -d 1s
+fi
+jq -c '.command = "ipi" | .data = {event: {cpu: 2, kind: "table_sync", function: "tlbisol_sync_ipi [tlbisol]", sender_pid: 812, sender_comm: "collapse", sender_cpu: 0}}' "$tmp/top1.json" > "$tmp/event.json"
+valid ipi-event-schema "$tmp/event.json"
+jq -c '.data.event.kind = "mystery"' "$tmp/event.json" > "$tmp/neg-event1.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg-event1.json" > /dev/null 2>&1; then bad ipi-event-schema-rejects-kind accepted; else ok ipi-event-schema-rejects-kind; fi
+jq -c 'del(.data.event.sender_comm)' "$tmp/event.json" > "$tmp/neg-event2.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg-event2.json" > /dev/null 2>&1; then bad ipi-event-schema-rejects-missing accepted; else ok ipi-event-schema-rejects-missing; fi
 # check: a well-set-up fixture passes (exit 0, schema-valid JSON); each
 # break (one at a time, in a copy) fails with that item named, exit 1
 GOOD=$FIX/check/good

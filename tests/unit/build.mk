@@ -16,4 +16,7 @@ $(B)/obj/tests/unit/%.o: ALL_CFLAGS += $(CMOCKA_CFLAGS) \
 
 $(UNIT_TEST_BINS): $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(LIBTLBISOL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBTLBISOL) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBTLBISOL) $(UNIT_LIBS_$*) $(CMOCKA_LIBS)
+
+# lib/genl.c's event parser is tested on messages built with libnl
+UNIT_LIBS_test_genl_event := $(or $(call pc_libs,libnl-genl-3.0),-lnl-genl-3 -lnl-3)

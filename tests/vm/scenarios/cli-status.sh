@@ -15,6 +15,11 @@
 #     static checker cli_schema_check from $BIN_DIR).
 #  6. noise on a kernel without osnoise: says so, falls back to the
 #     /proc/interrupts deltas plus the module's counters, exit 0.
+#  7. ipi --events: the module's events (IPIs that got through a control)
+#     as JSON Lines: table syncs from 'collapse' on CPU 0 reaching CPU 2
+#     while it runs in the kernel (dd), so the targeted sync must IPI it,
+#     named with function, sender comm/pid/CPU; the human form; a non-root
+#     listener is refused with the reason.
 set -u
 . "$SCENARIO_LIB"
 SCHEMA=/usr/share/tlbisol/tlbctl-output.schema.json
@@ -157,6 +162,52 @@ else
 	metric noise_fallback ok
 fi
 
+# --- 7: ipi --events --------------------------------------------------------
+[ "$(tlbctl status --json | jq -r .data.module.sync)" = on ] || fail "the daemon did not turn the module's sync on"
+taskset -c 2 dd if=/dev/zero of=/dev/null bs=4M 2>/dev/null &
+hog=$!
+taskset -c 0 tlbctl ipi --events -c 2-3 -d 15s --json > "$RESULTS/events.jsonl" 2> "$RESULTS/events.err" &
+lis=$!
+# table syncs for most of the window, whenever the listener has joined
+for i in 1 2 3 4 5 6 7 8 9 10; do "$BIN_DIR/collapse" -c 0 -n 5 > /dev/null; sleep 1; done
+wait $lis; rc=$?
+kill $hog; wait $hog 2>/dev/null
+[ $rc -eq 0 ] || fail "ipi --events: exit $rc: $(cat "$RESULTS/events.err")"
+nev=$(grep -c . "$RESULTS/events.jsonl")
+metric events.lines "$nev"
+[ "$nev" -ge 1 ] || fail "ipi --events: no event for 50 table syncs to a CPU in the kernel"
+i=0
+while IFS= read -r line; do
+	i=$((i + 1))
+	printf '%s\n' "$line" > "$RESULTS/event-$i.json"
+	"$BIN_DIR/cli_schema_check" "$SCHEMA" "$RESULTS/event-$i.json" > "$RESULTS/event-$i.schema-check" 2>&1 ||
+		fail "event line $i does not match the schema: $(head -c 300 "$RESULTS/event-$i.schema-check")"
+	[ $i -ge 5 ] && break
+done < "$RESULTS/events.jsonl"
+named=$(jq -s '[.[].data.event | select(.cpu == 2 and .kind == "table_sync" and (.function | startswith("tlbisol_sync_ipi")) and .sender_comm == "collapse" and .sender_cpu == 0 and .sender_pid > 1)] | length' "$RESULTS/events.jsonl")
+metric events.table_sync_from_collapse "$named"
+metric events.first "$(head -1 "$RESULTS/events.jsonl" | jq -c .data.event)"
+[ "$named" -ge 1 ] || fail "no event names collapse's table sync to CPU 2: $(head -3 "$RESULTS/events.jsonl")"
+[ "$(jq -s '[.[].data.event | select(.cpu != 2 and .cpu != 3)] | length' "$RESULTS/events.jsonl")" -eq 0 ] ||
+	fail "ipi --events -c 2-3 printed events of other CPUs"
+# the human form, on the same source
+taskset -c 2 dd if=/dev/zero of=/dev/null bs=4M 2>/dev/null &
+hog=$!
+taskset -c 0 tlbctl ipi --events -d 8s > "$RESULTS/events.txt" 2>&1 &
+lis=$!
+for i in 1 2 3 4 5 6; do "$BIN_DIR/collapse" -c 0 -n 5 > /dev/null; sleep 1; done
+wait $lis || fail "ipi --events (human): $(cat "$RESULTS/events.txt")"
+kill $hog; wait $hog 2>/dev/null
+cat "$RESULTS/events.txt"
+grep -q "CPU 2 <- table_sync: tlbisol_sync_ipi.* from collapse (pid [0-9]*) on CPU 0" "$RESULTS/events.txt" ||
+	fail "ipi --events (human) does not name collapse's table sync"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups tlbctl ipi --events -d 1s 2>&1); rc=$?
+echo "non-root tlbctl ipi --events -> exit $rc: $out"
+[ $rc -eq 1 ] || fail "non-root ipi --events: exit $rc, want 1"
+case "$out" in *"needs root"*) metric refused.events_not_root ok ;; *) fail "non-root ipi --events does not say it needs root: $out" ;; esac
+
 systemctl stop tlbisold
 modprobe -r tlbisol || fail "modprobe -r tlbisol"
+out=$(tlbctl ipi --events -d 1s 2>&1); rc=$?
+[ $rc -eq 1 ] && case "$out" in *"not loaded"*) true ;; *) false ;; esac || fail "ipi --events without the module: exit $rc: $out"
 echo "PASS"
