@@ -37,6 +37,12 @@ Options:
   --timeout S        hard timeout for the scenario in seconds (default 240;
                      the whole VM gets this plus boot time)
   --mem MB           guest memory (default 2048 busybox, 3072 full)
+  --hold-tracepoints register, at boot, the tracepoints that tlbctl noise/top
+                     and the osnoise tracer use, so that enabling them later
+                     patches no kernel text (see HOLD_TRACEPOINTS below)
+  --tcg single|multi QEMU's TCG threading (default multi: one host thread per
+                     vCPU; single: one for all, coherent with live text
+                     patching but 2-4x slower under load)
   --env NAME=VALUE   export NAME=VALUE to the scenario (repeatable)
   --quiet            print only the verdict line
 USAGE
@@ -44,7 +50,7 @@ USAGE
 
 DEFAULT_ISOLATION="nohz_full=2-3 isolcpus=nohz,domain,managed_irq,2-3 rcu_nocbs=2-3 irqaffinity=0-1"
 envs=()
-flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem= quiet=0
+flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem= quiet=0 tcg=multi hold=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavour)   flavour=${2:?}; shift ;;
@@ -54,6 +60,8 @@ while [ $# -gt 0 ]; do
 	--append)    append=${2?}; shift ;;
 	--timeout)   timeout=${2:?}; shift ;;
 	--mem)       mem=${2:?}; shift ;;
+	--tcg)       tcg=${2:?}; shift ;;
+	--hold-tracepoints) hold=1 ;;
 	--quiet)     quiet=1 ;;
 	--env)
 		case "${2:-}" in
@@ -70,6 +78,7 @@ case "$flavour" in generic|rt) ;; *) echo "run.sh: --flavour must be generic or 
 [ -r "$scenario" ] || { echo "run.sh: --scenario: cannot read '$scenario'" >&2; exit 2; }
 case "$timeout" in ''|*[!0-9]*) echo "run.sh: --timeout must be whole seconds" >&2; exit 2 ;; esac
 case "${mem:-0}" in *[!0-9]*) echo "run.sh: --mem must be megabytes" >&2; exit 2 ;; esac
+case "$tcg" in single|multi) ;; *) echo "run.sh: --tcg must be single or multi" >&2; exit 2 ;; esac
 
 rel=$(kernel_release "$flavour")
 image=$(kernel_image "$rel")
@@ -109,9 +118,28 @@ for e in "${envs[@]+"${envs[@]}"}"; do
 	printf 'export %s=%q\n' "${e%%=*}" "${e#*=}" >> "$run/share/run.env"
 done
 
+# HOLD_TRACEPOINTS: enabling a tracepoint patches kernel text at each of
+# its sites (its static key on its first probe, its static call on its
+# first and second: tracepoint_add_func() in kernel/tracepoint.c), with
+# text_poke_bp() while the other CPUs run. Multi-threaded TCG does not keep
+# its vCPUs coherent with that (see tcg_flake): a vCPU can run a stale int3
+# and die ("Oops: int3" in __schedule, __sysvec_call_function_single while
+# tlbctl noise set up). --hold-tracepoints gives each of these tracepoints
+# two probes from two stopped boot instances (trace_instance=, enabled by
+# trace_init() in start_kernel(), before smp_init(): text_poke_early(), no
+# other CPU running). Every later enable is then a third probe, N -> N+1,
+# which only swaps an RCU pointer: no text is patched while the scenario
+# runs. The list is what tlbctl noise and top enable (cli/noise.c,
+# cli/top.c, cli/trace-sources.c), what the osnoise tracer hooks (irq,
+# softirq, sched_switch, sched_migrate_task, the x86 irq_vectors) and what
+# tracefs' comm recording hooks (sched_switch, sched_wakeup[_new]).
+# cli-noise checks the effect: no sync-core IPIs reach an idle CPU while
+# tlbctl noise sets up and tears down, and an unheld tracepoint does send them.
+HOLD_TRACEPOINTS="ipi:*,csd:*,irq_vectors:*,irq:*,osnoise:*,sched:sched_waking,sched:sched_wakeup,sched:sched_wakeup_new,sched:sched_switch,sched:sched_migrate_task,timer:hrtimer_expire_entry"
+[ "$hold" = 1 ] && append="$append trace_instance=bed_hold1^traceoff,$HOLD_TRACEPOINTS trace_instance=bed_hold2^traceoff,$HOLD_TRACEPOINTS"
 cmdline="console=ttyS0,115200 loglevel=7 panic=-1 $init $isolation $append"
 vm_timeout=$((timeout + boot_budget))
-[ "$quiet" = 1 ] || note "booting $rel ($mode) for $name; console: $run/console.log; limit ${vm_timeout}s"
+[ "$quiet" = 1 ] || note "booting $rel ($mode, TCG $tcg-threaded) for $name; console: $run/console.log; limit ${vm_timeout}s"
 SPLAT_RE='Oops: |BUG: |kernel BUG at|WARNING: |Kernel panic|general protection fault|Unable to handle kernel|INFO: task .* blocked for more than|rcu: INFO: |detected stalls on CPUs|possible circular locking|inconsistent lock state|UBSAN: |kmemleak: .* new suspected|Call Trace:'
 
 boot_vm() {
@@ -119,7 +147,7 @@ boot_vm() {
 	set +e
 	timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 		-nodefaults -no-user-config -display none -no-reboot \
-		-accel tcg,thread=multi -cpu max -smp 4 -m "$mem" \
+		-accel tcg,thread=$tcg -cpu max -smp 4 -m "$mem" \
 		-kernel "$image" -initrd "$initrd" -append "$cmdline" \
 		-serial "file:$run/console.log" -monitor none \
 		-virtfs "local,path=$run/share,mount_tag=tlbisol,security_model=none,id=share" \
@@ -205,10 +233,10 @@ fi
 if [ ${#reasons[@]} -gt 0 ]; then verdict=fail; elif [ "$rc" = 77 ]; then verdict=skip; else verdict=pass; fi
 printf '%s\n' "${reasons[@]+"${reasons[@]}"}" | jq -R . | jq -s \
 	--arg verdict "$verdict" --arg flavour "$flavour" --arg release "$rel" \
-	--arg mode "$mode" --arg scenario "$name" --arg cmdline "$cmdline" \
+	--arg mode "$mode" --arg scenario "$name" --arg cmdline "$cmdline" --arg tcg "$tcg" \
 	--argjson seconds "$elapsed" --arg rc "${rc:-none}" --arg retried "$retried" \
 	'{verdict: $verdict, scenario: $scenario, flavour: $flavour, release: $release,
-	  mode: $mode, cmdline: $cmdline, seconds: $seconds, scenario_rc: $rc,
+	  mode: $mode, tcg: $tcg, cmdline: $cmdline, seconds: $seconds, scenario_rc: $rc,
 	  retried: (if $retried == "" then null else $retried end),
 	  reasons: map(select(length > 0))}' > "$run/bed.json"
 

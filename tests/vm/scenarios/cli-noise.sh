@@ -15,6 +15,10 @@
 #  3. SIGINT a few seconds into the window: exit 0, partial results, no
 #     instance left, osnoise/options and osnoise/cpus as before, no busy
 #     loop left.
+#  0. (run first) the bed held the tracepoints (run.sh --hold-tracepoints):
+#     tlbctl noise's set-up and tear-down patch no kernel text, seen as no
+#     text-poke sync (do_sync_core) run on idle CPU 3; negative control:
+#     enabling a tracepoint the bed does not hold does cause them.
 #  4. not a check: a short text trace of osnoise + csd events (CPUs 2-3,
 #     user and kernel flushes) saved as $RESULTS/osnoise-csd-trace.txt, the
 #     source of tests/fixtures/cli/osnoise-csd-trace.txt.
@@ -54,6 +58,39 @@ wait_window() {
 	echo $(( ($(date +%s%N) - w0) / 1000000 ))
 }
 
+# --- 0: no text patching while the scenario runs -----------------------
+# Each text_poke_bp() step syncs every online CPU, idle ones too:
+# on_each_cpu(do_sync_core), seen on CPU 3 as csd:csd_function_entry
+# func=do_sync_core (csd:* is held: recording it patches nothing). Set-up
+# without held tracepoints patches dozens of sites. With them held,
+# tlbctl noise -c 2 must cause none. The control enables module:module_load
+# (not held; its one site is cold, so this patching cannot hit a running
+# vCPU) and must be seen. (Counting CAL instead does not work: idle CPU 3
+# gets ~0.5 CAL/s of nohz_full kicks from the clocksource watchdog.)
+if [ -d $T/instances/bed_hold1 ] && [ -d $T/instances/bed_hold2 ]; then
+	P=$T/instances/bed_pokes
+	mkdir $P
+	echo 8 > $P/tracing_cpumask              # CPU 3
+	echo 1 > $P/events/csd/csd_function_entry/enable
+	taskset -c 0 tlbctl noise -c 2 -d 1s > "$RESULTS/noise-hold.txt" 2>&1 || fail "tlbctl noise -c 2 -d 1s: $(tail -3 "$RESULTS/noise-hold.txt")"
+	pokes_noise=$(grep -c 'func=do_sync_core' $P/trace)
+	echo > $P/trace
+	mkdir $T/instances/bed_unheld
+	echo 1 > $T/instances/bed_unheld/events/module/module_load/enable
+	echo 0 > $T/instances/bed_unheld/events/module/module_load/enable
+	rmdir $T/instances/bed_unheld
+	pokes_unheld=$(grep -c 'func=do_sync_core' $P/trace)
+	echo 0 > $P/events/csd/csd_function_entry/enable
+	rmdir $P
+	metric hold.noise_text_pokes_cpu3 "$pokes_noise"
+	metric hold.unheld_text_pokes_cpu3 "$pokes_unheld"
+	echo "text-poke syncs on idle CPU 3: tlbctl noise set-up and tear-down $pokes_noise; one unheld tracepoint on and off $pokes_unheld"
+	[ "$pokes_unheld" -ge 3 ] || fail "control: an unheld tracepoint caused only $pokes_unheld text-poke syncs on CPU 3 (not seen?)"
+	[ "$pokes_noise" -eq 0 ] || fail "tlbctl noise caused $pokes_noise text-poke syncs on CPU 3: it patched kernel text (a tracepoint the bed does not hold?)"
+else
+	fail "the bed did not hold the tracepoints (run with run.sh --hold-tracepoints)"
+fi
+
 # --- 1: user TLB flushes ------------------------------------------------
 busy_start 3
 ls $T/events/csd > "$RESULTS/csd-events.txt" 2>&1
@@ -66,8 +103,9 @@ setup_ms=$(wait_window $npid) || fail "tlbctl noise never opened its window"
 metric user.setup_ms "$setup_ms"
 wait $npid
 rc=$?
-# the live view, from CPU 0, on the same flushes
+# the live view, from CPU 0, on the same flushes; then its JSON stream
 taskset -c 0 tlbctl top -c 2-3 -i 2s -n 2 > "$RESULTS/top.txt" 2>&1 || fail "tlbctl top failed: $(tail -3 "$RESULTS/top.txt")"
+taskset -c 0 tlbctl top -c 2-3 -i 2s -n 2 --json > "$RESULTS/top.jsonl" 2> "$RESULTS/top-json.err" || fail "tlbctl top --json failed: $(tail -3 "$RESULTS/top-json.err")"
 kill $ipi_pid 2>/dev/null; wait $ipi_pid
 busy_stop
 [ $rc -eq 0 ] || fail "tlbctl noise (user flushes) exit status $rc"
@@ -75,6 +113,16 @@ grep -q "flush_tlb_func" "$RESULTS/top.txt" && grep -q "cli_tlbipi" "$RESULTS/to
 	fail "tlbctl top did not name cli_tlbipi's flush_tlb_func: $(head -20 "$RESULTS/top.txt")"
 ls $T/instances | grep -q '^tlbctl-top' && fail "top left its tracing instance: $(ls $T/instances)"
 metric top.cpu2_line "$(grep -m1 '^CPU 2' "$RESULTS/top.txt")"
+# top --json: one envelope per refresh and line, each valid, naming the source
+[ "$(wc -l < "$RESULTS/top.jsonl")" -eq 2 ] || fail "top --json printed $(wc -l < "$RESULTS/top.jsonl") lines for -n 2"
+for i in 1 2; do
+	sed -n ${i}p "$RESULTS/top.jsonl" > "$RESULTS/top-$i.json"
+	"$BIN_DIR/cli_schema_check" /usr/share/tlbisol/tlbctl-output.schema.json "$RESULTS/top-$i.json" > "$RESULTS/top-$i.schema" 2>&1 ||
+		fail "top --json line $i does not match the schema: $(head -c 300 "$RESULTS/top-$i.schema")"
+done
+top_flush=$(jq -r '[.data.per_cpu[] | select(.cpu == 2) | .sources.groups[] | select(.carried == "flush_tlb_func" and .sender == "cli_tlbipi") | .count] | add // 0' "$RESULTS/top-2.json")
+metric top.json_cpu2_flush_from_cli_tlbipi "$top_flush"
+[ "$top_flush" -gt 0 ] || fail "top --json did not name cli_tlbipi's flush_tlb_func on CPU 2"
 q() { jq -r "$1" "$RESULTS/noise-user.json"; }
 [ "$(q .data.method)" = osnoise ] || fail "noise did not use osnoise: $(q .data.no_osnoise_reason)"
 cf='(.ipi_vectors.call_function.count // 0) + (.ipi_vectors.call_function_single.count // 0)'
