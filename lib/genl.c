@@ -427,6 +427,10 @@ static int on_event(struct nl_msg *msg, void *arg) {
         return NL_OK;
 }
 
+static int seq_any(struct nl_msg *msg, void *arg) {
+        return NL_OK;
+}
+
 int tlbisol_genl_read_events(struct tlbisol_genl *g,
                              int (*cb)(const struct tlbisol_event *ev, void *userdata),
                              void *userdata) {
@@ -440,7 +444,9 @@ int tlbisol_genl_read_events(struct tlbisol_genl *g,
         if (!nlcb)
                 return -ENOMEM;
         nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &c);
-        nl_cb_set(nlcb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, NULL, NULL);
+        /* multicast messages carry sequence number 0: no check (a NULL
+         * callback here would mean libnl's strict one) */
+        nl_cb_set(nlcb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, seq_any, NULL);
         do
                 r = nl_recvmsgs(g->sock, nlcb);
         while (r >= 0 && c.error >= 0);
