@@ -5,6 +5,7 @@
 #   make kmod          the module only (KDIR=<kernel build dir> to choose)
 #   make deps          install every build and test dependency (Debian 12)
 #   make check-unit    fast unit tests: no root, no VM
+#   make nl-gen        regenerate the netlink family's C files from netlink/specs/
 #   make test          unit tests, then the VM scenarios on both 6.12 flavours
 #   make demo          boot the VM and show what tlbisol does
 #   make bench         interrupts on isolated CPUs, stock vs tuned vs tlbisol, in the
@@ -41,7 +42,7 @@ ALL_CFLAGS   = -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-.PHONY: all user deps check-unit check-unit-valgrind test test-vm demo bench bench-daemon clean distclean help
+.PHONY: all user deps nl-gen check-unit check-unit-valgrind test test-vm demo bench bench-daemon clean distclean help
 all: user kmod-if-headers
 
 # Each fragment appends to PROGRAMS, UNIT_TESTS and the install lists of
@@ -79,7 +80,14 @@ deps:
 check-unit: $(UNIT_TESTS)
 	@empty=$$(find tests/fixtures -type d -empty); if [ -n "$$empty" ]; then \
 	  echo "check-unit: git does not keep empty fixture directories; add a file to: $$empty" >&2; exit 1; fi
+	@tests/unit/nl-gen-fresh.sh
 	@tests/unit/run.sh $(UNIT_TESTS)
+
+# The UAPI header and kmod/tlbisol_nl-gen.[ch] come from the family's spec
+# through the kernel's ynl-gen-c.py; they are committed, and check-unit fails
+# while they are stale.
+nl-gen:
+	B=$(B) scripts/nl-gen.sh
 
 check-unit-valgrind: $(UNIT_TESTS)
 	@TEST_WRAPPER="valgrind --error-exitcode=1 --leak-check=full -q" tests/unit/run.sh $(UNIT_TESTS)
@@ -112,4 +120,4 @@ distclean:
 	rm -rf $(B)
 
 help:
-	@sed -n '3,16p' Makefile
+	@sed -n '3,17p' Makefile

@@ -80,6 +80,11 @@ int ipi_events(struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_us
                 tlbctl_error("ipi: --events needs tlbisol.ko, which is not loaded (modprobe tlbisol)");
                 return EXIT_FAIL;
         }
+        if (r == -EPROTO) {
+                tlbctl_error("ipi: the loaded tlbisol.ko speaks another netlink version than this tlbctl (%d): "
+                             "load the module of the same release", TLBISOL_GENL_VERSION);
+                return EXIT_FAIL;
+        }
         if (r >= 0)
                 r = tlbisol_genl_join_events(g);
         if (r == -EPERM || r == -EACCES) {
@@ -124,7 +129,8 @@ int ipi_events(struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_us
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
         if (r < 0) {
-                tlbctl_error("ipi: --events: %s", strerror(-r));
+                tlbctl_error("ipi: --events: %s", r == -EBADMSG && *tlbisol_genl_last_error(g) ?
+                             tlbisol_genl_last_error(g) : strerror(-r));
                 return EXIT_FAIL;
         }
         if (!json)

@@ -179,6 +179,9 @@ int verb_ipi(struct tlbctl *t, int argc, char **argv) {
                 return EXIT_FAIL;
         }
         (void) module_state_read(t, &mprev);
+        if (mprev.loaded && !mprev.cpu)
+                tlbctl_error("ipi: tlbisol.ko's counters are left out: %s",
+                             mprev.stats_why_not ? mprev.stats_why_not : "not answering");
         if (!tty && !json) {
                 printf("%-8s %4s %10s %10s %10s %10s %10s", "TIME", "CPU", "CAL/s", "TLB/s", "RES/s", "LOC/s", "IWI/s");
                 if (mprev.cpu)

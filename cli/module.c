@@ -35,16 +35,16 @@ static int stats_cb(const struct tlbisol_cpu_stats *s, void *userdata) {
                 return 0;
         c = &m->cpu[s->cpu];
         c->present = true;
-        c->rx[IPI_KIND_USER_FLUSH] = s->v[TLBISOL_STAT_RX_USER_FLUSH];
-        c->rx[IPI_KIND_KERNEL_FLUSH] = s->v[TLBISOL_STAT_RX_KERNEL_FLUSH];
-        c->rx[IPI_KIND_TABLE_SYNC] = s->v[TLBISOL_STAT_RX_TABLE_SYNC];
-        c->rx[IPI_KIND_TEXT_POKE] = s->v[TLBISOL_STAT_RX_TEXT_POKE];
-        c->rx[IPI_KIND_OTHER] = s->v[TLBISOL_STAT_RX_OTHER];
-        c->avoided_sync = s->v[TLBISOL_STAT_AVOIDED_SYNC];
-        c->avoided_kflush = s->v[TLBISOL_STAT_AVOIDED_KFLUSH];
-        c->catchup_entry = s->v[TLBISOL_STAT_CATCHUP_ENTRY];
-        c->catchup_nmi = s->v[TLBISOL_STAT_CATCHUP_NMI];
-        c->proto_violations = s->v[TLBISOL_STAT_PROTO_VIOLATIONS];
+        c->rx[IPI_KIND_USER_FLUSH] = s->v[TLBISOL_A_STATS_RX_USER_FLUSH];
+        c->rx[IPI_KIND_KERNEL_FLUSH] = s->v[TLBISOL_A_STATS_RX_KERNEL_FLUSH];
+        c->rx[IPI_KIND_TABLE_SYNC] = s->v[TLBISOL_A_STATS_RX_TABLE_SYNC];
+        c->rx[IPI_KIND_TEXT_POKE] = s->v[TLBISOL_A_STATS_RX_TEXT_POKE];
+        c->rx[IPI_KIND_OTHER] = s->v[TLBISOL_A_STATS_RX_OTHER];
+        c->avoided_sync = s->v[TLBISOL_A_STATS_AVOIDED_SYNC];
+        c->avoided_kflush = s->v[TLBISOL_A_STATS_AVOIDED_KFLUSH];
+        c->catchup_entry = s->v[TLBISOL_A_STATS_CATCHUP_ENTRY];
+        c->catchup_nmi = s->v[TLBISOL_A_STATS_CATCHUP_NMI];
+        c->proto_violations = s->v[TLBISOL_A_STATS_PROTO_VIOLATIONS];
         return 0;
 }
 
@@ -63,10 +63,17 @@ int module_state_read(const struct tlbctl *t, struct module_state *m) {
                 m->why_not = strdup("not loaded");
                 return m->why_not ? 0 : -ENOMEM;
         }
+        if (r == -EPROTO) {
+                if (asprintf(&m->why_not, "speaks another netlink version than this tlbctl (%d): "
+                             "load the tlbisol.ko of the same release", TLBISOL_GENL_VERSION) < 0)
+                        return -ENOMEM;
+                return 0;
+        }
         if (r >= 0)
                 r = tlbisol_genl_get_info(g, &info);
         if (r < 0) {
-                if (asprintf(&m->why_not, "not answering (%s)", strerror(-r)) < 0)
+                if (asprintf(&m->why_not, "not answering (%s)", r == -EBADMSG && *tlbisol_genl_last_error(g) ?
+                             tlbisol_genl_last_error(g) : strerror(-r)) < 0)
                         return -ENOMEM;
                 return 0;
         }
@@ -84,6 +91,9 @@ int module_state_read(const struct tlbctl *t, struct module_state *m) {
         if (r < 0) {                    /* info without counters: keep the info */
                 free(m->cpu);
                 m->cpu = NULL;
+                if (asprintf(&m->stats_why_not, "%s", r == -EBADMSG && *tlbisol_genl_last_error(g) ?
+                             tlbisol_genl_last_error(g) : strerror(-r)) < 0)
+                        return -ENOMEM;
         }
         return 0;
 }
@@ -94,5 +104,6 @@ void module_state_done(struct module_state *m) {
         free(m->defer);
         free(m->acct);
         free(m->cpu);
+        free(m->stats_why_not);
         *m = (struct module_state) {};
 }

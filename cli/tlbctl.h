@@ -102,6 +102,7 @@ struct module_state {
         char *sync, *defer, *acct;      /* "on", "off", "unavailable: <reason>" */
         unsigned ncpus;
         struct module_cpu *cpu;         /* [ncpus]; NULL if no stats */
+        char *stats_why_not;            /* why cpu is NULL while loaded */
 };
 int module_state_read(const struct tlbctl *t, struct module_state *m);
 void module_state_done(struct module_state *m);

@@ -44,8 +44,13 @@ static int module_connect(Manager *m) {
                 return 0;
         r = tlbisol_genl_open(&m->genl);
         if (r < 0) {
-                set_module_state(m, "not loaded: %s", r == -ENOENT ? "the tlbisol module is not loaded "
-                                 "(modprobe tlbisol)" : strerror(-r));
+                if (r == -EPROTO)
+                        set_module_state(m, "not usable: the loaded tlbisol module speaks another netlink "
+                                         "version than this tlbisold (%d); load the module of the same release",
+                                         TLBISOL_GENL_VERSION);
+                else
+                        set_module_state(m, "not loaded: %s", r == -ENOENT ? "the tlbisol module is not loaded "
+                                         "(modprobe tlbisol)" : strerror(-r));
                 /* a reloaded module starts from its defaults: nothing to restore */
                 module_forget_saved(&m->state);
         }
@@ -64,8 +69,13 @@ static int module_info(Manager *m, struct tlbisol_info *info) {
         if (r >= 0)
                 return 0;
         manager_module_drop(m);
-        if (module_connect(m) < 0 || tlbisol_genl_get_info(m->genl, info) < 0) {
-                set_module_state(m, "not loaded: %s", strerror(-r));
+        if (module_connect(m) < 0)
+                return -ENOENT;         /* module_state says why */
+        r = tlbisol_genl_get_info(m->genl, info);
+        if (r < 0) {
+                /* a malformed reply is named, not just "Bad message" */
+                set_module_state(m, "not answering: %s", r == -EBADMSG && *tlbisol_genl_last_error(m->genl) ?
+                                 tlbisol_genl_last_error(m->genl) : strerror(-r));
                 manager_module_drop(m);
                 return -ENOENT;
         }

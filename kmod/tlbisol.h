@@ -31,7 +31,7 @@ int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end
 
 /* --- tlbisol_acct.c --- */
 struct tlbisol_stats {
-	u64 rx[__TLBISOL_IPI_NR];	/* written by the owning CPU only */
+	u64 rx[__TLBISOL_IPI_MAX];	/* written by the owning CPU only */
 	u64 catchup_entry;		/* owning CPU only */
 	u64 catchup_nmi;		/* owning CPU only */
 	u64 proto_checks;		/* owning CPU only */
@@ -44,7 +44,7 @@ struct tlbisol_stats {
 DECLARE_PER_CPU(struct tlbisol_stats, tlbisol_stats);
 
 struct tlbisol_stats_snap {
-	u64 v[__TLBISOL_STAT_MAX];	/* indexed by enum tlbisol_stat_attr */
+	u64 v[__TLBISOL_A_STATS_MAX];	/* indexed by TLBISOL_A_STATS_* */
 };
 
 int tlbisol_acct_init(void);

@@ -203,22 +203,22 @@ void tlbisol_acct_read(int cpu, struct tlbisol_stats_snap *s)
 	unsigned int i;
 
 	memset(s, 0, sizeof(*s));
-	s->v[TLBISOL_STAT_RX_USER_FLUSH] = READ_ONCE(st->rx[TLBISOL_IPI_USER_FLUSH]);
-	s->v[TLBISOL_STAT_RX_KERNEL_FLUSH] = READ_ONCE(st->rx[TLBISOL_IPI_KERNEL_FLUSH]);
-	s->v[TLBISOL_STAT_RX_TABLE_SYNC] = READ_ONCE(st->rx[TLBISOL_IPI_TABLE_SYNC]);
-	s->v[TLBISOL_STAT_RX_TEXT_POKE] = READ_ONCE(st->rx[TLBISOL_IPI_TEXT_POKE]);
-	s->v[TLBISOL_STAT_RX_OTHER] = READ_ONCE(st->rx[TLBISOL_IPI_OTHER]);
-	s->v[TLBISOL_STAT_AVOIDED_SYNC] = atomic64_read(&st->avoided_sync);
-	s->v[TLBISOL_STAT_AVOIDED_KFLUSH] = atomic64_read(&st->avoided_kflush);
-	s->v[TLBISOL_STAT_NOTDEFERRED_KFLUSH] = atomic64_read(&st->notdeferred_kflush);
-	s->v[TLBISOL_STAT_CATCHUP_ENTRY] = READ_ONCE(st->catchup_entry);
-	s->v[TLBISOL_STAT_CATCHUP_NMI] = READ_ONCE(st->catchup_nmi);
-	s->v[TLBISOL_STAT_PROTO_CHECKS] = READ_ONCE(st->proto_checks);
-	s->v[TLBISOL_STAT_PROTO_VIOLATIONS] = READ_ONCE(st->proto_violations);
-	s->v[TLBISOL_STAT_PROTO_FOREIGN] = READ_ONCE(st->proto_foreign);
-	for (i = 0; i < __TLBISOL_STAT_MAX; i++)
+	s->v[TLBISOL_A_STATS_RX_USER_FLUSH] = READ_ONCE(st->rx[TLBISOL_IPI_USER_FLUSH]);
+	s->v[TLBISOL_A_STATS_RX_KERNEL_FLUSH] = READ_ONCE(st->rx[TLBISOL_IPI_KERNEL_FLUSH]);
+	s->v[TLBISOL_A_STATS_RX_TABLE_SYNC] = READ_ONCE(st->rx[TLBISOL_IPI_TABLE_SYNC]);
+	s->v[TLBISOL_A_STATS_RX_TEXT_POKE] = READ_ONCE(st->rx[TLBISOL_IPI_TEXT_POKE]);
+	s->v[TLBISOL_A_STATS_RX_OTHER] = READ_ONCE(st->rx[TLBISOL_IPI_OTHER]);
+	s->v[TLBISOL_A_STATS_AVOIDED_SYNC] = atomic64_read(&st->avoided_sync);
+	s->v[TLBISOL_A_STATS_AVOIDED_KFLUSH] = atomic64_read(&st->avoided_kflush);
+	s->v[TLBISOL_A_STATS_NOTDEFERRED_KFLUSH] = atomic64_read(&st->notdeferred_kflush);
+	s->v[TLBISOL_A_STATS_CATCHUP_ENTRY] = READ_ONCE(st->catchup_entry);
+	s->v[TLBISOL_A_STATS_CATCHUP_NMI] = READ_ONCE(st->catchup_nmi);
+	s->v[TLBISOL_A_STATS_PROTO_CHECKS] = READ_ONCE(st->proto_checks);
+	s->v[TLBISOL_A_STATS_PROTO_VIOLATIONS] = READ_ONCE(st->proto_violations);
+	s->v[TLBISOL_A_STATS_PROTO_FOREIGN] = READ_ONCE(st->proto_foreign);
+	for (i = 0; i < __TLBISOL_A_STATS_MAX; i++)
 		s->v[i] -= b->v[i];
-	s->v[TLBISOL_STAT_CPU] = cpu;
+	s->v[TLBISOL_A_STATS_CPU] = cpu;
 }
 
 /* Caller holds tlbisol_ctl_lock. */

@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 #include <string.h>
 
+#include "genl-reply.h"
 #include "genl.h"
 #include "util.h"
 
@@ -16,6 +18,7 @@
 struct tlbisol_genl {
         struct nl_sock *sock;
         int family;
+        char error[256];        /* why the last message was refused */
 };
 
 int tlbisol_nlerr_to_errno(int nlerr) {
@@ -58,26 +61,24 @@ int tlbisol_nlerr_to_errno(int nlerr) {
         }
 }
 
-int tlbisol_mask_from_attr(const void *data, size_t len, struct cpumap *out) {
-        struct cpumap m;
-        const uint8_t *p = data;
+static void cache_freep(struct nl_cache **c) { if (*c) nl_cache_free(*c); }
 
-        if (!out || (len && !data) || len % 8)
-                return -EINVAL;
-        cpumap_zero(&m);
-        for (size_t w = 0; w < len / 8; w++) {
-                uint64_t word;
+/* The family's id and version, from the controller's list of families. */
+static int resolve(struct tlbisol_genl *g) {
+        _cleanup_(cache_freep) struct nl_cache *cache = NULL;
+        struct genl_family *f;
+        int r, version;
 
-                memcpy(&word, p + w * 8, 8);
-                if (w >= CPUMAP_WORDS) {
-                        if (word)
-                                return -ERANGE;
-                        continue;
-                }
-                m.bits[w] = word;
-        }
-        *out = m;
-        return 0;
+        r = genl_ctrl_alloc_cache(g->sock, &cache);
+        if (r < 0)
+                return tlbisol_nlerr_to_errno(r);
+        f = genl_ctrl_search_by_name(cache, TLBISOL_GENL_NAME);
+        if (!f)
+                return -ENOENT;
+        g->family = genl_family_get_id(f);
+        version = genl_family_get_version(f);
+        genl_family_put(f);
+        return version == TLBISOL_GENL_VERSION ? 0 : -EPROTO;
 }
 
 int tlbisol_genl_open(struct tlbisol_genl **ret) {
@@ -98,15 +99,20 @@ int tlbisol_genl_open(struct tlbisol_genl **ret) {
         /* extended ACKs carry the kernel's reason; cap the echo of our request */
         (void) setsockopt(nl_socket_get_fd(g->sock), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
         (void) setsockopt(nl_socket_get_fd(g->sock), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-        r = genl_ctrl_resolve(g->sock, TLBISOL_GENL_NAME);
-        if (r < 0)
-                goto fail;
-        g->family = r;
+        r = resolve(g);
+        if (r < 0) {
+                nl_socket_free(g->sock);
+                return r;
+        }
         *ret = TAKE_PTR(g);
         return 0;
 fail:
         nl_socket_free(g->sock);
         return tlbisol_nlerr_to_errno(r);
+}
+
+const char *tlbisol_genl_last_error(const struct tlbisol_genl *g) {
+        return g ? g->error : "";
 }
 
 void tlbisol_genl_close(struct tlbisol_genl *g) {
@@ -213,56 +219,34 @@ static int new_msg(struct tlbisol_genl *g, uint8_t cmd, int flags, struct nl_msg
         return 0;
 }
 
-static void ctl_from(struct nlattr **tb, int st, int why, struct tlbisol_ctl *c) {
-        c->state = tb[st] ? (int) nla_get_u32(tb[st]) : -1;
-        c->reason[0] = 0;
-        if (tb[why])
-                snprintf(c->reason, sizeof(c->reason), "%s", nla_get_string(tb[why]));
-}
+struct info_ctx {
+        struct tlbisol_genl *g;
+        struct tlbisol_info *info;
+};
 
 static int parse_info(struct nl_msg *msg, void *userdata) {
-        struct tlbisol_info *info = userdata;
-        struct nlattr *tb[TLBISOL_A_MAX + 1];
-        int r;
+        struct info_ctx *c = userdata;
 
-        r = genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLBISOL_A_MAX, NULL);
-        if (r < 0)
-                return tlbisol_nlerr_to_errno(r);
-        if (tb[TLBISOL_A_RELEASE])
-                snprintf(info->release, sizeof(info->release), "%s", nla_get_string(tb[TLBISOL_A_RELEASE]));
-        if (tb[TLBISOL_A_NOHZ_FULL_MASK])
-                (void) tlbisol_mask_from_attr(nla_data(tb[TLBISOL_A_NOHZ_FULL_MASK]),
-                                              (size_t) nla_len(tb[TLBISOL_A_NOHZ_FULL_MASK]), &info->nohz_full);
-        if (tb[TLBISOL_A_CT_ACTIVE_MASK])
-                (void) tlbisol_mask_from_attr(nla_data(tb[TLBISOL_A_CT_ACTIVE_MASK]),
-                                              (size_t) nla_len(tb[TLBISOL_A_CT_ACTIVE_MASK]), &info->ct_active);
-        if (tb[TLBISOL_A_DEFER_MASK])
-                info->has_defer_mask = tlbisol_mask_from_attr(nla_data(tb[TLBISOL_A_DEFER_MASK]),
-                                                              (size_t) nla_len(tb[TLBISOL_A_DEFER_MASK]),
-                                                              &info->defer_mask) >= 0;
-        ctl_from(tb, TLBISOL_A_SYNC_STATE, TLBISOL_A_SYNC_REASON, &info->sync);
-        ctl_from(tb, TLBISOL_A_DEFER_STATE, TLBISOL_A_DEFER_REASON, &info->defer);
-        ctl_from(tb, TLBISOL_A_ACCT_STATE, TLBISOL_A_ACCT_REASON, &info->acct);
-        info->protocol_check = tb[TLBISOL_A_PROTOCOL_CHECK] ? nla_get_u8(tb[TLBISOL_A_PROTOCOL_CHECK]) : -1;
-        return 0;
+        return tlbisol_reply_info(nlmsg_hdr(msg), c->info, c->g->error, sizeof(c->g->error));
 }
 
 int tlbisol_genl_get_info(struct tlbisol_genl *g, struct tlbisol_info *ret) {
         __attribute__((cleanup(nlmsg_freep))) struct nl_msg *msg = NULL;
         _cleanup_free_ struct tlbisol_info *info = NULL;
-        struct xfer x = {};
+        struct info_ctx c = { .g = g };
+        struct xfer x = { .valid = parse_info, .userdata = &c };
         int r;
 
         if (!g || !ret)
                 return -EINVAL;
+        g->error[0] = 0;
         info = calloc(1, sizeof(*info));
         if (!info)
                 return -ENOMEM;
+        c.info = info;
         r = new_msg(g, TLBISOL_CMD_GET_INFO, 0, &msg);
         if (r < 0)
                 return r;
-        x.valid = parse_info;
-        x.userdata = info;
         r = transact(g, msg, &x);
         if (r < 0)
                 return r;
@@ -280,9 +264,9 @@ int tlbisol_genl_set(struct tlbisol_genl *g, const struct tlbisol_set *set, char
         r = new_msg(g, TLBISOL_CMD_SET, 0, &msg);
         if (r < 0)
                 return r;
-        if (set->sync_enable >= 0 && nla_put_u8(msg, TLBISOL_A_SYNC_ENABLE, (uint8_t) !!set->sync_enable) < 0)
+        if (set->sync_enable >= 0 && nla_put_u8(msg, TLBISOL_A_SET_SYNC_ENABLE, (uint8_t) !!set->sync_enable) < 0)
                 return -EMSGSIZE;
-        if (set->defer_enable >= 0 && nla_put_u8(msg, TLBISOL_A_DEFER_ENABLE, (uint8_t) !!set->defer_enable) < 0)
+        if (set->defer_enable >= 0 && nla_put_u8(msg, TLBISOL_A_SET_DEFER_ENABLE, (uint8_t) !!set->defer_enable) < 0)
                 return -EMSGSIZE;
         if (set->defer_mask) {
                 int last = cpumap_last(set->defer_mask);
@@ -293,37 +277,26 @@ int tlbisol_genl_set(struct tlbisol_genl *g, const struct tlbisol_set *set, char
                         return -ERANGE;
                 if (words > CPUMAP_WORDS)
                         words = CPUMAP_WORDS;
-                if (nla_put(msg, TLBISOL_A_DEFER_MASK, (int) (words * 8), set->defer_mask->bits) < 0)
+                if (nla_put(msg, TLBISOL_A_SET_DEFER_MASK, (int) (words * 8), set->defer_mask->bits) < 0)
                         return -EMSGSIZE;
         }
         return transact(g, msg, &x);
 }
 
 struct stats_ctx {
+        struct tlbisol_genl *g;
         int (*cb)(const struct tlbisol_cpu_stats *s, void *userdata);
         void *userdata;
 };
 
 static int parse_stats(struct nl_msg *msg, void *userdata) {
         struct stats_ctx *c = userdata;
-        struct nlattr *tb[TLBISOL_A_MAX + 1], *st[TLBISOL_STAT_MAX + 1];
-        struct tlbisol_cpu_stats s = {};
+        struct tlbisol_cpu_stats s;
         int r;
 
-        r = genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLBISOL_A_MAX, NULL);
+        r = tlbisol_reply_stats(nlmsg_hdr(msg), &s, c->g->error, sizeof(c->g->error));
         if (r < 0)
-                return tlbisol_nlerr_to_errno(r);
-        if (!tb[TLBISOL_A_STATS])
-                return 0;
-        r = nla_parse_nested(st, TLBISOL_STAT_MAX, tb[TLBISOL_A_STATS], NULL);
-        if (r < 0)
-                return tlbisol_nlerr_to_errno(r);
-        if (!st[TLBISOL_STAT_CPU])
-                return -EBADMSG;
-        s.cpu = nla_get_u32(st[TLBISOL_STAT_CPU]);
-        for (int i = TLBISOL_STAT_CPU + 1; i <= TLBISOL_STAT_MAX; i++)
-                if (i != TLBISOL_STAT_PAD && st[i] && nla_len(st[i]) == 8)
-                        s.v[i] = nla_get_u64(st[i]);
+                return r;
         return c->cb(&s, c->userdata);
 }
 
@@ -331,12 +304,13 @@ int tlbisol_genl_get_stats(struct tlbisol_genl *g,
                            int (*cb)(const struct tlbisol_cpu_stats *s, void *userdata),
                            void *userdata) {
         __attribute__((cleanup(nlmsg_freep))) struct nl_msg *msg = NULL;
-        struct stats_ctx c = { .cb = cb, .userdata = userdata };
+        struct stats_ctx c = { .g = g, .cb = cb, .userdata = userdata };
         struct xfer x = { .valid = parse_stats, .userdata = &c };
         int r;
 
         if (!g || !cb)
                 return -EINVAL;
+        g->error[0] = 0;
         r = new_msg(g, TLBISOL_CMD_GET_STATS, NLM_F_DUMP, &msg);
         if (r < 0)
                 return r;
@@ -363,45 +337,46 @@ int tlbisol_genl_fd(const struct tlbisol_genl *g) {
         return g ? nl_socket_get_fd(g->sock) : -EINVAL;
 }
 
-int tlbisol_event_parse(const void *hdr, struct tlbisol_event *ev) {
-        const struct nlmsghdr *nlh = hdr;
-        struct nlattr *tb[TLBISOL_A_MAX + 1], *e[TLBISOL_EV_MAX + 1];
-        const struct genlmsghdr *gh;
+int tlbisol_event_parse(const void *hdr, struct tlbisol_event *ev, char *err, size_t errlen) {
+        struct nlmsghdr *nlh = (struct nlmsghdr *) hdr;
+        struct nlattr *e[TLBISOL_A_EVENT_MAX + 1];
         int r;
 
-        if (!nlh || !ev || !genlmsg_valid_hdr((struct nlmsghdr *) nlh, 0))
+        if (err && errlen)
+                err[0] = 0;
+        if (!nlh || !ev)
                 return -EBADMSG;
-        gh = nlmsg_data(nlh);
-        if (gh->cmd != TLBISOL_CMD_EVENT)
+        /* another command on the socket is not an event, not a bad one */
+        if (nlh->nlmsg_len >= NLMSG_HDRLEN && genlmsg_valid_hdr(nlh, 0) &&
+            genlmsg_hdr(nlh)->cmd != TLBISOL_CMD_EVENT)
                 return -ENOMSG;
-        r = genlmsg_parse((struct nlmsghdr *) nlh, 0, tb, TLBISOL_A_MAX, NULL);
+        r = tlbisol_reply_parse(nlh, TLBISOL_CMD_EVENT, &tlbisol_attrs_event, e, err, errlen);
         if (r < 0)
-                return tlbisol_nlerr_to_errno(r);
-        if (!tb[TLBISOL_A_EVENT])
+                return r;
+        if (!e[TLBISOL_A_EVENT_CPU]) {
+                if (err && errlen)
+                        snprintf(err, errlen, "%s: attribute cpu (%d) is missing",
+                                 tlbisol_attrs_event.what, TLBISOL_A_EVENT_CPU);
                 return -EBADMSG;
-        r = nla_parse_nested(e, TLBISOL_EV_MAX, tb[TLBISOL_A_EVENT], NULL);
-        if (r < 0)
-                return tlbisol_nlerr_to_errno(r);
-        if (!e[TLBISOL_EV_CPU] || nla_len(e[TLBISOL_EV_CPU]) != 4)
-                return -EBADMSG;
+        }
         *ev = (struct tlbisol_event) { .kind = -1, .sender_pid = -1, .sender_cpu = -1 };
-        ev->cpu = nla_get_u32(e[TLBISOL_EV_CPU]);
-        if (e[TLBISOL_EV_KIND] && nla_len(e[TLBISOL_EV_KIND]) == 4)
-                ev->kind = (int) nla_get_u32(e[TLBISOL_EV_KIND]);
-        if (e[TLBISOL_EV_SENDER_PID] && nla_len(e[TLBISOL_EV_SENDER_PID]) == 4)
-                ev->sender_pid = (int) nla_get_u32(e[TLBISOL_EV_SENDER_PID]);
-        if (e[TLBISOL_EV_SENDER_CPU] && nla_len(e[TLBISOL_EV_SENDER_CPU]) == 4)
-                ev->sender_cpu = (int) nla_get_u32(e[TLBISOL_EV_SENDER_CPU]);
-        /* nla_strlcpy: the kernel's strings are NUL-terminated, but a
-         * short or unterminated one must not be read past its end */
-        if (e[TLBISOL_EV_FUNC])
-                nla_strlcpy(ev->func, e[TLBISOL_EV_FUNC], sizeof(ev->func));
-        if (e[TLBISOL_EV_SENDER_COMM])
-                nla_strlcpy(ev->sender_comm, e[TLBISOL_EV_SENDER_COMM], sizeof(ev->sender_comm));
+        ev->cpu = nla_get_u32(e[TLBISOL_A_EVENT_CPU]);
+        if (e[TLBISOL_A_EVENT_KIND])
+                ev->kind = (int) nla_get_u32(e[TLBISOL_A_EVENT_KIND]);
+        if (e[TLBISOL_A_EVENT_SENDER_PID])
+                ev->sender_pid = (int) nla_get_u32(e[TLBISOL_A_EVENT_SENDER_PID]);
+        if (e[TLBISOL_A_EVENT_SENDER_CPU])
+                ev->sender_cpu = (int) nla_get_u32(e[TLBISOL_A_EVENT_SENDER_CPU]);
+        /* the policy made them NUL-terminated; a longer one is cut */
+        if (e[TLBISOL_A_EVENT_FUNC])
+                nla_strlcpy(ev->func, e[TLBISOL_A_EVENT_FUNC], sizeof(ev->func));
+        if (e[TLBISOL_A_EVENT_SENDER_COMM])
+                nla_strlcpy(ev->sender_comm, e[TLBISOL_A_EVENT_SENDER_COMM], sizeof(ev->sender_comm));
         return 0;
 }
 
 struct events_ctx {
+        struct tlbisol_genl *g;
         int (*cb)(const struct tlbisol_event *ev, void *userdata);
         void *userdata;
         int n, error;
@@ -414,7 +389,7 @@ static int on_event(struct nl_msg *msg, void *arg) {
 
         if (c->error < 0)
                 return NL_SKIP;
-        r = tlbisol_event_parse(nlmsg_hdr(msg), &ev);
+        r = tlbisol_event_parse(nlmsg_hdr(msg), &ev, c->g->error, sizeof(c->g->error));
         if (r == -ENOMSG)
                 return NL_SKIP;
         if (r >= 0)
@@ -434,12 +409,13 @@ static int seq_any(struct nl_msg *msg, void *arg) {
 int tlbisol_genl_read_events(struct tlbisol_genl *g,
                              int (*cb)(const struct tlbisol_event *ev, void *userdata),
                              void *userdata) {
-        struct events_ctx c = { .cb = cb, .userdata = userdata };
+        struct events_ctx c = { .g = g, .cb = cb, .userdata = userdata };
         struct nl_cb *nlcb;
         int r;
 
         if (!g || !cb)
                 return -EINVAL;
+        g->error[0] = 0;
         nlcb = nl_cb_alloc(NL_CB_DEFAULT);
         if (!nlcb)
                 return -ENOMEM;

@@ -12,7 +12,11 @@
  * Every function returns 0 or a negative errno: libnl's NLE_* codes are
  * converted here and never leak out; the kernel's own errno (from the
  * netlink ACK) is passed through as it is, with its extack message copied
- * into err when the caller gives a buffer. Nothing here logs. */
+ * into err when the caller gives a buffer. Every message from the module is
+ * validated against the policy of its attribute set before it is read
+ * (lib/genl-reply.h): a malformed one gives -EBADMSG, and
+ * tlbisol_genl_last_error() says what is wrong with it. A module of another
+ * family version is refused at open with -EPROTO. Nothing here logs. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,11 +50,13 @@ struct tlbisol_set {
 
 struct tlbisol_cpu_stats {
         unsigned cpu;
-        uint64_t v[TLBISOL_STAT_MAX + 1];       /* indexed by enum tlbisol_stat_attr */
+        uint64_t v[TLBISOL_A_STATS_MAX + 1];    /* indexed by TLBISOL_A_STATS_* */
 };
 
 /* Connects and resolves the family: -ENOENT when it is not registered
- * (module not loaded), -EPROTONOSUPPORT without generic netlink. */
+ * (module not loaded), -EPROTONOSUPPORT without generic netlink, -EPROTO
+ * when the module speaks another version than TLBISOL_GENL_VERSION (a
+ * tlbisol.ko of another release). */
 int tlbisol_genl_open(struct tlbisol_genl **ret);
 void tlbisol_genl_close(struct tlbisol_genl *g);
 static inline void tlbisol_genl_closep(struct tlbisol_genl **g) { tlbisol_genl_close(*g); }
@@ -88,10 +94,14 @@ int tlbisol_genl_fd(const struct tlbisol_genl *g);
 int tlbisol_genl_read_events(struct tlbisol_genl *g,
                              int (*cb)(const struct tlbisol_event *ev, void *userdata),
                              void *userdata);
-/* One event message (a struct nlmsghdr of family's TLBISOL_CMD_EVENT):
- * -EBADMSG when it has no TLBISOL_A_EVENT nest or no CPU, -ENOMSG for
- * another command. */
-int tlbisol_event_parse(const void *nlmsghdr, struct tlbisol_event *ev);
+/* One event message (a struct nlmsghdr of family's TLBISOL_CMD_EVENT),
+ * validated with the event set's policy (lib/genl-reply.h): -EBADMSG when
+ * it is malformed or has no CPU, with the reason in err (may be NULL);
+ * -ENOMSG for another command. */
+int tlbisol_event_parse(const void *nlmsghdr, struct tlbisol_event *ev, char *err, size_t errlen);
+
+/* What was wrong with the last message refused with -EBADMSG ("" if none). */
+const char *tlbisol_genl_last_error(const struct tlbisol_genl *g);
 
 /* Converts a libnl error (NLE_*, positive or negative) to a negative errno. */
 int tlbisol_nlerr_to_errno(int nlerr);

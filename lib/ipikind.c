@@ -11,7 +11,7 @@ _Static_assert((int) IPI_KIND_KERNEL_FLUSH == (int) TLBISOL_IPI_KERNEL_FLUSH, "U
 _Static_assert((int) IPI_KIND_TABLE_SYNC == (int) TLBISOL_IPI_TABLE_SYNC, "UAPI order");
 _Static_assert((int) IPI_KIND_TEXT_POKE == (int) TLBISOL_IPI_TEXT_POKE, "UAPI order");
 _Static_assert((int) IPI_KIND_OTHER == (int) TLBISOL_IPI_OTHER, "UAPI order");
-_Static_assert((int) _IPI_KIND_MAX == (int) __TLBISOL_IPI_NR, "UAPI order");
+_Static_assert((int) _IPI_KIND_MAX == (int) __TLBISOL_IPI_MAX, "UAPI order");
 
 static const char *const kind_names[_IPI_KIND_MAX] = {
         [IPI_KIND_USER_FLUSH]   = "user_tlb_flush",

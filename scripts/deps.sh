@@ -17,7 +17,8 @@ linux-headers-6.12-amd64 linux-headers-6.12-rt-amd64
 linux-image-6.12-amd64 linux-image-6.12-rt-amd64
 qemu-system-x86 seabios mmdebstrap cpio busybox-static kmod xz-utils zstd jq
 valgrind
-dpkg-dev debhelper dh-dkms dkms lintian"
+dpkg-dev debhelper dh-dkms dkms lintian
+linux-source-6.12 python3-yaml python3-jsonschema"
 
 SUDO=
 if [ "$(id -u)" != 0 ]; then

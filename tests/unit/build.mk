@@ -18,5 +18,6 @@ $(UNIT_TEST_BINS): $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(LIBTLBISOL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBTLBISOL) $(UNIT_LIBS_$*) $(CMOCKA_LIBS)
 
-# lib/genl.c's event parser is tested on messages built with libnl
+# lib/genl.c's event parser and lib/genl-reply.c are tested on messages built with libnl
 UNIT_LIBS_test_genl_event := $(or $(call pc_libs,libnl-genl-3.0),-lnl-genl-3 -lnl-3)
+UNIT_LIBS_test_genl_reply := $(UNIT_LIBS_test_genl_event)

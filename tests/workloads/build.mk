@@ -8,7 +8,9 @@ PROGRAMS       += $(WORKLOAD_BINS)
 
 # The genetlink test client links libnl statically (libnl-3-dev ships .a).
 EXTRA_CFLAGS_tests += $(call pc_cflags,libnl-genl-3.0)
-WORKLOAD_LIBS_tlbisol_nl := -lnl-genl-3 -lnl-3 -lpthread -lm
+# It validates the module's messages with lib/genl-reply.c (libtlbisol.a).
+WORKLOAD_LIBS_tlbisol_nl := $(LIBTLBISOL) -lnl-genl-3 -lnl-3 -lpthread -lm
+$(B)/tests/workloads/tlbisol_nl: $(LIBTLBISOL)
 
 $(B)/tests/workloads/%: $(B)/obj/tests/workloads/%.o
 	@mkdir -p $(dir $@)

@@ -4,9 +4,9 @@
  * product client lives in lib/ and tlbctl).
  *
  * Usage:
- *   tlbisol_nl info                       key=value lines
- *   tlbisol_nl stats                      one line of counters per CPU
- *   tlbisol_nl reset                      reset the counters
+ *   tlbisol_nl info [--unknown-attr]      key=value lines
+ *   tlbisol_nl stats [--unknown-attr]     one line of counters per CPU
+ *   tlbisol_nl reset [--unknown-attr]     reset the counters
  *   tlbisol_nl set [--sync 0|1] [--defer 0|1] [--mask CPULIST|none]
  *                  [--mask-len BYTES] [--bad-attr] [--unknown-attr]
  *   tlbisol_nl events SECONDS             print multicast events for a while
@@ -14,8 +14,14 @@
  *                        --net-admin-only keep only CAP_NET_ADMIN (root uid)
  *
  * --mask none sends an all-zero mask; --mask-len forces the attribute length
- * (to test validation); --bad-attr adds TLBISOL_A_RELEASE, which SET does not
- * accept; --unknown-attr adds attribute type 200 (beyond the family's max).
+ * (to test validation); --bad-attr adds TLBISOL_A_INFO_EVENTS_SENT, an
+ * attribute of GET_INFO's set that SET's set does not have; --unknown-attr
+ * adds attribute type 200 (beyond every set; info, stats and reset take no
+ * attribute at all).
+ *
+ * Every message from the module is validated with the policy of its
+ * attribute set (lib/genl-reply.h) before it is read; a malformed one prints
+ * "error=malformed msg=<what is wrong>".
  * Exit status: 0 ok, 1 refused/failed (prints "error=<errno> msg=<extack>"),
  * 2 usage.
  */
@@ -33,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <uapi/linux/tlbisol.h>
+#include "genl-reply.h"
 #include "wl.h"
 
 #define MAX_CPUS 8192
@@ -40,22 +47,32 @@
 static int family;
 static int last_error;
 static char last_msg[256];
+static int malformed;
 
-static const char *stat_names[] = {
-	[TLBISOL_STAT_RX_USER_FLUSH] = "rx_user_flush",
-	[TLBISOL_STAT_RX_KERNEL_FLUSH] = "rx_kernel_flush",
-	[TLBISOL_STAT_RX_TABLE_SYNC] = "rx_table_sync",
-	[TLBISOL_STAT_RX_TEXT_POKE] = "rx_text_poke",
-	[TLBISOL_STAT_RX_OTHER] = "rx_other",
-	[TLBISOL_STAT_AVOIDED_SYNC] = "avoided_sync",
-	[TLBISOL_STAT_AVOIDED_KFLUSH] = "avoided_kflush",
-	[TLBISOL_STAT_CATCHUP_ENTRY] = "catchup_entry",
-	[TLBISOL_STAT_CATCHUP_NMI] = "catchup_nmi",
-	[TLBISOL_STAT_PROTO_CHECKS] = "proto_checks",
-	[TLBISOL_STAT_PROTO_VIOLATIONS] = "proto_violations",
-	[TLBISOL_STAT_PROTO_FOREIGN] = "proto_foreign",
-	[TLBISOL_STAT_NOTDEFERRED_KFLUSH] = "notdeferred_kflush",
+static const char *stat_names[TLBISOL_A_STATS_MAX + 1] = {
+	[TLBISOL_A_STATS_RX_USER_FLUSH] = "rx_user_flush",
+	[TLBISOL_A_STATS_RX_KERNEL_FLUSH] = "rx_kernel_flush",
+	[TLBISOL_A_STATS_RX_TABLE_SYNC] = "rx_table_sync",
+	[TLBISOL_A_STATS_RX_TEXT_POKE] = "rx_text_poke",
+	[TLBISOL_A_STATS_RX_OTHER] = "rx_other",
+	[TLBISOL_A_STATS_AVOIDED_SYNC] = "avoided_sync",
+	[TLBISOL_A_STATS_AVOIDED_KFLUSH] = "avoided_kflush",
+	[TLBISOL_A_STATS_CATCHUP_ENTRY] = "catchup_entry",
+	[TLBISOL_A_STATS_CATCHUP_NMI] = "catchup_nmi",
+	[TLBISOL_A_STATS_PROTO_CHECKS] = "proto_checks",
+	[TLBISOL_A_STATS_PROTO_VIOLATIONS] = "proto_violations",
+	[TLBISOL_A_STATS_PROTO_FOREIGN] = "proto_foreign",
+	[TLBISOL_A_STATS_NOTDEFERRED_KFLUSH] = "notdeferred_kflush",
 };
+
+/* A message that failed validation: say what is wrong, stop reading. */
+static int refuse(const char *why)
+{
+	printf("error=malformed msg=%s\n", why);
+	fflush(stdout);
+	malformed = 1;
+	return NL_STOP;
+}
 
 static const char *state_name(uint32_t s)
 {
@@ -86,74 +103,89 @@ static void print_mask(const char *key, struct nlattr *a)
 
 static int info_cb(struct nl_msg *msg, void *arg __attribute__((unused)))
 {
-	struct nlattr *tb[TLBISOL_A_MAX + 1];
+	static const int masks[] = { TLBISOL_A_INFO_NOHZ_FULL_MASK, TLBISOL_A_INFO_CT_ACTIVE_MASK,
+				     TLBISOL_A_INFO_DEFER_MASK };
+	struct nlattr *tb[TLBISOL_A_INFO_MAX + 1];
+	char why[256];
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLBISOL_A_MAX, NULL) < 0)
-		return NL_SKIP;
-	if (tb[TLBISOL_A_RELEASE])
-		printf("release=%s\n", nla_get_string(tb[TLBISOL_A_RELEASE]));
-	if (tb[TLBISOL_A_NOHZ_FULL_MASK])
-		print_mask("nohz_full", tb[TLBISOL_A_NOHZ_FULL_MASK]);
-	if (tb[TLBISOL_A_CT_ACTIVE_MASK])
-		print_mask("ct_active", tb[TLBISOL_A_CT_ACTIVE_MASK]);
-	if (tb[TLBISOL_A_DEFER_MASK])
-		print_mask("defer_mask", tb[TLBISOL_A_DEFER_MASK]);
-	if (tb[TLBISOL_A_SYNC_STATE])
-		printf("sync=%s\n", state_name(nla_get_u32(tb[TLBISOL_A_SYNC_STATE])));
-	if (tb[TLBISOL_A_SYNC_REASON])
-		printf("sync_reason=%s\n", nla_get_string(tb[TLBISOL_A_SYNC_REASON]));
-	if (tb[TLBISOL_A_DEFER_STATE])
-		printf("defer=%s\n", state_name(nla_get_u32(tb[TLBISOL_A_DEFER_STATE])));
-	if (tb[TLBISOL_A_DEFER_REASON])
-		printf("defer_reason=%s\n", nla_get_string(tb[TLBISOL_A_DEFER_REASON]));
-	if (tb[TLBISOL_A_ACCT_STATE])
-		printf("acct=%s\n", state_name(nla_get_u32(tb[TLBISOL_A_ACCT_STATE])));
-	if (tb[TLBISOL_A_ACCT_REASON])
-		printf("acct_reason=%s\n", nla_get_string(tb[TLBISOL_A_ACCT_REASON]));
-	if (tb[TLBISOL_A_PROTOCOL_CHECK])
-		printf("protocol_check=%u\n", nla_get_u8(tb[TLBISOL_A_PROTOCOL_CHECK]));
-	if (tb[TLBISOL_A_EVENTS_SENT])
+	if (tlbisol_reply_parse(nlmsg_hdr(msg), TLBISOL_CMD_GET_INFO, &tlbisol_attrs_info,
+				tb, why, sizeof(why)) < 0)
+		return refuse(why);
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++)
+		if (tb[masks[i]] && nla_len(tb[masks[i]]) % 8) {
+			snprintf(why, sizeof(why), "GET_INFO reply: CPU mask %d is %d bytes, not a multiple of 8",
+				 masks[i], nla_len(tb[masks[i]]));
+			return refuse(why);
+		}
+	if (tb[TLBISOL_A_INFO_RELEASE])
+		printf("release=%s\n", nla_get_string(tb[TLBISOL_A_INFO_RELEASE]));
+	if (tb[TLBISOL_A_INFO_NOHZ_FULL_MASK])
+		print_mask("nohz_full", tb[TLBISOL_A_INFO_NOHZ_FULL_MASK]);
+	if (tb[TLBISOL_A_INFO_CT_ACTIVE_MASK])
+		print_mask("ct_active", tb[TLBISOL_A_INFO_CT_ACTIVE_MASK]);
+	if (tb[TLBISOL_A_INFO_DEFER_MASK])
+		print_mask("defer_mask", tb[TLBISOL_A_INFO_DEFER_MASK]);
+	if (tb[TLBISOL_A_INFO_SYNC_STATE])
+		printf("sync=%s\n", state_name(nla_get_u32(tb[TLBISOL_A_INFO_SYNC_STATE])));
+	if (tb[TLBISOL_A_INFO_SYNC_REASON])
+		printf("sync_reason=%s\n", nla_get_string(tb[TLBISOL_A_INFO_SYNC_REASON]));
+	if (tb[TLBISOL_A_INFO_DEFER_STATE])
+		printf("defer=%s\n", state_name(nla_get_u32(tb[TLBISOL_A_INFO_DEFER_STATE])));
+	if (tb[TLBISOL_A_INFO_DEFER_REASON])
+		printf("defer_reason=%s\n", nla_get_string(tb[TLBISOL_A_INFO_DEFER_REASON]));
+	if (tb[TLBISOL_A_INFO_ACCT_STATE])
+		printf("acct=%s\n", state_name(nla_get_u32(tb[TLBISOL_A_INFO_ACCT_STATE])));
+	if (tb[TLBISOL_A_INFO_ACCT_REASON])
+		printf("acct_reason=%s\n", nla_get_string(tb[TLBISOL_A_INFO_ACCT_REASON]));
+	if (tb[TLBISOL_A_INFO_PROTOCOL_CHECK])
+		printf("protocol_check=%u\n", nla_get_u8(tb[TLBISOL_A_INFO_PROTOCOL_CHECK]));
+	if (tb[TLBISOL_A_INFO_EVENTS_SENT])
 		printf("events_sent=%llu\n",
-		       (unsigned long long)nla_get_u64(tb[TLBISOL_A_EVENTS_SENT]));
-	if (tb[TLBISOL_A_EVENTS_DROPPED])
+		       (unsigned long long)nla_get_u64(tb[TLBISOL_A_INFO_EVENTS_SENT]));
+	if (tb[TLBISOL_A_INFO_EVENTS_DROPPED])
 		printf("events_dropped=%llu\n",
-		       (unsigned long long)nla_get_u64(tb[TLBISOL_A_EVENTS_DROPPED]));
+		       (unsigned long long)nla_get_u64(tb[TLBISOL_A_INFO_EVENTS_DROPPED]));
 	return NL_OK;
 }
 
 static int stats_cb(struct nl_msg *msg, void *arg __attribute__((unused)))
 {
-	struct nlattr *tb[TLBISOL_A_MAX + 1], *st[TLBISOL_STAT_MAX + 1];
+	struct nlattr *tb[TLBISOL_A_STATS_MAX + 1];
+	char why[256];
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLBISOL_A_MAX, NULL) < 0 ||
-	    !tb[TLBISOL_A_STATS] ||
-	    nla_parse_nested(st, TLBISOL_STAT_MAX, tb[TLBISOL_A_STATS], NULL) < 0 ||
-	    !st[TLBISOL_STAT_CPU])
-		return NL_SKIP;
-	printf("cpu=%u", nla_get_u32(st[TLBISOL_STAT_CPU]));
-	for (int i = TLBISOL_STAT_RX_USER_FLUSH; i <= TLBISOL_STAT_MAX; i++)
-		if (st[i])
+	if (tlbisol_reply_parse(nlmsg_hdr(msg), TLBISOL_CMD_GET_STATS, &tlbisol_attrs_stats,
+				tb, why, sizeof(why)) < 0)
+		return refuse(why);
+	if (!tb[TLBISOL_A_STATS_CPU])
+		return refuse("GET_STATS message: attribute cpu is missing");
+	printf("cpu=%u", nla_get_u32(tb[TLBISOL_A_STATS_CPU]));
+	for (int i = TLBISOL_A_STATS_CPU + 1; i < TLBISOL_A_STATS_PAD; i++)
+		if (tb[i])
 			printf(" %s=%llu", stat_names[i],
-			       (unsigned long long)nla_get_u64(st[i]));
+			       (unsigned long long)nla_get_u64(tb[i]));
 	printf("\n");
 	return NL_OK;
 }
 
 static int event_cb(struct nl_msg *msg, void *arg __attribute__((unused)))
 {
-	struct nlattr *tb[TLBISOL_A_MAX + 1], *ev[TLBISOL_EV_MAX + 1];
+	struct nlattr *ev[TLBISOL_A_EVENT_MAX + 1];
+	char why[256];
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLBISOL_A_MAX, NULL) < 0 ||
-	    !tb[TLBISOL_A_EVENT] ||
-	    nla_parse_nested(ev, TLBISOL_EV_MAX, tb[TLBISOL_A_EVENT], NULL) < 0)
+	if (tlbisol_reply_parse(nlmsg_hdr(msg), TLBISOL_CMD_EVENT, &tlbisol_attrs_event,
+				ev, why, sizeof(why)) < 0) {
+		printf("error=malformed msg=%s\n", why);	/* keep listening */
+		fflush(stdout);
+		malformed = 1;
 		return NL_SKIP;
+	}
 	printf("event cpu=%u kind=%u func=%s sender_pid=%u sender_comm=%s sender_cpu=%u\n",
-	       ev[TLBISOL_EV_CPU] ? nla_get_u32(ev[TLBISOL_EV_CPU]) : 0,
-	       ev[TLBISOL_EV_KIND] ? nla_get_u32(ev[TLBISOL_EV_KIND]) : 0,
-	       ev[TLBISOL_EV_FUNC] ? nla_get_string(ev[TLBISOL_EV_FUNC]) : "?",
-	       ev[TLBISOL_EV_SENDER_PID] ? nla_get_u32(ev[TLBISOL_EV_SENDER_PID]) : 0,
-	       ev[TLBISOL_EV_SENDER_COMM] ? nla_get_string(ev[TLBISOL_EV_SENDER_COMM]) : "?",
-	       ev[TLBISOL_EV_SENDER_CPU] ? nla_get_u32(ev[TLBISOL_EV_SENDER_CPU]) : 0);
+	       ev[TLBISOL_A_EVENT_CPU] ? nla_get_u32(ev[TLBISOL_A_EVENT_CPU]) : 0,
+	       ev[TLBISOL_A_EVENT_KIND] ? nla_get_u32(ev[TLBISOL_A_EVENT_KIND]) : 0,
+	       ev[TLBISOL_A_EVENT_FUNC] ? nla_get_string(ev[TLBISOL_A_EVENT_FUNC]) : "?",
+	       ev[TLBISOL_A_EVENT_SENDER_PID] ? nla_get_u32(ev[TLBISOL_A_EVENT_SENDER_PID]) : 0,
+	       ev[TLBISOL_A_EVENT_SENDER_COMM] ? nla_get_string(ev[TLBISOL_A_EVENT_SENDER_COMM]) : "?",
+	       ev[TLBISOL_A_EVENT_SENDER_CPU] ? nla_get_u32(ev[TLBISOL_A_EVENT_SENDER_CPU]) : 0);
 	fflush(stdout);
 	return NL_OK;
 }
@@ -212,6 +244,8 @@ static int transact(struct nl_sock *sk, struct nl_msg *msg, nl_recvmsg_msg_cb_t 
 		return 1;
 	}
 	r = nl_recvmsgs_default(sk);
+	if (malformed)
+		return 1;
 	if (last_error) {
 		printf("error=%d msg=%s\n", last_error, last_msg);
 		return 1;
@@ -277,11 +311,11 @@ static int cmd_set(struct nl_sock *sk, int argc, char **argv)
 		if (!strcmp(argv[i], "--sync") && i + 1 < argc) {
 			if (wl_parse_long(argv[++i], 0, 255, &v) < 0)
 				return 2;
-			nla_put_u8(msg, TLBISOL_A_SYNC_ENABLE, v);
+			nla_put_u8(msg, TLBISOL_A_SET_SYNC_ENABLE, v);
 		} else if (!strcmp(argv[i], "--defer") && i + 1 < argc) {
 			if (wl_parse_long(argv[++i], 0, 255, &v) < 0)
 				return 2;
-			nla_put_u8(msg, TLBISOL_A_DEFER_ENABLE, v);
+			nla_put_u8(msg, TLBISOL_A_SET_DEFER_ENABLE, v);
 		} else if (!strcmp(argv[i], "--mask") && i + 1 < argc) {
 			if (parse_cpulist(argv[++i], w, &maxcpu) < 0)
 				return wl_usage("--mask CPULIST|none");
@@ -290,7 +324,7 @@ static int cmd_set(struct nl_sock *sk, int argc, char **argv)
 			if (wl_parse_long(argv[++i], 0, sizeof(w), &mask_len) < 0)
 				return 2;
 		} else if (!strcmp(argv[i], "--bad-attr")) {
-			nla_put_string(msg, TLBISOL_A_RELEASE, "x");
+			nla_put_u64(msg, TLBISOL_A_INFO_EVENTS_SENT, 1);
 		} else if (!strcmp(argv[i], "--unknown-attr")) {
 			nla_put_u32(msg, 200, 1);
 		} else {
@@ -300,7 +334,7 @@ static int cmd_set(struct nl_sock *sk, int argc, char **argv)
 	if (have_mask) {
 		long len = mask_len >= 0 ? mask_len : ((maxcpu < 0 ? 0 : maxcpu) / 64 + 1) * 8;
 
-		nla_put(msg, TLBISOL_A_DEFER_MASK, len, w);
+		nla_put(msg, TLBISOL_A_SET_DEFER_MASK, len, w);
 	}
 	return transact(sk, msg, NULL);
 }
@@ -355,12 +389,17 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return wl_usage("tlbisol_nl [--drop-priv|--net-admin-only] info|stats|reset|set ...|events SECONDS");
 	sk = open_sock();
-	if (!strcmp(argv[1], "info"))
-		return transact(sk, new_msg(TLBISOL_CMD_GET_INFO, 0), info_cb);
-	if (!strcmp(argv[1], "stats"))
-		return transact(sk, new_msg(TLBISOL_CMD_GET_STATS, NLM_F_DUMP), stats_cb);
-	if (!strcmp(argv[1], "reset"))
-		return transact(sk, new_msg(TLBISOL_CMD_RESET_STATS, NLM_F_ACK), NULL);
+	if (!strcmp(argv[1], "info") || !strcmp(argv[1], "stats") || !strcmp(argv[1], "reset")) {
+		int info = !strcmp(argv[1], "info"), stats = !strcmp(argv[1], "stats");
+		struct nl_msg *msg = new_msg(info ? TLBISOL_CMD_GET_INFO : stats ? TLBISOL_CMD_GET_STATS :
+					     TLBISOL_CMD_RESET_STATS, info ? 0 : stats ? NLM_F_DUMP : NLM_F_ACK);
+
+		if (argc == 3 && !strcmp(argv[2], "--unknown-attr"))
+			nla_put_u32(msg, 200, 1);	/* these ops take no attribute */
+		else if (argc != 2)
+			return wl_usage("tlbisol_nl info|stats|reset [--unknown-attr]");
+		return transact(sk, msg, info ? info_cb : stats ? stats_cb : NULL);
+	}
 	if (!strcmp(argv[1], "set"))
 		return cmd_set(sk, argc - 2, argv + 2);
 	if (!strcmp(argv[1], "events") && argc == 3) {

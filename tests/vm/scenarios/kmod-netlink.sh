@@ -3,7 +3,9 @@
 # be refused with a clear extack message and leave the state unchanged:
 # unprivileged caller, attribute SET does not take, unknown attribute, mask
 # naming a housekeeping (non-nohz_full) CPU, empty mask, out-of-range CPU,
-# bad mask length, nothing to set. Also checks one good SET round trip.
+# bad mask length, nothing to set, any attribute on GET_INFO, GET_STATS and
+# RESET_STATS (they take none: the core's reject-all policy). Also checks
+# one good SET round trip.
 # Issue 9: enabling the deferral needs CAP_SYS_ADMIN (CAP_NET_ADMIN alone
 # is refused, item 11); a SET that fails half-way restores every control
 # it changed (item 10); a long SET does not stall other genetlink requests
@@ -40,15 +42,18 @@ refused() { # NAME EXPECTED-MSG-SUBSTRING ARGS...
 
 refused unprivileged	"error=-1 "		--drop-priv set --sync 0
 refused unprivileged_reset "error=-1 "		--drop-priv reset
-refused attr_not_in_op	"unsupported attribute\|attribute" set --sync 0 --bad-attr
+refused attr_not_in_op	"unknown attribute type" set --sync 0 --bad-attr
 refused unknown_attr	"attribute"		set --sync 0 --unknown-attr
+refused info_attr	"attribute"		info --unknown-attr
+refused stats_attr	"attribute"		stats --unknown-attr
+refused reset_attr	"attribute"		reset --unknown-attr
 refused non_nohz_cpu	"not nohz_full"		set --mask 1
 refused non_nohz_cpu_on	"not nohz_full"		set --defer 1 --mask 0-3
 refused empty_mask	"empty"			set --mask none
 refused out_of_range	"out of range"		set --mask 2,100
 refused out_of_range_big "out of range"		set --mask 4095
 refused bad_mask_len	"multiple of 8"		set --mask 2 --mask-len 5
-refused too_long_mask	"attribute"		set --mask 2 --mask-len 1032
+refused too_long_mask	"at most 1024"		set --mask 2 --mask-len 1032
 refused value_too_big	"attribute\|range"	set --sync 2
 refused nothing_to_set	"nothing to set"	set
 refused defer_net_admin	"CAP_SYS_ADMIN"		--net-admin-only set --defer 1
