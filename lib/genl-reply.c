@@ -111,6 +111,11 @@ const struct tlbisol_attr_set tlbisol_attrs_event = {
         "EVENT message", TLBISOL_A_EVENT_MAX, event_policy, event_names,
 };
 
+const struct nla_policy tlbisol_extack_policy[NLMSGERR_ATTR_MAX + 1] = {
+        [NLMSGERR_ATTR_MSG]  = STRING,
+        [NLMSGERR_ATTR_OFFS] = U32,
+};
+
 static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int bad(char *err, size_t errlen, const char *fmt, ...) {
         va_list ap;

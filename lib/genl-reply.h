@@ -37,6 +37,10 @@ struct tlbisol_attr_set {
 
 extern const struct tlbisol_attr_set tlbisol_attrs_info, tlbisol_attrs_stats, tlbisol_attrs_event;
 
+/* The extended ACK's attributes (NLMSGERR_ATTR_*) that are read: the
+ * kernel's message (NUL-terminated string) and the offset (u32). */
+extern const struct nla_policy tlbisol_extack_policy[NLMSGERR_ATTR_MAX + 1];
+
 /* Validates nlh (a message of the family) against set; tb (set->maxtype + 1
  * entries) then holds the attributes. -EBADMSG with a reason in err (may
  * be NULL) when the message is malformed. */

@@ -167,7 +167,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
                         off += e->msg.nlmsg_len - sizeof(e->msg);
                 len = (int) nlh->nlmsg_len - NLMSG_HDRLEN - (int) off;
                 if (len > 0 && nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *) ((char *) e + off),
-                                         len, NULL) >= 0 && tb[NLMSGERR_ATTR_MSG])
+                                         len, tlbisol_extack_policy) >= 0 && tb[NLMSGERR_ATTR_MSG])
                         snprintf(x->err, x->errlen, "%s", (const char *) nla_data(tb[NLMSGERR_ATTR_MSG]));
         }
         return NL_STOP;

@@ -277,6 +277,24 @@ static void test_event_policy(void **state) {
         nlmsg_free(m);
 }
 
+/* The extack message of an ACK is read only when it is NUL-terminated. */
+static void test_extack_policy(void **state) {
+        struct nl_msg *m = nlmsg_alloc();
+        struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+        struct nlmsghdr *nlh;
+
+        assert_non_null(m);
+        assert_non_null(nlmsg_put(m, 0, 0, NLMSG_ERROR, 0, 0));
+        assert_int_equal(nla_put(m, NLMSGERR_ATTR_MSG, 4, "oops"), 0);
+        nlh = nlmsg_hdr(m);
+        assert_true(nla_parse(tb, NLMSGERR_ATTR_MAX, nlmsg_attrdata(nlh, 0), nlmsg_attrlen(nlh, 0),
+                              tlbisol_extack_policy) < 0);
+        /* negative control: without the policy the unterminated text is taken */
+        assert_int_equal(nla_parse(tb, NLMSGERR_ATTR_MAX, nlmsg_attrdata(nlh, 0), nlmsg_attrlen(nlh, 0), NULL), 0);
+        assert_non_null(tb[NLMSGERR_ATTR_MSG]);
+        nlmsg_free(m);
+}
+
 /* Every attribute of the generated UAPI enums has a policy entry and a
  * name: a spec that grows a set without lib/genl-reply.c fails here. */
 static void test_policies_cover_the_spec(void **state) {
@@ -315,6 +333,7 @@ int main(void) {
                 cmocka_unit_test(test_stats_short_counter),
                 cmocka_unit_test(test_stats_missing_cpu),
                 cmocka_unit_test(test_event_policy),
+                cmocka_unit_test(test_extack_policy),
                 cmocka_unit_test(test_policies_cover_the_spec),
         };
 

@@ -196,17 +196,16 @@ static int error_cb(struct sockaddr_nl *nla __attribute__((unused)), struct nlms
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)err - NLMSG_HDRLEN);
 	int len = nlh->nlmsg_len - NLMSG_HDRLEN - (int)sizeof(*err);
-	struct nlattr *a = (struct nlattr *)(err + 1);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 
 	last_error = err->error;
 	last_msg[0] = 0;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return NL_STOP;
-	for (; len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= len;
-	     len -= NLA_ALIGN(a->nla_len),
-	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
-			snprintf(last_msg, sizeof(last_msg), "%s", (char *)(a + 1));
+	/* NETLINK_CAP_ACK: the request is not echoed, the TLVs follow */
+	if (len > 0 && nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)(err + 1), len,
+				 tlbisol_extack_policy) >= 0 && tb[NLMSGERR_ATTR_MSG])
+		snprintf(last_msg, sizeof(last_msg), "%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
 	return NL_STOP;
 }
 
