@@ -12,10 +12,9 @@
  * Validation is strict everywhere: the ops are split ops without
  * GENL_DONT_VALIDATE_* flags, SET has the generated policy of its own
  * attribute set, and the ops without request attributes (GET_INFO, the
- * GET_STATS dump, RESET_STATS) get the core's reject-all policy
- * (genl_op_fill_in_reject_policy_split(), net/netlink/genetlink.c), so an
- * attribute an op does not list is refused by the core with an extack
- * message. Mutating ops (SET, RESET_STATS) need CAP_NET_ADMIN
+ * GET_STATS dump, RESET_STATS) get a reject-all policy (tlbisol_nl_init()),
+ * so an attribute an op does not list is refused by the core with an
+ * extack message. Mutating ops (SET, RESET_STATS) need CAP_NET_ADMIN
  * (GENL_ADMIN_PERM, from the spec's admin-perm); enabling the deferral or
  * changing its CPUs (an experimental mm mode) also needs CAP_SYS_ADMIN.
  * Semantic errors are explained through extack and leave the state
@@ -283,6 +282,22 @@ int tlbisol_nl_get_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 }
 
 /*
+ * The generated split ops, plus a reject-all policy for the ops whose spec
+ * lists no request attribute (filled in by tlbisol_nl_init()). The core
+ * gives classic genl_ops without a policy such a policy
+ * (genl_op_fill_in_reject_policy() from genl_get_cmd_full(), 6.12), but not
+ * split ops: genl_get_cmd_split() copies the op as it is, maxattr 0 makes
+ * genl_family_rcv_msg_attrs_parse() skip parsing, and the attributes would
+ * be ignored, not refused (kmod-netlink's info_attr, stats_attr and
+ * reset_attr caught that).
+ */
+static const struct nla_policy tlbisol_reject_all[] = {
+	{ .type = NLA_REJECT },
+	{ .type = NLA_REJECT, .reject_message = "this operation takes no attributes" },
+};
+static struct genl_split_ops tlbisol_ops[ARRAY_SIZE(tlbisol_nl_ops)] __ro_after_init;
+
+/*
  * Not the generated family (genetlink-legacy specs get none): the module's
  * state is the host's, so the family lives in the initial network namespace
  * only (netnsok false), and the groups carry their flags (above).
@@ -293,8 +308,8 @@ static struct genl_family tlbisol_family __ro_after_init = {
 	.netnsok	= false,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
-	.split_ops	= tlbisol_nl_ops,
-	.n_split_ops	= ARRAY_SIZE(tlbisol_nl_ops),
+	.split_ops	= tlbisol_ops,
+	.n_split_ops	= ARRAY_SIZE(tlbisol_ops),
 	.mcgrps		= tlbisol_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(tlbisol_mcgrps),
 };
@@ -335,8 +350,18 @@ out_free:
 	nlmsg_free(msg);
 }
 
+/* Module init, before anything can reach the family. */
 int tlbisol_nl_init(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tlbisol_ops); i++) {
+		tlbisol_ops[i] = tlbisol_nl_ops[i];
+		if (!tlbisol_ops[i].policy) {
+			tlbisol_ops[i].policy = tlbisol_reject_all;
+			tlbisol_ops[i].maxattr = ARRAY_SIZE(tlbisol_reject_all) - 1;
+		}
+	}
 	return genl_register_family(&tlbisol_family);
 }
 

@@ -4,9 +4,9 @@
  * product client lives in lib/ and tlbctl).
  *
  * Usage:
- *   tlbisol_nl info [--unknown-attr]      key=value lines
- *   tlbisol_nl stats [--unknown-attr]     one line of counters per CPU
- *   tlbisol_nl reset [--unknown-attr]     reset the counters
+ *   tlbisol_nl info [--attr]              key=value lines
+ *   tlbisol_nl stats [--attr]             one line of counters per CPU
+ *   tlbisol_nl reset [--attr]             reset the counters
  *   tlbisol_nl set [--sync 0|1] [--defer 0|1] [--mask CPULIST|none]
  *                  [--mask-len BYTES] [--bad-attr] [--unknown-attr]
  *   tlbisol_nl events SECONDS             print multicast events for a while
@@ -16,8 +16,8 @@
  * --mask none sends an all-zero mask; --mask-len forces the attribute length
  * (to test validation); --bad-attr adds TLBISOL_A_INFO_EVENTS_SENT, an
  * attribute of GET_INFO's set that SET's set does not have; --unknown-attr
- * adds attribute type 200 (beyond every set; info, stats and reset take no
- * attribute at all).
+ * adds attribute type 200 (beyond every set). info, stats and reset take
+ * no attribute at all: --attr adds one of type 1.
  *
  * Every message from the module is validated with the policy of its
  * attribute set (lib/genl-reply.h) before it is read; a malformed one prints
@@ -393,10 +393,10 @@ int main(int argc, char **argv)
 		struct nl_msg *msg = new_msg(info ? TLBISOL_CMD_GET_INFO : stats ? TLBISOL_CMD_GET_STATS :
 					     TLBISOL_CMD_RESET_STATS, info ? 0 : stats ? NLM_F_DUMP : NLM_F_ACK);
 
-		if (argc == 3 && !strcmp(argv[2], "--unknown-attr"))
-			nla_put_u32(msg, 200, 1);	/* these ops take no attribute */
+		if (argc == 3 && !strcmp(argv[2], "--attr"))
+			nla_put_u32(msg, 1, 1);	/* these ops take no attribute */
 		else if (argc != 2)
-			return wl_usage("tlbisol_nl info|stats|reset [--unknown-attr]");
+			return wl_usage("tlbisol_nl info|stats|reset [--attr]");
 		return transact(sk, msg, info ? info_cb : stats ? stats_cb : NULL);
 	}
 	if (!strcmp(argv[1], "set"))

@@ -4,8 +4,8 @@
 # unprivileged caller, attribute SET does not take, unknown attribute, mask
 # naming a housekeeping (non-nohz_full) CPU, empty mask, out-of-range CPU,
 # bad mask length, nothing to set, any attribute on GET_INFO, GET_STATS and
-# RESET_STATS (they take none: the core's reject-all policy). Also checks
-# one good SET round trip.
+# RESET_STATS (they take none: the module's reject-all policy; split ops
+# without a policy would ignore them). Also checks one good SET round trip.
 # Issue 9: enabling the deferral needs CAP_SYS_ADMIN (CAP_NET_ADMIN alone
 # is refused, item 11); a SET that fails half-way restores every control
 # it changed (item 10); a long SET does not stall other genetlink requests
@@ -44,9 +44,9 @@ refused unprivileged	"error=-1 "		--drop-priv set --sync 0
 refused unprivileged_reset "error=-1 "		--drop-priv reset
 refused attr_not_in_op	"unknown attribute type" set --sync 0 --bad-attr
 refused unknown_attr	"attribute"		set --sync 0 --unknown-attr
-refused info_attr	"attribute"		info --unknown-attr
-refused stats_attr	"attribute"		stats --unknown-attr
-refused reset_attr	"attribute"		reset --unknown-attr
+refused info_attr	"takes no attributes"	info --attr
+refused stats_attr	"takes no attributes"	stats --attr
+refused reset_attr	"takes no attributes"	reset --attr
 refused non_nohz_cpu	"not nohz_full"		set --mask 1
 refused non_nohz_cpu_on	"not nohz_full"		set --defer 1 --mask 0-3
 refused empty_mask	"empty"			set --mask none
