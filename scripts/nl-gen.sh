@@ -39,7 +39,7 @@ ynl_ok() {
 ksrc=${KSRC:-/usr/src/linux-source-6.12}
 if ! ynl_ok "$ksrc"; then
 	tarball=/usr/src/linux-source-6.12.tar.xz
-	cache=$top/${B:-build}/ynl-src
+	case ${B:-build} in /*) cache=$B/ynl-src ;; *) cache=$top/${B:-build}/ynl-src ;; esac
 	if [ -n "${KSRC:-}" ]; then
 		echo "nl-gen: KSRC=$KSRC has no tools/net/ynl/ynl-gen-c.py" >&2; exit 1
 	elif ynl_ok "$cache/linux-source-6.12"; then
