@@ -28,7 +28,8 @@ static void test_second_taker_refused(void **state) {
 
                 if (lockfile_take(path, "tlbctl noise", &cfd, &h) < 0)
                         _exit(1);
-                (void) write(pipefd[1], "x", 1);
+                if (write(pipefd[1], "x", 1) != 1)
+                        _exit(2);       /* the parent's read fails too */
                 pause();        /* holds it until killed */
                 _exit(0);
         }
