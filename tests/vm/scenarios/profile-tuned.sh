@@ -19,6 +19,13 @@ if systemctl cat tlbisold.service > /dev/null 2>&1; then
 	systemctl mask --runtime tlbisold.service > /dev/null
 fi
 wq=/sys/devices/virtual/workqueue/cpumask
+# NUMA balancing on at the start, so that "off under tlbisol-realtime" is
+# the profile's doing (a one-node guest starts with it off). PREEMPT_RT
+# kernels have no such sysctl: the profile must not ask for it there.
+numa=/proc/sys/kernel/numa_balancing
+if [ -e "$numa" ]; then
+	echo 1 > "$numa" && [ "$(cat "$numa")" = 1 ] || fail "cannot turn NUMA balancing on for the control"
+fi
 all=$(cat /sys/devices/system/cpu/possible)
 
 apply() {
@@ -45,6 +52,13 @@ rt=$(sysctl -n kernel.sched_rt_runtime_us); st=$(sysctl -n vm.stat_interval)
 echo "inherited sysctls: kernel.sched_rt_runtime_us=$rt vm.stat_interval=$st"
 [ "$rt" = -1 ] && [ "$st" = 10 ] || fail "sysctls of 'realtime' not inherited"
 metric tlbisol_realtime.sched_rt_runtime_us "$rt"
+if [ -e "$numa" ]; then
+	echo "kernel.numa_balancing: 1 -> $(cat "$numa")"
+	[ "$(cat "$numa")" = 0 ] || fail "tlbisol-realtime left NUMA balancing on (its [sysctl_numa] did not apply)"
+	metric tlbisol_realtime.numa_balancing "$(cat "$numa")"
+else
+	echo "kernel.numa_balancing: absent ($(uname -v | grep -o PREEMPT_RT || echo 'not PREEMPT_RT'))"
+fi
 
 boot=$(sed -n 's/^TUNED_BOOT_CMDLINE="\(.*\)"$/\1/p' /etc/tuned/bootcmdline 2>/dev/null)
 echo "boot command line tuned wants: $boot"
