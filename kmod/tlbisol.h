@@ -28,6 +28,7 @@ void tlbisol_sym_init(void);
 void tlbisol_sym_exit(void);
 unsigned long tlbisol_sym_addr(const char *name);
 int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end);
+const char *tlbisol_sym_why(int err);
 
 /* --- tlbisol_acct.c --- */
 struct tlbisol_stats {
@@ -65,7 +66,7 @@ struct tlbisol_hook {
 	bool active;
 };
 #define TLBISOL_HOOK(_sym, _func) { .sym = (_sym), .func = (_func) }
-#define TLBISOL_HOOK_MAX 4
+#define TLBISOL_HOOK_MAX 6
 struct tlbisol_hook_ops {
 	struct ftrace_ops ops;
 	struct tlbisol_hook *tab[TLBISOL_HOOK_MAX];	/* slots, filled once */
@@ -115,7 +116,7 @@ int tlbisol_guard_verify(unsigned long entry_start, const char **reason);
 int tlbisol_guard_tripped(const char **reason);
 const char *tlbisol_guard_reason_now(void);
 const char *tlbisol_guard_last_trip(void);
-void tlbisol_guard_func(unsigned long ip, struct ftrace_regs *fregs);
+void tlbisol_guard_func(unsigned long ip, unsigned long parent_ip, struct ftrace_regs *fregs);
 void tlbisol_guard_disarm(void);
 void tlbisol_guard_detach(void);
 void tlbisol_guard_exit(void);
@@ -143,6 +144,7 @@ void tlbisol_proto_exit(void);
 enum { TLBISOL_TEST_SKIP_ENTRY = 1, TLBISOL_TEST_SKIP_NMI = 2 };
 void tlbisol_test_skip_catchup(int where);
 void tlbisol_test_guard_off(bool off);
+void tlbisol_test_sleep_bait(void);
 #else
 static __always_inline int tlbisol_proto_flush_begin(void) { return 0; }
 static inline void tlbisol_proto_flush_done(int seen) { }

@@ -306,3 +306,23 @@ void tlbisol_acct_free(void)
 	free_percpu(acct_base);
 	acct_base = NULL;
 }
+
+#ifdef TLBISOL_TEST
+/*
+ * Test-only: the positive control of tlbisol_test.ko's sleeping-lock watch
+ * (kmod-events.sh, rt): exactly the bug item 7 was about, a spinlock_t
+ * (an rtmutex on PREEMPT_RT) taken under a raw lock with IRQs off.
+ * Uncontended, so it does not actually sleep.
+ */
+void tlbisol_test_sleep_bait(void)
+{
+	static DEFINE_SPINLOCK(bait);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ev_lock, flags);
+	spin_lock(&bait);
+	spin_unlock(&bait);
+	raw_spin_unlock_irqrestore(&ev_lock, flags);
+}
+EXPORT_SYMBOL_GPL(tlbisol_test_sleep_bait);
+#endif

@@ -188,7 +188,7 @@ static void notrace __no_stack_protector defer_entry_func(unsigned long ip, unsi
 		}
 		return;
 	}
-	tlbisol_guard_func(ip, fregs);
+	tlbisol_guard_func(ip, parent_ip, fregs);
 }
 
 struct tlbisol_hook_ops tlbisol_entry_ops = {
@@ -331,9 +331,10 @@ static struct tlbisol_hook kflush_hook = TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_h
 /* DEFERRAL.md "Preconditions". Caller holds the ctl lock. */
 int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 {
+	static char why[128];		/* a reason; ctl lock held */
 	unsigned long native_flush;
 	unsigned int i;
-	int cpu;
+	int cpu, r;
 
 	if (IS_ENABLED(CONFIG_KASAN_VMALLOC)) {
 		*reason = "CONFIG_KASAN_VMALLOC: the purge frees shadow page tables";
@@ -382,16 +383,15 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		*reason = "the kernel TLB flush is paravirtualised (not native_flush_tlb_global)";
 		return -EOPNOTSUPP;
 	}
-	if (tlbisol_sym_range(purge.name, &purge.start, &purge.end)) {
-		*reason = PURGE_SYM " not found, or not a unique name";
+	r = tlbisol_sym_range(purge.name, &purge.start, &purge.end);
+	for (i = 0; !r && i < ARRAY_SIZE(purge_callers); i++)
+		r = tlbisol_sym_range(purge_callers[i].name, &purge_callers[i].start,
+				      &purge_callers[i].end);
+	if (r) {
+		snprintf(why, sizeof(why), "%s (the lazy purge) %s",
+			 i ? purge_callers[i - 1].name : purge.name, tlbisol_sym_why(r));
+		*reason = why;
 		return -EOPNOTSUPP;
-	}
-	for (i = 0; i < ARRAY_SIZE(purge_callers); i++) {
-		if (tlbisol_sym_range(purge_callers[i].name, &purge_callers[i].start,
-				      &purge_callers[i].end)) {
-			*reason = "a lazy-purge caller not found, or not a unique name";
-			return -EOPNOTSUPP;
-		}
 	}
 	return tlbisol_guard_check(reason);
 }

@@ -4,24 +4,45 @@
  *
  * Purpose: a CPU that skipped flushes may hold stale TLB entries for
  * recycled vmalloc addresses until its catch-up flush. Code that runs
- * before the catch-up could use them: another ftrace user of
- * vtime_user_exit() (ftrace runs the newest ops first: function tracer,
- * kprobe-on-ftrace, BPF trampoline, livepatch, another module), or an
- * NMI_LOCAL handler registered with NMI_FLAG_FIRST after ours. This file
- * makes sure none can be there while CPUs are skipped (DEFERRAL.md
- * "Foreign code before the catch-up"):
+ * before the catch-up could use them (module text, BPF images and ftrace
+ * trampolines all live in vmalloc space). This file makes sure none is
+ * there while CPUs are skipped (DEFERRAL.md "Foreign code before the
+ * catch-up"). Two windows:
  *
- *  - at enable, after our hooks are attached: the ftrace call site of
- *    vtime_user_exit() must call our entry ops' own trampoline, i.e. no
- *    other ftrace user is attached (tlbisol_guard_verify());
- *  - while the deferral is on: every change of that call site goes through
- *    text_poke_queue() (arch/x86/kernel/ftrace.c, 6.12:
- *    ftrace_replace_code() and ftrace_modify_code_direct()), and every new
+ *  - kernel entry: another ftrace user of vtime_user_exit() (ftrace runs
+ *    the newest ops first: function tracer, kprobe-on-ftrace, BPF
+ *    trampoline, livepatch, another module);
+ *  - NMI (arch/x86/kernel/nmi.c, 6.12): before our NMI_FLAG_FIRST handler
+ *    exc_nmi() and default_do_nmi() run noinstr code (no ftrace, no
+ *    kprobes), then nmi_handle() (or its .part.0 clone): its fentry site,
+ *    rcu_read_lock() = the out-of-line __rcu_read_lock() with PREEMPT_RCU
+ *    (fentry, and kprobe-able), sched_clock() (notrace, kprobe-able); with
+ *    the osnoise or hwlat tracer running, ftrace_nmi_enter() calls
+ *    trace_osnoise_callback()/trace_hwlat_callback() and
+ *    trace_clock_local() (notrace, kprobe-able); and any NMI_LOCAL handler
+ *    registered with NMI_FLAG_FIRST after ours. Hardware breakpoints are
+ *    off in NMIs (local_db_save()).
+ *
+ * How:
+ *  - at enable, after our hooks are attached: the fentry site of
+ *    vtime_user_exit() must call our entry ops' own trampoline, the fentry
+ *    sites of the NMI path must be NOPs, and no enabled kprobe may sit in
+ *    the NMI path's functions (kprobe_table is read)
+ *    (tlbisol_guard_verify());
+ *  - while the deferral is on: foreign code reaches those places only by
+ *    patching text: ftrace through text_poke_queue() (arch/x86/kernel/
+ *    ftrace.c, 6.12: ftrace_replace_code(), ftrace_modify_code_direct()),
+ *    a kprobe by text_poke() (arch_arm_kprobe(); optimising comes later,
+ *    through text_poke_bp()), anything else through text_poke_bp(); a new
  *    NMI handler through __register_nmi_handler(). Our entry ops traces
- *    both; at their entry, before the site changes or the handler is
+ *    all four; at their entry, before the text changes or the handler is
  *    linked, a foreign change turns the deferral off (senders stop
  *    skipping) and IPI-flushes every deferral CPU, waiting for it; then a
  *    work item completes the disable and the reason is reported.
+ *    text_poke() calls made by text_poke_bp_batch() (the int3 writes of a
+ *    batch already seen at text_poke_queue() or text_poke_bp()) are not
+ *    judged again, so the kernel's own tracepoint switches inside
+ *    nmi_handle() (after our handler) do not trip the guard.
  *
  * Usage (tlbisol_defer.c, ctl lock held): tlbisol_guard_check() in the
  * preconditions, tlbisol_guard_attach() before the other hooks,
@@ -33,6 +54,8 @@
 
 #include <linux/ftrace.h>
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/rculist.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -44,11 +67,49 @@
 #include "tlbisol.h"
 
 #define TPQ_SYM	"text_poke_queue"		/* arch/x86/kernel/alternative.c */
+#define TPB_SYM	"text_poke_bp"			/* arch/x86/kernel/alternative.c */
+#define TP_SYM	"text_poke"			/* arch/x86/kernel/alternative.c */
 #define RNH_SYM	"__register_nmi_handler"	/* arch/x86/kernel/nmi.c */
 
 unsigned long tlbisol_entry_site;	/* ftrace call site in vtime_user_exit() */
 static struct tlbisol_hook tpq_hook = TLBISOL_HOOK(TPQ_SYM, NULL);
+static struct tlbisol_hook tpb_hook = TLBISOL_HOOK(TPB_SYM, NULL);
+static struct tlbisol_hook tp_hook = TLBISOL_HOOK(TP_SYM, NULL);
 static struct tlbisol_hook rnh_hook = TLBISOL_HOOK(RNH_SYM, NULL);
+
+/* text_poke()'s callers inside a batch (alternative.c; gcc may inline) */
+static struct tlbisol_range batch[] = {
+	{ "text_poke_bp_batch" }, { TPB_SYM }, { TPQ_SYM }, { "text_poke_finish" },
+};
+
+/*
+ * What an NMI runs before our handler (head comment). W_FENTRY: its fentry
+ * site must stay a NOP; W_BODY: no kprobe anywhere in it. @needed: refuse
+ * the deferral if the function cannot be found (else it is not built in).
+ */
+#define W_FENTRY 1
+#define W_BODY	 2
+#define WATCH(_sym, _what, _needed) { .sym = _sym, .what = _what, .needed = _needed, \
+	.why_ftrace = "an ftrace user (tracer, BPF, livepatch) on " _sym " would run in NMIs before the catch-up", \
+	.why_kprobe = "a kprobe in " _sym " would run in NMIs before the catch-up" }
+static struct guard_watch {
+	const char *sym, *why_ftrace, *why_kprobe;
+	unsigned int what;
+	bool needed;
+	bool present;			/* resolved at the last check */
+	unsigned long start, end, site;
+} watch[] = {
+	WATCH("nmi_handle", W_FENTRY | W_BODY, true),
+	WATCH("nmi_handle.part.0", W_FENTRY | W_BODY, false),
+	WATCH("__rcu_read_lock", W_FENTRY | W_BODY, IS_ENABLED(CONFIG_PREEMPT_RCU)),
+	WATCH("sched_clock", W_BODY, true),
+	WATCH("trace_osnoise_callback", W_BODY, IS_ENABLED(CONFIG_OSNOISE_TRACER)),
+	WATCH("trace_hwlat_callback", W_BODY, IS_ENABLED(CONFIG_HWLAT_TRACER)),
+	WATCH("trace_clock_local", W_BODY,
+	      IS_ENABLED(CONFIG_OSNOISE_TRACER) || IS_ENABLED(CONFIG_HWLAT_TRACER)),
+};
+static struct hlist_head *kp_table;	/* kernel/kprobes.c kprobe_table[] */
+static unsigned int kp_table_n;
 static bool guard_armed;
 static const char *guard_reason;	/* first trip since the last enable */
 #ifdef TLBISOL_TEST
@@ -118,19 +179,61 @@ static bool calls_our_trampoline(unsigned long site, const u8 *insn)
 	       site + CALL_INSN_SIZE + (long)get_unaligned((const s32 *)(insn + 1)) == tramp;
 }
 
+static bool overlaps(unsigned long a, size_t alen, unsigned long b, size_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Does writing @len bytes at @addr put foreign code in the NMI path? */
+static const char *watch_hit(unsigned long addr, size_t len, bool plain)
+{
+	const struct guard_watch *w;
+
+	for (w = watch; w < watch + ARRAY_SIZE(watch); w++) {
+		if (!w->present)
+			continue;
+		if ((w->what & W_FENTRY) && overlaps(addr, len, w->site, CALL_INSN_SIZE))
+			return w->why_ftrace;
+		if (plain && (w->what & W_BODY) && overlaps(addr, len, w->start, w->end - w->start))
+			return w->why_kprobe;
+	}
+	return NULL;
+}
+
+/* text_poke_queue(), text_poke_bp(), text_poke(): (addr, opcode, len, ...) */
+static void guard_text(unsigned long ip, unsigned long parent_ip, struct ftrace_regs *fregs)
+{
+	unsigned long addr = ftrace_regs_get_argument(fregs, 0);
+	const u8 *insn = (const u8 *)ftrace_regs_get_argument(fregs, 1);
+	size_t len = ftrace_regs_get_argument(fregs, 2);
+	bool plain = in_hook(&tp_hook, ip);
+	const char *why;
+	unsigned int i;
+
+	if (plain)
+		for (i = 0; i < ARRAY_SIZE(batch); i++)
+			if (parent_ip >= batch[i].start && parent_ip < batch[i].end)
+				return;	/* judged at the batch's entry */
+	if (overlaps(addr, len, tlbisol_entry_site, CALL_INSN_SIZE)) {
+		if (!plain && addr == tlbisol_entry_site && len == CALL_INSN_SIZE &&
+		    calls_our_trampoline(addr, insn))
+			return;		/* our own entry hook */
+		guard_trip("another ftrace user is attaching to vtime_user_exit");
+		return;
+	}
+	why = watch_hit(addr, len, plain);
+	if (why)
+		guard_trip(why);
+}
+
 /* Entry ops callback for the guarded functions (not the catch-up). */
-void notrace tlbisol_guard_func(unsigned long ip, struct ftrace_regs *fregs)
+void notrace tlbisol_guard_func(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_regs *fregs)
 {
 	if (!READ_ONCE(guard_armed))
 		return;
-	if (in_hook(&tpq_hook, ip)) {
-		/* text_poke_queue(addr, opcode, len, emulate) */
-		unsigned long addr = ftrace_regs_get_argument(fregs, 0);
-		const u8 *insn = (const u8 *)ftrace_regs_get_argument(fregs, 1);
-
-		if (addr != tlbisol_entry_site || calls_our_trampoline(addr, insn))
-			return;
-		guard_trip("another ftrace user is attaching to vtime_user_exit");
+	if (in_hook(&tpq_hook, ip) || in_hook(&tpb_hook, ip) || in_hook(&tp_hook, ip)) {
+		guard_text(ip, parent_ip, fregs);
 	} else if (in_hook(&rnh_hook, ip)) {
 		/* __register_nmi_handler(type, action) */
 		unsigned int type = ftrace_regs_get_argument(fregs, 0);
@@ -143,28 +246,116 @@ void notrace tlbisol_guard_func(unsigned long ip, struct ftrace_regs *fregs)
 	}
 }
 
-/* Preconditions: the guarded functions and the entry site. */
-int tlbisol_guard_check(const char **reason)
+/* The fentry site: the first instruction, after ENDBR64 (or its seal) with IBT. */
+static int fentry_site(unsigned long start, unsigned long *site)
 {
-	unsigned long start, end;
 	u32 insn;
 
-	if (tlbisol_sym_range(TPQ_SYM, &start, &end) ||
-	    tlbisol_sym_range(RNH_SYM, &start, &end)) {
-		*reason = TPQ_SYM "/" RNH_SYM " missing or not unique (the guard)";
-		return -EOPNOTSUPP;
+	if (copy_from_kernel_nofault(&insn, (void *)start, sizeof(insn)))
+		return -EFAULT;
+	*site = is_endbr(insn) ? start + ENDBR_INSN_SIZE : start;
+	return 0;
+}
+
+/*
+ * Preconditions: the guarded functions, the entry site, the NMI path's
+ * functions and the kprobe table. A reason names the first problem.
+ */
+int tlbisol_guard_check(const char **reason)
+{
+	static char why[160];
+	/* vtime_user_exit last: its start is used after the loop */
+	const char *names[] = { TPQ_SYM, TPB_SYM, TP_SYM, RNH_SYM, "vtime_user_exit" };
+	unsigned long start, end, site;
+	struct guard_watch *w;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		r = tlbisol_sym_range(names[i], &start, &end);
+		if (r) {
+			snprintf(why, sizeof(why), "%s (the deferral's guard) %s", names[i], tlbisol_sym_why(r));
+			*reason = why;
+			return -EOPNOTSUPP;
+		}
 	}
-	if (tlbisol_sym_range("vtime_user_exit", &start, &end)) {
-		*reason = "vtime_user_exit not found (or not unique)";
-		return -EOPNOTSUPP;
-	}
-	/* the fentry call is the first instruction, after ENDBR64 with IBT */
-	if (copy_from_kernel_nofault(&insn, (void *)start, sizeof(insn))) {
+	if (fentry_site(start, &site)) {
 		*reason = "cannot read vtime_user_exit";
 		return -EFAULT;
 	}
-	WRITE_ONCE(tlbisol_entry_site, is_endbr(insn) ? start + ENDBR_INSN_SIZE : start);
+	WRITE_ONCE(tlbisol_entry_site, site);
+	for (i = 0; i < ARRAY_SIZE(batch); i++) {
+		r = tlbisol_sym_range(batch[i].name, &batch[i].start, &batch[i].end);
+		if (r) {
+			snprintf(why, sizeof(why), "%s (the deferral's guard) %s", batch[i].name, tlbisol_sym_why(r));
+			*reason = why;
+			return -EOPNOTSUPP;
+		}
+	}
+	for (w = watch; w < watch + ARRAY_SIZE(watch); w++) {
+		r = tlbisol_sym_range(w->sym, &w->start, &w->end);
+		w->present = !r;
+		if (r == -ENOENT && !w->needed)
+			continue;
+		if (!r)
+			r = fentry_site(w->start, &w->site);
+		if (r) {
+			w->present = false;
+			snprintf(why, sizeof(why), "%s (run in NMIs before the catch-up) %s",
+				 w->sym, tlbisol_sym_why(r));
+			*reason = why;
+			return -EOPNOTSUPP;
+		}
+	}
+	if (tlbisol_sym_range("kprobe_table", &start, &end) ||
+	    (end - start) % sizeof(struct hlist_head) ||
+	    (end - start) / sizeof(struct hlist_head) > 4096) {
+		*reason = "cannot list kprobes (kprobe_table not found: CONFIG_KALLSYMS_ALL?)";
+		return -EOPNOTSUPP;
+	}
+	kp_table = (struct hlist_head *)start;
+	kp_table_n = (end - start) / sizeof(struct hlist_head);
 	return 0;
+}
+
+/* Is an enabled kprobe registered in [start, end)? RCU reader of the table. */
+static bool kprobe_in(unsigned long start, unsigned long end)
+{
+	struct kprobe *p;
+	unsigned int i;
+	bool found = false;
+
+	rcu_read_lock();
+	for (i = 0; i < kp_table_n && !found; i++)
+		hlist_for_each_entry_rcu(p, &kp_table[i], hlist) {
+			if ((unsigned long)p->addr >= start && (unsigned long)p->addr < end &&
+			    !kprobe_disabled(p)) {
+				found = true;
+				break;
+			}
+		}
+	rcu_read_unlock();
+	return found;
+}
+
+/* Is foreign code in the NMI path now? The reason, or NULL. */
+static const char *nmi_path_foreign(void)
+{
+	static const u8 nop5[CALL_INSN_SIZE] = { BYTES_NOP5 };
+	const struct guard_watch *w;
+	u8 insn[CALL_INSN_SIZE];
+
+	for (w = watch; w < watch + ARRAY_SIZE(watch); w++) {
+		if (!w->present)
+			continue;
+		if ((w->what & W_FENTRY) &&
+		    (copy_from_kernel_nofault(insn, (void *)w->site, sizeof(insn)) ||
+		     memcmp(insn, nop5, CALL_INSN_SIZE)))
+			return w->why_ftrace;
+		if ((w->what & W_BODY) && kp_table && kprobe_in(w->start, w->end))
+			return w->why_kprobe;
+	}
+	return NULL;
 }
 
 /* Attach the guard hooks to the entry ops and arm them. */
@@ -175,11 +366,15 @@ int tlbisol_guard_attach(const char **reason)
 	WRITE_ONCE(guard_reason, NULL);
 	r = tlbisol_hook_attach(&tlbisol_entry_ops, &tpq_hook);
 	if (!r)
+		r = tlbisol_hook_attach(&tlbisol_entry_ops, &tpb_hook);
+	if (!r)
+		r = tlbisol_hook_attach(&tlbisol_entry_ops, &tp_hook);
+	if (!r)
 		r = tlbisol_hook_attach(&tlbisol_entry_ops, &rnh_hook);
 	if (r) {
 		*reason = r == -EBUSY ?
 			"ftrace is disabled (kernel.ftrace_enabled=0): the catch-up needs it" :
-			"cannot trace " TPQ_SYM "/" RNH_SYM " (the guard)";
+			"cannot trace " TPQ_SYM "/" TPB_SYM "/" TP_SYM "/" RNH_SYM " (the guard)";
 		tlbisol_guard_detach();
 		return r;
 	}
@@ -189,16 +384,23 @@ int tlbisol_guard_attach(const char **reason)
 }
 
 /*
- * After every hook is attached: the entry site must call our trampoline
- * (we are its only ftrace user) and nothing may have tripped the guard.
+ * After every hook is attached (the guard armed first): the entry site must
+ * call our trampoline (we are its only ftrace user), nothing foreign may
+ * be in the NMI path, and nothing may have tripped the guard.
  */
 int tlbisol_guard_verify(unsigned long entry_start, const char **reason)
 {
 	u8 insn[CALL_INSN_SIZE];
+	const char *why;
 
 	if (copy_from_kernel_nofault(insn, (void *)tlbisol_entry_site, sizeof(insn)) ||
 	    !calls_our_trampoline(tlbisol_entry_site, insn)) {
 		*reason = "another ftrace user on vtime_user_exit would run before the catch-up";
+		return -EBUSY;
+	}
+	why = nmi_path_foreign();
+	if (why) {
+		*reason = why;
 		return -EBUSY;
 	}
 	return tlbisol_guard_tripped(reason);
@@ -226,7 +428,7 @@ const char *tlbisol_guard_reason_now(void)
 	if (memcmp(insn, nop5, CALL_INSN_SIZE) &&
 	    !calls_our_trampoline(tlbisol_entry_site, insn))
 		return "another ftrace user on vtime_user_exit would run before the catch-up";
-	return NULL;
+	return nmi_path_foreign();
 }
 
 /* The reason the guard turned the deferral off, or NULL. */
@@ -244,6 +446,8 @@ void tlbisol_guard_detach(void)
 {
 	WRITE_ONCE(guard_armed, false);
 	tlbisol_hook_detach(&tlbisol_entry_ops, &rnh_hook);
+	tlbisol_hook_detach(&tlbisol_entry_ops, &tp_hook);
+	tlbisol_hook_detach(&tlbisol_entry_ops, &tpb_hook);
 	tlbisol_hook_detach(&tlbisol_entry_ops, &tpq_hook);
 }
 

@@ -20,9 +20,18 @@
  * uses as an address range must be unique, else the feature that needs it
  * is refused. The kernel's check for that (kernel/trace/trace_kprobe.c:
  * validate_probe_symbol(), counting vmlinux and module symbols) is reached
- * through the exported kprobe-event API (sym_check_unique()). Checked once
- * per name, on first use, and cached. Names used only to classify IPIs are
- * not checked: a homonym there miscounts, it cannot misdirect.
+ * through the exported kprobe-event API (sym_check_unique()). Checked for
+ * every such name at load, so that no later (unprivileged GET_INFO) path
+ * creates tracing events; the answer "not unique" is kept, a transient
+ * failure (-ENOMEM, -EBUSY: the event name is taken) is returned as is and
+ * checked again on the next use. Names used only to classify IPIs are not
+ * checked: a homonym there miscounts, it cannot misdirect.
+ *
+ * Functions kprobes refuse (NOKPROBE_SYMBOL: nmi_handle() and its .part
+ * clone) and data (kprobe_table, with CONFIG_KALLSYMS_ALL) are still
+ * resolved: register_kprobe() sets kp.addr from the name before its
+ * safety checks (kernel/kprobes.c, 6.12), and sprint_symbol() confirms the
+ * symbol and gives its size.
  *
  * Every unregister waits for an RCU grace period (unregister_kprobes()), so
  * tlbisol_sym_init() resolves all the names the module uses at once, with
@@ -47,13 +56,19 @@ static const char *const sym_names[] = {
 	/* tlbisol_acct.c: IPI callbacks (classification only) */
 	"flush_tlb_func", "do_flush_tlb_all", "do_kernel_range_flush",
 	"tlb_remove_table_smp_sync", "do_sync_core",
-#define SYM_FIRST_UNIQUE 5	/* from here on: must be unique */
+	/* tlbisol_guard.c: the kprobes hash table (data; its size is checked) */
+	"kprobe_table",
+#define SYM_FIRST_UNIQUE 6	/* from here on: must be unique */
 	/* tlbisol_defer.c: native flush check, lazy purge, hooks */
 	"native_flush_tlb_global", "__purge_vmap_area_lazy",
 	"drain_vmap_area_work", "reclaim_and_purge_vmap_areas",
 	"flush_tlb_kernel_range", "vtime_user_exit",
-	/* tlbisol_guard.c */
-	"text_poke_queue", "__register_nmi_handler",
+	/* tlbisol_guard.c: the text-patching and NMI-registration paths */
+	"text_poke_queue", "__register_nmi_handler", "text_poke", "text_poke_bp",
+	"text_poke_bp_batch", "text_poke_finish",
+	/* tlbisol_guard.c: what runs in an NMI before our handler */
+	"nmi_handle", "nmi_handle.part.0", "__rcu_read_lock", "sched_clock",
+	"trace_osnoise_callback", "trace_hwlat_callback", "trace_clock_local",
 	/* tlbisol_sync.c */
 	"tlb_remove_table_sync_one",
 };
@@ -62,7 +77,7 @@ static const char *const sym_names[] = {
 static struct {
 	unsigned long start, end;
 	int err;			/* 0: resolved; -errno */
-	bool unique_checked;
+	bool unique_checked;		/* err includes the (lasting) answer */
 } sym_cache[SYM_NR];
 
 /*
@@ -96,6 +111,11 @@ static int sym_probe_cmd(const char *loc, const char *arg)
 	return r;
 }
 
+/*
+ * 0: unique; -EADDRNOTAVAIL: not unique (the parser's -EINVAL: the name
+ * resolved, so only its symbol count can fail it), lasting; any other
+ * -errno: could not check now (transient).
+ */
 static int sym_check_unique(const char *name)
 {
 	int r;
@@ -104,16 +124,33 @@ static int sym_check_unique(const char *name)
 		r = sym_probe_cmd("vfs_read", "a=%di:u64");
 		if (r) {
 			pr_warn("cannot create the kprobe event for uniqueness checks (%d)\n", r);
-			return -EADDRNOTAVAIL;
+			return r == -EEXIST ? -EBUSY : r;
 		}
 		sym_base_on = true;
 	}
 	r = sym_probe_cmd(name, "b=%si:u32");
 	if (r == -EEXIST)
 		return 0;
-	pr_warn("%s: not a unique kernel function name (%d): features that need it are refused\n",
-		name, r);
-	return -EADDRNOTAVAIL;
+	if (r == -EINVAL) {
+		pr_warn("%s: not a unique kernel function name: features that need it are refused\n",
+			name);
+		return -EADDRNOTAVAIL;
+	}
+	pr_warn("%s: uniqueness not checked (%d); checked again on next use\n", name, r);
+	return r ?: -EIO;	/* r == 0: the probe should have been refused */
+}
+
+/* Check entry @i (a resolved name that must be unique); keep lasting answers. */
+static void sym_check_entry(unsigned int i)
+{
+	int r = sym_check_unique(sym_names[i]);
+
+	if (r == 0 || r == -EADDRNOTAVAIL) {
+		sym_cache[i].err = r;
+		sym_cache[i].unique_checked = true;
+	} else {
+		sym_cache[i].err = r;	/* transient: unique_checked stays false */
+	}
 }
 
 /* Module exit: delete the base event (one RCU grace period). */
@@ -156,13 +193,18 @@ void tlbisol_sym_init(void)
 		kp[i].symbol_name = sym_names[i];
 		kp[i].flags = KPROBE_FLAG_DISABLED;
 		sym_cache[i].err = register_kprobe(&kp[i]);
-		if (sym_cache[i].err < 0)
-			continue;
+		if (sym_cache[i].err == 0)
+			reg[n++] = &kp[i];
+		else if (sym_cache[i].err == -ENOENT || !kp[i].addr)
+			continue;	/* no such name */
+		/* registered, or refused after the name resolved (blacklist) */
 		sym_cache[i].err = sym_bounds(sym_names[i], (unsigned long)kp[i].addr,
 					      &sym_cache[i].start, &sym_cache[i].end);
-		reg[n++] = &kp[i];
 	}
 	unregister_kprobes(reg, n);
+	for (i = SYM_FIRST_UNIQUE; i < SYM_NR; i++)
+		if (!sym_cache[i].err)
+			sym_check_entry(i);
 	sym_cached = true;
 }
 
@@ -177,11 +219,9 @@ int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end
 	for (i = 0; sym_cached && i < SYM_NR; i++) {
 		if (strcmp(name, sym_names[i]))
 			continue;
-		if (!sym_cache[i].err && i >= SYM_FIRST_UNIQUE &&
-		    !sym_cache[i].unique_checked) {
-			sym_cache[i].err = sym_check_unique(name);
-			sym_cache[i].unique_checked = true;
-		}
+		if (i >= SYM_FIRST_UNIQUE && sym_cache[i].start &&
+		    !sym_cache[i].unique_checked)
+			sym_check_entry(i);	/* the last check was transient */
 		if (sym_cache[i].err)
 			return sym_cache[i].err;
 		*start = sym_cache[i].start;
@@ -204,4 +244,12 @@ unsigned long tlbisol_sym_addr(const char *name)
 	if (tlbisol_sym_range(name, &start, &end) < 0)
 		return 0;
 	return start;
+}
+
+/* How a failed tlbisol_sym_range() reads in a reason: "<name> <this>". */
+const char *tlbisol_sym_why(int err)
+{
+	return err == -EADDRNOTAVAIL ? "is not a unique name" :
+	       err == -ENOENT ? "was not found" :
+	       "could not be checked for uniqueness now (transient; retry)";
 }

@@ -93,11 +93,15 @@ bool tlbisol_sync_enabled(void)
  */
 const char *tlbisol_sync_unavailable(void)
 {
+	static char why[128];		/* ctl lock held */
 	unsigned long start, end;
+	int r;
 
-	if (tlbisol_sym_range(SYNC_SYM, &start, &end))
-		return SYNC_SYM " not found, or not a unique name";
-	return NULL;
+	r = tlbisol_sym_range(SYNC_SYM, &start, &end);
+	if (!r)
+		return NULL;
+	snprintf(why, sizeof(why), SYNC_SYM " %s", tlbisol_sym_why(r));
+	return why;
 }
 
 int tlbisol_sync_enable(const char **reason)

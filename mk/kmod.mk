@@ -65,8 +65,9 @@ $(foreach r,$(KMOD_RELEASES),$(eval $(call kmod_rule,$(r),$(B)/kmod/$(r),$(KMOD_
 # The test directory: tlbisol_test.ko, tlbisol_homonym.ko and the TEST build
 # of tlbisol.ko (protocol check, negative controls; kmod/Kbuild TLBISOL_TEST).
 # The production tlbisol.ko must keep the deferral's flush inline, with no
-# call before it (tests/kmod/check-inline-flush.sh reads the object code;
-# the test build has deliberate negative-control paths and is not checked).
+# call before it (tests/kmod/check-inline-flush.sh reads the object code).
+# The test build calls its protocol-check hooks on paths before the flush:
+# the script must report it (the check's negative control).
 define khelper_rule
 $(2)/tlbisol_test.ko: $(KHELPER_SRC) $(KMOD_SRC) include/uapi/linux/tlbisol.h mk/kmod.mk tests/kmod/check-inline-flush.sh
 	@test -f $(call kdir_for,$(1))/Makefile || { \
@@ -77,6 +78,9 @@ $(2)/tlbisol_test.ko: $(KHELPER_SRC) $(KMOD_SRC) include/uapi/linux/tlbisol.h mk
 	$$(MAKE) -C $(call kdir_for,$(1)) M=$(abspath $(2)) \
 	  TLBISOL_INCLUDE=$(abspath include) W=1 modules
 	tests/kmod/check-inline-flush.sh $(B)/kmod/$(1)/tlbisol.ko
+	@if tests/kmod/check-inline-flush.sh $(2)/tlbisol.ko > /dev/null 2>&1; then \
+	  echo "check-inline-flush: negative control failed: the test build (calls before its flush) passed" >&2; exit 1; \
+	else echo "check-inline-flush: negative control: the test build is reported (it calls before flushing)"; fi
 endef
 $(foreach r,$(KMOD_RELEASES),$(eval $(call khelper_rule,$(r),$(B)/kmod/$(r)/test)))
 $(foreach r,$(KMOD_RELEASES),$(eval $(B)/kmod/$(r)/test/tlbisol_test.ko: $(B)/kmod/$(r)/tlbisol.ko))

@@ -12,7 +12,8 @@
  *          echo N > /sys/module/tlbisol_test/parameters/unmap_aliases_churn
  *                  N purges through vm_unmap_aliases() (CPA's path: not
  *                  deferred)
- *          echo 1 > .../guard_off, .../nmi_first, .../ipmodify_grab
+ *          echo 1 > .../guard_off, .../nmi_first, .../ipmodify_grab,
+ *                  echo SYMBOL > .../raw_kprobe
  *                  see the parameter descriptions below
  *          echo 1|2 > /sys/module/tlbisol_test/parameters/skip_catchup
  *                  deferral negative control: tlbisol.ko stops flushing at
@@ -27,7 +28,9 @@
  *                  perf NMIs cannot exercise tlbisol's NMI catch-up; these do.
  *          cat /sys/module/tlbisol_test/parameters/nmi_kick
  *                  NMIs sent and NMIs received, summed over CPUs
- *          echo 1 > /sys/module/tlbisol_test/parameters/sleep_watch
+ *          echo 1|2 > /sys/module/tlbisol_test/parameters/sleep_watch
+ *                  (2: count only; echo 1 > .../sleep_bait is its positive
+ *                  control, with the TEST build of tlbisol.ko)
  *                  PREEMPT_RT only: report a sleeping lock (rt_spin_lock(),
  *                  the RT spinlock_t) taken with IRQs disabled from a call
  *                  chain through tlbisol.ko, the check
@@ -302,6 +305,70 @@ static const struct kernel_param_ops grab_ops_param = {
 module_param_cb(ipmodify_grab, &grab_ops_param, NULL, 0200);
 MODULE_PARM_DESC(ipmodify_grab, "Write FUNCTION: hold it with an IPMODIFY ftrace ops (as livepatch does); 0 releases");
 
+/*
+ * raw_kprobe: a kprobe registered from a module (register_kprobe()), as
+ * another module would do. Kprobe *events* (tracefs, perf, BPF kprobes)
+ * refuse notrace functions such as sched_clock() (trace_kprobe.c:
+ * within_notrace_func() with KPROBES_ON_FTRACE); a module's kprobe does
+ * not. "SYMBOL[+OFFSET]" registers (an int3 unless on an fentry site),
+ * "0" unregisters. Read: hits.
+ */
+static atomic_long_t rkp_hits;
+static bool rkp_on;
+
+static int rkp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	atomic_long_inc(&rkp_hits);
+	return 0;
+}
+
+static struct kprobe rkp;
+static char rkp_sym[KSYM_NAME_LEN];
+
+static int rkp_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int off = 0;
+	char *plus;
+	int r;
+
+	if (rkp_on) {
+		unregister_kprobe(&rkp);
+		rkp_on = false;
+	}
+	if (sscanf(val, "%127s", rkp_sym) != 1)
+		return -EINVAL;
+	if (!strcmp(rkp_sym, "0"))
+		return 0;
+	plus = strchr(rkp_sym, '+');
+	if (plus) {
+		*plus = '\0';
+		r = kstrtouint(plus + 1, 0, &off);
+		if (r)
+			return r;
+	}
+	memset(&rkp, 0, sizeof(rkp));
+	rkp.symbol_name = rkp_sym;
+	rkp.offset = off;
+	rkp.pre_handler = rkp_pre;
+	r = register_kprobe(&rkp);
+	if (r)
+		return r;
+	rkp_on = true;
+	return 0;
+}
+
+static int rkp_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "on=%d hits=%ld\n", rkp_on, atomic_long_read(&rkp_hits));
+}
+
+static const struct kernel_param_ops rkp_ops = {
+	.set = rkp_set,
+	.get = rkp_get,
+};
+module_param_cb(raw_kprobe, &rkp_ops, NULL, 0600);
+MODULE_PARM_DESC(raw_kprobe, "Write SYMBOL[+OFFSET]: register a kprobe there from this module; 0 unregisters");
+
 static DEFINE_PER_CPU(atomic_t, nmi_expect);
 static atomic_long_t nmi_sent, nmi_got;
 
@@ -353,7 +420,7 @@ MODULE_PARM_DESC(nmi_kick, "Write \"CPU N\": send N NMIs to CPU; read: NMIs sent
  * a hit whose stack passes through tlbisol.ko code is reported.
  */
 static atomic_long_t sw_tlbisol, sw_other;
-static bool sw_reported, sw_armed;
+static bool sw_reported, sw_armed, sw_quiet;
 
 static bool sw_stack_in_tlbisol(void)
 {
@@ -379,7 +446,7 @@ static int sleep_watch_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	}
 	atomic_long_inc(&sw_tlbisol);
-	if (!xchg(&sw_reported, true)) {
+	if (!READ_ONCE(sw_quiet) && !xchg(&sw_reported, true)) {
 		pr_err("BUG: sleeping lock rt_spin_lock() taken with IRQs disabled from tlbisol.ko (what CONFIG_DEBUG_ATOMIC_SLEEP reports as 'sleeping function called from invalid context')\n");
 		dump_stack();
 	}
@@ -393,15 +460,22 @@ static struct kprobe sw_kp = {
 
 static int sleep_watch_set(const char *val, const struct kernel_param *kp)
 {
+	unsigned int mode;
 	bool on;
 	int r;
 
-	r = kstrtobool(val, &on);
+	r = kstrtouint(val, 0, &mode);
 	if (r)
 		return r;
+	if (mode > 2)
+		return -EINVAL;
+	on = mode != 0;
+	WRITE_ONCE(sw_quiet, mode == 2);
 	if (on == sw_armed)
 		return 0;
 	if (on) {
+		atomic_long_set(&sw_tlbisol, 0);
+		atomic_long_set(&sw_other, 0);
 		r = register_kprobe(&sw_kp);
 		if (r)
 			return r;	/* -ENOENT on non-RT kernels */
@@ -426,7 +500,27 @@ static const struct kernel_param_ops sleep_watch_ops = {
 	.get = sleep_watch_get,
 };
 module_param_cb(sleep_watch, &sleep_watch_ops, NULL, 0600);
-MODULE_PARM_DESC(sleep_watch, "PREEMPT_RT: report sleeping locks taken with IRQs off from tlbisol.ko (write 1/0; read counts)");
+MODULE_PARM_DESC(sleep_watch, "PREEMPT_RT: report sleeping locks taken with IRQs off from tlbisol.ko (write 1; 2: count only, no report; 0 disarms; arming resets the counts; read counts)");
+
+void tlbisol_test_sleep_bait(void);	/* tlbisol.ko TEST build */
+
+static int sleep_bait_set(const char *val, const struct kernel_param *kp)
+{
+	void (*fn)(void);
+
+	fn = symbol_get(tlbisol_test_sleep_bait);
+	if (!fn)
+		return -ENOENT;
+	fn();
+	symbol_put(tlbisol_test_sleep_bait);
+	return 0;
+}
+
+static const struct kernel_param_ops sleep_bait_ops = {
+	.set = sleep_bait_set,
+};
+module_param_cb(sleep_bait, &sleep_bait_ops, NULL, 0200);
+MODULE_PARM_DESC(sleep_bait, "Write 1: tlbisol.ko (TEST build) takes a spinlock_t under a raw lock with IRQs off (sleep_watch's positive control)");
 
 static int __init tlbisol_test_init(void)
 {
@@ -458,6 +552,8 @@ static void __exit tlbisol_test_exit(void)
 	if (grab_on)
 		unregister_ftrace_function(&grab_ops);
 	ftrace_free_filter(&grab_ops);
+	if (rkp_on)
+		unregister_kprobe(&rkp);
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol_test");
 	pr_info("unloaded\n");
 }

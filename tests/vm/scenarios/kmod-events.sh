@@ -33,11 +33,25 @@ generic) syncs() { $BIN_DIR/collapse -c 0 -n "$1"; } ;;
 rt)	 echo 8 > /proc/sys/vm/nr_hugepages; syncs() { $BIN_DIR/hugetlb_unshare -c 0 -n "$1"; } ;;
 esac
 
+rc=0
+if [ "$TLBISOL_FLAVOUR" = rt ]; then
+	# positive control of the sleeping-lock watch (review 4f): the TEST
+	# build takes a spinlock_t under a raw lock with IRQs off on request
+	insmod "$KMOD_DIR/test/tlbisol.ko" || fail "insmod tlbisol (test build)"
+	insmod "$KMOD_DIR/test/tlbisol_test.ko" || fail "insmod tlbisol_test"
+	echo 2 > /sys/module/tlbisol_test/parameters/sleep_watch || fail "sleep_watch=2"
+	echo 1 > /sys/module/tlbisol_test/parameters/sleep_bait || fail "sleep_bait"
+	sw=$(cat /sys/module/tlbisol_test/parameters/sleep_watch); echo "positive control: $sw"
+	echo 0 > /sys/module/tlbisol_test/parameters/sleep_watch
+	swt=$(echo "$sw" | sed -n 's/.* tlbisol=\([0-9]*\).*/\1/p')
+	metric rt.sleep_watch_positive_control "$swt"
+	[ "${swt:-0}" -ge 1 ] || { echo "FAIL: the sleeping-lock watch missed the bait (positive control)"; rc=1; }
+	rmmod tlbisol_test; rmmod tlbisol || fail "rmmod (test build)"
+fi
 insmod "$KMOD_DIR/tlbisol.ko" sync=1 defer=1 || fail "insmod tlbisol"
 insmod "$KMOD_DIR/test/tlbisol_test.ko" || fail "insmod tlbisol_test"
 $NL info | tee "$RESULTS/info"
 grep -q '^defer=on' "$RESULTS/info" && grep -q '^sync=on' "$RESULTS/info" || fail "controls not on"
-rc=0
 
 taskset -c 2 dd if=/dev/zero of=/dev/null bs=4M 2>/dev/null &
 hog=$!

@@ -10,6 +10,13 @@
 #     reasons, item 10); enabling with the kprobe present is refused;
 #  2. the function tracer on vtime_user_exit: the same;
 #  3. a late NMI_FLAG_FIRST NMI handler: the same;
+#  3b. the NMI path before our handler (review finding 1): the function
+#     tracer on nmi_handle, a kprobe event on __rcu_read_lock (on its fentry:
+#     kprobe-on-ftrace) and a module's kprobe on sched_clock (int3, armed
+#     by text_poke(); kprobe events refuse notrace functions) each turn the
+#     deferral off with a reason naming the
+#     function; with the sched_clock kprobe present, enabling is refused
+#     and GET_INFO gives that reason, and none once it is gone;
 #  4. an IPMODIFY ftrace ops on vtime_user_exit (what livepatch does) can
 #     attach while the deferral is on (item 12), which turns it off;
 #  5. kernel.ftrace_enabled=0 works with only targeted sync on, and is
@@ -21,10 +28,12 @@
 #     often than twice its kernel-own (not deferred) kernel-flush IPIs;
 #  7. a module with a homonym of a function the deferral needs: the
 #     deferral is refused as "not unique" (item 13).
-# TEST build, protocol check on, guard off (negative control of item 6):
+# TEST build, protocol check on, guard off (negative control of item 6),
+# then guard on (9: trips under load leave no violation, nothing foreign):
 #  8. with a kprobe on vtime_user_exit, catch-ups reached behind another
-#     ftrace user count in proto_foreign; with a late NMI_FLAG_FIRST
-#     handler, NMIs whose first handler is foreign count too.
+#     ftrace user count in proto_foreign; then, separately (each detector
+#     must work on its own), with a late NMI_FLAG_FIRST handler, NMIs whose
+#     first handler is foreign count too.
 set -u
 . "$SCENARIO_LIB"
 NL=$BIN_DIR/tlbisol_nl
@@ -103,6 +112,41 @@ expect_off nmi_first "a late NMI_FLAG_FIRST handler" "NMI_FLAG_FIRST"
 echo 0 > $P/nmi_first
 defer_on after_nmi_first
 
+# --- 3b. foreign code in the NMI path before our handler
+# (each probe stays only as long as the check needs: they are hot paths)
+quick_off() { # LABEL PATTERN: the deferral went off, the log names PATTERN
+	sleep 1
+	[ "$(info_of defer)" != on ] || { bad "$1: deferral still on"; return; }
+	last=$(dmesg | grep "tlbisol: deferral turned off: " | tail -n 1); echo "$last"
+	echo "$last" | grep -q "$2" || bad "$1: the last logged reason does not name $2"
+	metric "$1.turned_off" true
+}
+echo nmi_handle > $T/set_ftrace_filter || fail "set_ftrace_filter nmi_handle"
+echo function > $T/current_tracer || fail "function tracer"
+quick_off nmi_handle_tracer "nmi_handle"
+echo nop > $T/current_tracer; echo > $T/set_ftrace_filter
+defer_on after_nmi_handle_tracer
+
+echo 'p:tlbisol_rcu __rcu_read_lock' >> $T/kprobe_events || fail "kprobe_events __rcu_read_lock"
+echo 1 > $T/events/kprobes/tlbisol_rcu/enable || fail "enable kprobe __rcu_read_lock"
+quick_off rcu_read_lock_kprobe "__rcu_read_lock"
+echo 0 > $T/events/kprobes/tlbisol_rcu/enable; echo '-:tlbisol_rcu' >> $T/kprobe_events
+defer_on after_rcu_kprobe
+
+# kprobe events refuse notrace functions; a module's kprobe does not
+echo sched_clock > $P/raw_kprobe || fail "raw kprobe on sched_clock"
+quick_off sched_clock_kprobe "sched_clock"
+out=$($NL set --defer 1 2>&1) && bad "sched_clock kprobe: enabling with the kprobe armed was not refused"
+echo "enable refused: $out"
+echo "$out" | grep -q "sched_clock" || bad "sched_clock kprobe: the refusal does not name sched_clock"
+r=$(info_of defer_reason); echo "reason with the kprobe: $r"
+echo "$r" | grep -q "sched_clock" || bad "sched_clock kprobe: GET_INFO gives no current reason ($r)"
+cat $P/raw_kprobe
+echo 0 > $P/raw_kprobe
+r=$(info_of defer_reason)
+[ -z "$r" ] || bad "sched_clock kprobe gone: GET_INFO still gives a reason: $r"
+defer_on after_clock_kprobe
+
 # --- 4. IPMODIFY (livepatch-like) on vtime_user_exit
 if echo vtime_user_exit > $P/ipmodify_grab; then
 	metric ipmodify_vtime_user_exit.attached true
@@ -175,18 +219,55 @@ echo 'p:tlbisol_foreign vtime_user_exit' >> $T/kprobe_events && echo 1 > $T/even
 busy_stop
 taskset -c 2 "$BIN_DIR/busyloop" -y 200000 & yl=$!
 sleep 1
+# (a) the kprobe alone: entry catch-ups reached behind ftrace's list function
 $NL reset
 churn "$N"
+$NL stats > "$RESULTS/neg-kprobe.stats"; cat "$RESULTS/neg-kprobe.stats"
+fo=$(stat_of "$RESULTS/neg-kprobe.stats" 2 proto_foreign); metric negative_kprobe.cpu2_proto_foreign "$fo"
+[ "$fo" -gt 0 ] || bad "negative control: guard off, kprobe on vtime_user_exit, proto_foreign stayed 0"
+echo 0 > $T/events/kprobes/tlbisol_foreign/enable; echo '-:tlbisol_foreign' >> $T/kprobe_events
+# (b) the late NMI_FLAG_FIRST handler alone: NMIs whose first handler is foreign
+$NL reset
 echo 1 > $P/nmi_first
 taskset -c 0 sh -c "echo '2 20' > $P/nmi_kick"
 sleep 1
-$NL stats > "$RESULTS/neg.stats"; cat "$RESULTS/neg.stats"
-kill $yl; wait $yl 2>/dev/null
+$NL stats > "$RESULTS/neg-nmi.stats"; cat "$RESULTS/neg-nmi.stats"
 echo 0 > $P/nmi_first
-fo=$(stat_of "$RESULTS/neg.stats" 2 proto_foreign); metric negative.cpu2_proto_foreign "$fo"
-[ "$fo" -gt 0 ] || bad "negative control: guard off, kprobe and late NMI handler present, proto_foreign stayed 0"
-echo 0 > $T/events/kprobes/tlbisol_foreign/enable; echo '-:tlbisol_foreign' >> $T/kprobe_events
+fo=$(stat_of "$RESULTS/neg-nmi.stats" 2 proto_foreign); metric negative_nmi_first.cpu2_proto_foreign "$fo"
+[ "$fo" -gt 0 ] || bad "negative control: guard off, late NMI_FLAG_FIRST handler, proto_foreign stayed 0"
+kill $yl; wait $yl 2>/dev/null
 echo 0 > $P/guard_off
+
+# --- 9. TEST build, guard on: the flush comes before the foreign code is
+# linked (review 4c). CPU 2 enters the kernel often, purges run while a
+# kprobe on vtime_user_exit, then a late NMI_FLAG_FIRST handler, attach: a
+# guard that acted after the patch would leave catch-ups behind the foreign
+# code (proto_foreign) or skips not caught up (proto_violations).
+trip_under_load() { # LABEL ATTACH-COMMAND
+	$NL set --defer 0 >/dev/null; $NL set --defer 1 || { bad "$1: cannot enable"; return; }
+	taskset -c 2 "$BIN_DIR/busyloop" -y 200000 & yl=$!
+	sleep 1
+	$NL reset
+	( for i in 1 2 3 4 5 6 7 8; do churn 2; taskset -c 0 sh -c "echo '2 2' > $P/nmi_kick"; done ) & cl=$!
+	sleep 0.3
+	sh -c "$2" || bad "$1: attach"
+	wait $cl
+	sleep 1
+	$NL stats > "$RESULTS/$1.stats"
+	kill $yl; wait $yl 2>/dev/null
+	[ "$(info_of defer)" != on ] || bad "$1: deferral still on"
+	fo=$(stat_of "$RESULTS/$1.stats" 2 proto_foreign); v=$(stat_of "$RESULTS/$1.stats" 2 proto_violations)
+	ch=$(stat_of "$RESULTS/$1.stats" 2 proto_checks); d=$(stat_of "$RESULTS/$1.stats" 2 avoided_kflush)
+	metric "$1.cpu2_proto_foreign" "$fo"; metric "$1.cpu2_proto_violations" "$v"
+	metric "$1.cpu2_proto_checks" "$ch"; metric "$1.cpu2_deferred" "$d"
+	[ "$fo" -eq 0 ] || bad "$1: $fo catch-ups behind the foreign code (the guard acted late)"
+	[ "$v" -eq 0 ] || bad "$1: $v protocol violations across the trip"
+	[ "$d" -gt 0 ] || bad "$1: nothing was deferred before the trip (the check saw no window)"
+}
+trip_under_load trip_kprobe "echo 'p:tlbisol_late vtime_user_exit' >> $T/kprobe_events && echo 1 > $T/events/kprobes/tlbisol_late/enable"
+echo 0 > $T/events/kprobes/tlbisol_late/enable; echo '-:tlbisol_late' >> $T/kprobe_events
+trip_under_load trip_nmi_first "echo 1 > $P/nmi_first"
+echo 0 > $P/nmi_first
 $NL set --defer 0
 rmmod tlbisol || fail "rmmod tlbisol (test build)"
 rmmod tlbisol_test
