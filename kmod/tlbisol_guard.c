@@ -52,6 +52,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/ftrace.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
@@ -119,8 +120,24 @@ static bool test_guard_off;		/* negative control of the protocol check */
 static void guard_work_fn(struct work_struct *w);
 static DECLARE_WORK(guard_work, guard_work_fn);
 
+#ifdef TLBISOL_TEST
+/* Test-only: the work item waits this long (kmod-guard.sh: finding 3). */
+static unsigned int test_guard_work_delay_ms;
+module_param(test_guard_work_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_guard_work_delay_ms, "Testing: the guard's disable work item sleeps this long first");
+#endif
+
+/*
+ * Completes a trip's disable, unless a SET enabled the deferral again in
+ * the meantime: tlbisol_defer_enable() tests hooks_on, not defer_on, so it
+ * fully disabled (and re-registered everything) itself (review finding 3).
+ */
 static void guard_work_fn(struct work_struct *w)
 {
+#ifdef TLBISOL_TEST
+	if (READ_ONCE(test_guard_work_delay_ms))
+		msleep(READ_ONCE(test_guard_work_delay_ms));
+#endif
 	mutex_lock(&tlbisol_ctl_lock);
 	if (!tlbisol_defer_enabled())
 		tlbisol_defer_disable();	/* no-op if already done */

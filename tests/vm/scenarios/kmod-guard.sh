@@ -29,7 +29,8 @@
 #  7. a module with a homonym of a function the deferral needs: the
 #     deferral is refused as "not unique" (item 13).
 # TEST build, protocol check on, guard off (negative control of item 6),
-# then guard on (9: trips under load leave no violation, nothing foreign):
+# then guard on (9: trips under load leave no violation, nothing foreign;
+# 10: re-enabling while a trip's disable is pending):
 #  8. with a kprobe on vtime_user_exit, catch-ups reached behind another
 #     ftrace user count in proto_foreign; then, separately (each detector
 #     must work on its own), with a late NMI_FLAG_FIRST handler, NMIs whose
@@ -267,6 +268,22 @@ trip_under_load() { # LABEL ATTACH-COMMAND
 trip_under_load trip_kprobe "echo 'p:tlbisol_late vtime_user_exit' >> $T/kprobe_events && echo 1 > $T/events/kprobes/tlbisol_late/enable"
 echo 0 > $T/events/kprobes/tlbisol_late/enable; echo '-:tlbisol_late' >> $T/kprobe_events
 trip_under_load trip_nmi_first "echo 1 > $P/nmi_first"
+echo 0 > $P/nmi_first
+
+# --- 10. re-enabling while the guard's disable is still pending (review
+# finding 3): the work item is held back 4 s; an immediate SET must enable
+# cleanly (no WARN from a second registration of our NMI handler), and the
+# late work item must leave the new deferral on
+$NL set --defer 1 || bad "pending: enable"
+echo 4000 > /sys/module/tlbisol/parameters/test_guard_work_delay_ms || fail "test_guard_work_delay_ms"
+echo 1 > $P/nmi_first
+[ "$(info_of defer)" != on ] || bad "pending: the late NMI_FLAG_FIRST handler did not trip the guard"
+$NL set --defer 1 || bad "pending: re-enable while the disable work is pending failed"
+[ "$(info_of defer)" = on ] || bad "pending: deferral not on after the re-enable"
+sleep 5
+[ "$(info_of defer)" = on ] || bad "pending: the late work item turned the new deferral off"
+metric pending_reenable.defer_after "$(info_of defer)"
+echo 0 > /sys/module/tlbisol/parameters/test_guard_work_delay_ms
 echo 0 > $P/nmi_first
 $NL set --defer 0
 rmmod tlbisol || fail "rmmod tlbisol (test build)"
