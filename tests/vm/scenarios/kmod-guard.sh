@@ -29,8 +29,8 @@
 #  7. a module with a homonym of a function the deferral needs: the
 #     deferral is refused as "not unique" (item 13).
 # TEST build, protocol check on, guard off (negative control of item 6),
-# then guard on (9: trips under load leave no violation, nothing foreign;
-# 10: re-enabling while a trip's disable is pending):
+# then guard on (10: re-enabling while a trip's disable is pending; trips
+# under load are in kmod-guard-load.sh):
 #  8. with a kprobe on vtime_user_exit, catch-ups reached behind another
 #     ftrace user count in proto_foreign; then, separately (each detector
 #     must work on its own), with a late NMI_FLAG_FIRST handler, NMIs whose
@@ -49,6 +49,16 @@ stat_of() { # FILE CPU KEY
 }
 info_of() { $NL info | sed -n "s/^$1=//p"; }
 churn() { taskset -c 0 sh -c "echo $1 > $P/purge_churn"; }
+# Interrupts CPU 2 took, except function-call and TLB IPIs (CAL, TLB):
+# its kernel entries other than IPIs (a nohz_full CPU still takes some
+# timer interrupts: ~5/s here; a purge that finds it in the kernel IPIs it,
+# correctly). Column 4 of /proc/interrupts is CPU 2.
+irq2() { awk '$1 != "CAL:" && $1 != "TLB:" && $4 ~ /^[0-9]+$/ { s += $4 } END { print s + 0 }' /proc/interrupts; }
+# IPIs CPU 2 received that the deferral did not send (file: stats)
+foreign_ipis2() {
+	awk '$1 == "cpu=2" { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print v["rx_user_flush"] + v["rx_table_sync"] + v["rx_text_poke"] + v["rx_other"] + v["rx_kernel_flush"] - v["notdeferred_kflush"] }' "$1"
+}
 # purges while CPU 2 runs user code: prints CPU 2's kernel-flush IPIs
 cpu2_ipis() {
 	$NL reset
@@ -76,14 +86,19 @@ insmod "$KMOD_DIR/tlbisol.ko" sync=1 defer=1 || fail "insmod tlbisol"
 busy_start 2
 sleep 1
 info_of defer | grep -qx on || fail "deferral not on at load"
-# Only the lazy purges' IPIs are asserted (none to CPU 2): rx_kernel_flush
-# also counts the kernel's own flushes, not deferrable by design, e.g.
-# vm_reset_perms() freeing the init memory of the modules just loaded.
+# Only the lazy purges' IPIs are asserted: rx_kernel_flush also counts the
+# kernel's own flushes, not deferrable by design, e.g. vm_reset_perms()
+# freeing the init memory of the modules just loaded. Those IPIs need CPU 2
+# in the kernel: no more than its other kernel entries in the window.
+i0=$(irq2)
 k=$(cpu2_ipis); metric baseline.cpu2_rx_kernel_flush "$k"
+i1=$(irq2)
 nd=$(stat_of "$RESULTS/s" 2 notdeferred_kflush); metric baseline.cpu2_notdeferred_kflush "$nd"
 a=$(stat_of "$RESULTS/s" 2 avoided_kflush); metric baseline.cpu2_avoided_kflush "$a"
-[ "$nd" -eq 0 ] || bad "baseline: lazy purges sent user-mode CPU 2 $nd kernel-flush IPIs with the deferral on"
-[ "$a" -ge "$N" ] || bad "baseline: only $a of $N lazy purges skipped CPU 2"
+e2=$(( i1 - i0 + $(foreign_ipis2 "$RESULTS/s") )); metric baseline.cpu2_other_kernel_entries "$e2"
+[ "$nd" -le "$e2" ] || bad "baseline: lazy purges sent user-mode CPU 2 $nd kernel-flush IPIs, more than its $e2 other kernel entries"
+[ $((a + nd)) -ge "$N" ] || bad "baseline: only $a deferred + $nd sent of $N purges"
+[ "$a" -ge $((N - e2)) ] || bad "baseline: only $a of $N lazy purges skipped CPU 2"
 
 # --- 1. kprobe on vtime_user_exit
 echo 'p:tlbisol_foreign vtime_user_exit' >> $T/kprobe_events || fail "kprobe_events"
@@ -238,37 +253,6 @@ fo=$(stat_of "$RESULTS/neg-nmi.stats" 2 proto_foreign); metric negative_nmi_firs
 [ "$fo" -gt 0 ] || bad "negative control: guard off, late NMI_FLAG_FIRST handler, proto_foreign stayed 0"
 kill $yl; wait $yl 2>/dev/null
 echo 0 > $P/guard_off
-
-# --- 9. TEST build, guard on: the flush comes before the foreign code is
-# linked (review 4c). CPU 2 enters the kernel often, purges run while a
-# kprobe on vtime_user_exit, then a late NMI_FLAG_FIRST handler, attach: a
-# guard that acted after the patch would leave catch-ups behind the foreign
-# code (proto_foreign) or skips not caught up (proto_violations).
-trip_under_load() { # LABEL ATTACH-COMMAND
-	$NL set --defer 0 >/dev/null; $NL set --defer 1 || { bad "$1: cannot enable"; return; }
-	taskset -c 2 "$BIN_DIR/busyloop" -y 200000 & yl=$!
-	sleep 1
-	$NL reset
-	( for i in 1 2 3 4 5 6 7 8; do churn 2; taskset -c 0 sh -c "echo '2 2' > $P/nmi_kick"; done ) & cl=$!
-	sleep 0.3
-	sh -c "$2" || bad "$1: attach"
-	wait $cl
-	sleep 1
-	$NL stats > "$RESULTS/$1.stats"
-	kill $yl; wait $yl 2>/dev/null
-	[ "$(info_of defer)" != on ] || bad "$1: deferral still on"
-	fo=$(stat_of "$RESULTS/$1.stats" 2 proto_foreign); v=$(stat_of "$RESULTS/$1.stats" 2 proto_violations)
-	ch=$(stat_of "$RESULTS/$1.stats" 2 proto_checks); d=$(stat_of "$RESULTS/$1.stats" 2 avoided_kflush)
-	metric "$1.cpu2_proto_foreign" "$fo"; metric "$1.cpu2_proto_violations" "$v"
-	metric "$1.cpu2_proto_checks" "$ch"; metric "$1.cpu2_deferred" "$d"
-	[ "$fo" -eq 0 ] || bad "$1: $fo catch-ups behind the foreign code (the guard acted late)"
-	[ "$v" -eq 0 ] || bad "$1: $v protocol violations across the trip"
-	[ "$d" -gt 0 ] || bad "$1: nothing was deferred before the trip (the check saw no window)"
-}
-trip_under_load trip_kprobe "echo 'p:tlbisol_late vtime_user_exit' >> $T/kprobe_events && echo 1 > $T/events/kprobes/tlbisol_late/enable"
-echo 0 > $T/events/kprobes/tlbisol_late/enable; echo '-:tlbisol_late' >> $T/kprobe_events
-trip_under_load trip_nmi_first "echo 1 > $P/nmi_first"
-echo 0 > $P/nmi_first
 
 # --- 10. re-enabling while the guard's disable is still pending (review
 # finding 3): the work item is held back 4 s; an immediate SET must enable
