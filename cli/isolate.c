@@ -37,6 +37,19 @@ static int print_json(const char *verb, const char *cpulist) {
         return r;
 }
 
+/* What the isolation of these CPUs gives now, and what needs a reboot. */
+static void print_limits(struct tlbctl *t, const struct cpumap *cpus) {
+        _cleanup_strv_free_ char **lines = NULL;
+        struct isolation_facts f = {};
+
+        if (isolation_facts_read(t->fs, &f, NULL) < 0)      /* after the request: its partition too */
+                return;
+        if (limits_lines(&f, cpus, &lines) >= 0)
+                for (char **l = lines; l && *l; l++)
+                        printf("%s\n", *l);
+        isolation_facts_done(&f);
+}
+
 static int request(struct tlbctl *t, const char *verb, const char *method, int argc, char **argv) {
         static const struct option opts[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -89,6 +102,8 @@ static int request(struct tlbctl *t, const char *verb, const char *method, int a
         }
         if (json && print_json(verb, argv[optind]) < 0)
                 return EXIT_FAIL;
+        if (!json && streq(method, "Isolate"))
+                print_limits(t, &m);
         return EXIT_OK;
 }
 

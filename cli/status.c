@@ -261,6 +261,13 @@ static int collect(const struct tlbctl *t, struct status *s) {
                 if (r >= 0 && quiet && rates)
                         r = summary_add(s, "CPU %u: quiet (under 2 device IRQs or IPIs of each kind in %.1f s)", row->cpu, secs);
         }
+        if (r >= 0 && !cpumap_is_empty(&s->iso.isolated)) {
+                _cleanup_strv_free_ char **lines = NULL;
+
+                r = limits_lines(&t->facts, &s->iso.isolated, &lines);
+                for (char **l = lines; r >= 0 && l && *l; l++)
+                        r = summary_add(s, "%s", *l);
+        }
         if (r >= 0 && !s->daemon.running)
                 r = summary_add(s, "tlbisold: %s", s->daemon.why_not ? s->daemon.why_not : "not running");
         if (r >= 0 && s->daemon.running && s->daemon.last_error && *s->daemon.last_error)

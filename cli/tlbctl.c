@@ -40,6 +40,8 @@ static const struct verb {
           "Check the isolation setup; exit 1 when a check fails (for CI)" },
         { "metrics", verb_metrics, "[--format=openmetrics|prometheus] [--textfile=PATH | --http]",
           "Isolation metrics as OpenMetrics text (socket, node_exporter textfile)" },
+        { "run",     verb_run,     "-c CPULIST [--] COMMAND [ARGS...]",
+          "Run a command in tlbisold's isolated partition, on CPUs it isolates" },
 };
 
 void tlbctl_error(const char *fmt, ...) {

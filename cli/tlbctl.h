@@ -36,6 +36,12 @@ int verb_top(struct tlbctl *t, int argc, char **argv);
 int ipi_events(struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_usec, bool json);
 int verb_check(struct tlbctl *t, int argc, char **argv);
 int verb_metrics(struct tlbctl *t, int argc, char **argv);
+int verb_run(struct tlbctl *t, int argc, char **argv);
+
+/* limits.c: for the CPUs in cpus, what run-time isolation gives now and
+ * what needs the boot command line (with the line to add), as lines for
+ * people; *ret NULL when there is nothing to say. */
+int limits_lines(const struct isolation_facts *f, const struct cpumap *cpus, char ***ret);
 
 /* "tlbctl: " + message on stderr. (Not log_error(): that is tlbisold's
  * logging macro, and the two would read as one thing.) */

@@ -18,6 +18,7 @@
 #include "tlbisold-apply.h"
 #include "tlbisold-irqbalance.h"
 #include "tlbisold-log.h"
+#include "tlbisold-manager-partition.h"
 #include "tlbisold-module.h"
 #include "tlbisold-rearm.h"
 #include "util.h"
@@ -306,6 +307,23 @@ int manager_apply(Manager *m, const char *why) {
                 log_error("Not applying: %s", m->last_error);
                 manager_send_changed(m, false);
         }
+        if (r >= 0) {
+                char perr[600];
+                int k;
+
+                /* the partition first: what follows reads the kernel's facts it changes */
+                k = manager_partition_apply(m, false, perr, sizeof(perr));
+                if (k < 0) {
+                        manager_set_error(m, "isolated partition: %s", perr);
+                        manager_send_changed(m, false);
+                        isolation_done(&iso);
+                        return k;
+                }
+                if (k > 0) {
+                        isolation_done(&iso);
+                        r = manager_compute(m, &m->state.runtime, &m->config.cpus, &iso);
+                }
+        }
         if (r >= 0)
                 r = manager_apply_isolation(m, &iso, why);
         isolation_done(&iso);
@@ -317,6 +335,12 @@ int manager_restore_all(Manager *m) {
         int r;
 
         manager_irqbalance_ban(m, true);
+        {
+                char perr[600];
+
+                if (manager_partition_apply(m, true, perr, sizeof(perr)) < 0)
+                        manager_set_error(m, "isolated partition: %s", perr);
+        }
         r = converge_to(m, true);
         (void) manager_module_apply(m, true);
         if (r == 0 && m->state.n_saved == 0 && m->state.n_tasks == 0 &&

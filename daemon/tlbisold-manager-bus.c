@@ -27,6 +27,8 @@ static const char *error_name(int r) {
                 return TLBISOL_ERROR_NOT_RELEASABLE;
         case -ENOENT:
                 return TLBISOL_ERROR_NOT_ISOLATED;
+        case -EBUSY:
+                return TLBISOL_ERROR_FOREIGN_PARTITION;
         default:
                 return TLBISOL_ERROR_FAILED;
         }

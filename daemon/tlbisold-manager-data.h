@@ -11,10 +11,12 @@
  *   tlbisold-watch.c        event sources: what makes tlbisold apply again
  *   tlbisold-manager.c      life cycle and requests (isolate, release, reload)
  *   tlbisold-apply.c        one apply: compute, plan, converge, module, irqbalance
+ *   tlbisold-manager-partition.c
+ *                           the isolated partition tlbisold owns (systemd: tlbisold-partition-systemd.c)
  *   tlbisold-module.c, tlbisold-irqbalance.c, tlbisold-rearm.c
  *                           the module's controls, irqbalance's socket, re-arming the sources
  *   tlbisold-manager-data.c this file's records
- * The pure logic they drive is in tlbisold-{knob,state,converge,plan,tasks,conf}.c. */
+ * The pure logic they drive is in tlbisold-{knob,state,converge,plan,tasks,conf,partition}.c. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>

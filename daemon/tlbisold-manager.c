@@ -17,7 +17,9 @@
 #include "tlbisold-apply.h"
 #include "tlbisold-log.h"
 #include "tlbisold-manager.h"
+#include "tlbisold-manager-partition.h"
 #include "tlbisold-module.h"
+#include "tlbisold-partition.h"
 #include "util.h"
 
 /* ---- requests ---- */
@@ -80,6 +82,7 @@ static int request_failed(Manager *m, int r, char **ret_msg) {
 int manager_isolate(Manager *m, const char *cpulist, char **ret_msg) {
         struct cpumap req, rt, old = m->state.runtime;
         struct isolation iso = {};
+        char msg[600];
         int r;
 
         r = parse_request(m, cpulist, &req, ret_msg);
@@ -97,13 +100,41 @@ int manager_isolate(Manager *m, const char *cpulist, char **ret_msg) {
                 return asprintf(ret_msg, "isolating %s would leave no housekeeping CPU", s ? s : cpulist) < 0 ?
                         -ENOMEM : r;
         }
+        r = partition_check_foreign(&m->facts, &req, msg, sizeof(msg));
+        if (r < 0) {
+                isolation_done(&iso);
+                return asprintf(ret_msg, "%s", msg) < 0 ? -ENOMEM : r;
+        }
         m->state.runtime = rt;
+        /* the request is known before anything changes: after a crash the
+         * restarted daemon converges to it */
+        r = manager_save_state(m);
+        if (r >= 0)
+                r = manager_partition_apply(m, false, msg, sizeof(msg));
+        if (r < 0) {
+                m->state.runtime = old;
+                (void) manager_save_state(m);
+                isolation_done(&iso);
+                manager_set_error(m, "isolated partition: %s", msg);
+                manager_send_changed(m, false);
+                return request_failed(m, r, ret_msg);
+        }
+        if (r > 0) {    /* the kernel's facts changed with the partition */
+                isolation_done(&iso);
+                r = manager_compute(m, &rt, &m->config.cpus, &iso);
+                if (r < 0) {
+                        isolation_done(&iso);
+                        return asprintf(ret_msg, "cannot read the isolation state: %s", strerror(-r)) < 0 ?
+                                -ENOMEM : r;
+                }
+        }
         r = manager_apply_isolation(m, &iso, "isolate request");
         isolation_done(&iso);
         if (r < 0) {
                 m->state.runtime = old;
                 r = request_failed(m, r, ret_msg);
                 (void) manager_apply(m, "isolate request failed, rolling back");
+                (void) manager_save_state(m);
                 return r;
         }
         return 0;
@@ -154,6 +185,7 @@ int manager_release(Manager *m, const char *cpulist, char **ret_msg) {
                                 "release it", cpu, src, where_to_change(m, (unsigned) cpu)) < 0 ? -ENOMEM : -EPERM;
         }
         cpumap_andnot(&m->state.runtime, &m->state.runtime, &req);
+        (void) manager_save_state(m);   /* see manager_isolate() */
         r = manager_apply(m, "release request");
         if (r < 0) {
                 m->state.runtime = old;

@@ -17,7 +17,8 @@ int manager_stop(Manager *m);
 /* Requests. 0, or a negative errno with a message for the caller in
  * *ret_msg (malloc'ed): -EINVAL bad CPU list, -EXFULL no housekeeping CPU
  * would be left, -ENOENT (release) the CPU is not isolated, -EPERM
- * (release) isolated by another source, anything else a failure. */
+ * (release) isolated by another source, -EBUSY (isolate) the CPUs are in a
+ * partition tlbisold does not own, anything else a failure. */
 int manager_isolate(Manager *m, const char *cpulist, char **ret_msg);
 int manager_release(Manager *m, const char *cpulist, char **ret_msg);
 /* Forgets the IRQs and tasks found unmovable and applies again. */

@@ -12,4 +12,5 @@
 #define TLBISOL_ERROR_NO_HOUSEKEEPING "org.tlbisol1.Error.NoHousekeeping"  /* would isolate every CPU */
 #define TLBISOL_ERROR_NOT_RELEASABLE  "org.tlbisol1.Error.NotReleasable"   /* isolated by another source */
 #define TLBISOL_ERROR_NOT_ISOLATED    "org.tlbisol1.Error.NotIsolated"     /* nothing to release */
+#define TLBISOL_ERROR_FOREIGN_PARTITION "org.tlbisol1.Error.ForeignPartition" /* CPUs in a partition tlbisold does not own */
 #define TLBISOL_ERROR_FAILED          "org.tlbisol1.Error.Failed"          /* anything else */

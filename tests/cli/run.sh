@@ -63,6 +63,20 @@ expect status-bad-option 2 -- $NOHZ "$TLBCTL" status --frobnicate
 expect status-bad-interval 2 "bad interval" -- $NOHZ "$TLBCTL" status --interval=soon
 expect status-negative-interval 2 -- $NOHZ "$TLBCTL" status -i -1
 expect status-extra-arg 2 "unexpected argument" -- $NOHZ "$TLBCTL" status now
+# run-time isolation only (a partition, no nohz_full=): what needs the boot
+# command line and the line to add; nothing of the kind for boot isolation
+cp -a "$FIX/root-partition" "$tmp/rp" && cp "$FIX/root-nohz/proc/interrupts" "$tmp/rp/proc/"
+expect status-runtime-limits 0 "needs the boot command line on CPU 4-6: nohz_full=" -- env TLBISOL_ROOT="$tmp/rp" "$TLBCTL" status -i 0
+expect status-runtime-boot-line 0 "boot with nohz_full=4-6 rcu_nocbs=4-6" -- env TLBISOL_ROOT="$tmp/rp" "$TLBCTL" status -i 0
+if $NOHZ "$TLBCTL" status -i 0 2>&1 | grep -q "needs the boot command line"; then
+	bad status-boot-isolated-no-advice "boot advice for CPUs isolated by nohz_full="
+else
+	ok status-boot-isolated-no-advice
+fi
+expect run-no-cpus 2 "missing -c CPULIST" -- $NOHZ "$TLBCTL" run -- true
+expect run-no-command 2 "missing COMMAND" -- $NOHZ "$TLBCTL" run -c 2
+expect run-bad-cpus 2 "bad CPU list" -- $NOHZ "$TLBCTL" run -c 2-x -- true
+expect run-no-partition 1 "tlbisold has no isolated partition (/tlbisol.slice is absent); isolate the CPUs first: tlbctl isolate 2" -- $NOHZ "$TLBCTL" run -c 2 -- true
 expect isolate-no-list 2 "missing CPULIST" -- $NOHZ "$TLBCTL" isolate
 expect isolate-bad-list 2 "bad CPU list" -- $NOHZ "$TLBCTL" isolate 3-1
 expect isolate-two-args 2 -- $NOHZ "$TLBCTL" isolate 2 3

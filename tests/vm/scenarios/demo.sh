@@ -116,6 +116,12 @@ done
 section "5. tlbctl isolate 1 (at run time), then tlbctl release 1"
 if tlbctl isolate 1; then
 	snap > /tmp/isolated
+	# the partition keeps a task started now, with no affinity given, off CPU 1
+	"$BIN_DIR/busyloop" > /dev/null 2>&1 & b=$!
+	on1=$(n=0 k=0; while [ $n -lt 40 ]; do read -r l < /proc/$b/stat; set -- $l; shift 38
+		[ "$1" = 1 ] && k=$((k + 1)); n=$((n + 1)); sleep 0.05; done; echo $k)
+	echo "a CPU-bound task started now without affinity: may use CPUs $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$b/status), seen on CPU 1 in $on1 of 40 samples (/tlbisol.slice: $(cat /sys/fs/cgroup/tlbisol.slice/cpuset.cpus.partition 2>/dev/null || echo none))"
+	kill $b; wait $b 2>/dev/null
 	echo "moved off CPU 1: $(diff /tmp/after /tmp/isolated | grep -c '^>') files, e.g."
 	diff /tmp/after /tmp/isolated | sed -n 's/^> /  /p' | head -n 4
 	tlbctl release 1 && snap > /tmp/released
