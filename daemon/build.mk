@@ -12,7 +12,7 @@ EXTRA_CFLAGS_lib += $(call pc_cflags,libnl-genl-3.0)
 
 TLBISOLD_CORE_SRC := daemon/tlbisold-knob.c daemon/tlbisold-state.c daemon/tlbisold-converge.c \
                      daemon/tlbisold-plan.c daemon/tlbisold-conf.c daemon/tlbisold-tasks.c \
-                     daemon/tlbisold-partition.c
+                     daemon/tlbisold-partition.c daemon/tlbisold-partition-tasks.c
 TLBISOLD_SRC      := daemon/tlbisold.c daemon/tlbisold-manager.c daemon/tlbisold-manager-bus.c \
                      daemon/tlbisold-apply.c daemon/tlbisold-module.c daemon/tlbisold-irqbalance.c \
                      daemon/tlbisold-watch.c daemon/tlbisold-log.c daemon/tlbisold-manager-data.c \

@@ -33,16 +33,21 @@ static void test_roundtrip(void **state) {
         assert_int_equal(state_add(&s, "/proc/sys/kernel/sched_rt_runtime_us", NULL, KNOB_STRING, "-1"), 0);
         assert_int_equal(state_add(&s, IRQ24, NULL, KNOB_CPULIST, "1"), -EEXIST);
         assert_int_equal(state_add_task(&s, 20, 31, "a\tb\\c", &(struct cpumap) { { 0xf } }), 0);
+        assert_int_equal(state_add_task(&s, 21, 32, "k", &(struct cpumap) { { 0x3 } }), 0);
+        state_find_task(&s, 21, 32)->set = cpus("0");
         assert_int_equal(state_serialize(&s, &text), 0);
         assert_non_null(strstr(text, "runtime\t1,5-6\n"));
-        assert_non_null(strstr(text, "task\t20\t31\t0-3\ta\\tb\\\\c\n"));
-        /* header, runtime, module, 3 saves, 1 task, end marker counting 6 records */
-        assert_non_null(strstr(text, "\nend\t6\n"));
+        assert_non_null(strstr(text, "task\t20\t31\t0-3\t-\ta\\tb\\\\c\n"));
+        assert_non_null(strstr(text, "task\t21\t32\t0-1\t0\tk\n"));
+        /* header, runtime, module, 3 saves, 2 tasks, end marker counting 7 records */
+        assert_non_null(strstr(text, "\nend\t7\n"));
         assert_int_equal(state_parse(text, &t, &err), 0);
         assert_int_equal(t.n_saved, 3);
         assert_string_equal(state_find(&t, WQ)->read_path, WQ "_requested");
         assert_null(state_find(&t, IRQ24)->read_path);
         assert_string_equal(t.tasks[0].comm, "a\tb\\c");
+        assert_true(cpumap_is_empty(&t.tasks[0].set));
+        assert_list(&t.tasks[1].set, "0");
         assert_list(&t.runtime, "1,5-6");
         assert_int_equal(t.module_sync, 0);
         assert_int_equal(t.module_defer, 1);
@@ -101,6 +106,8 @@ static void test_hostile(void **state) {
                 { V2 "task\t5\t1\tz\tx\nend\t1\n", 2, "bad affinity" },
                 { V2 "task\t5\t1\t\tx\nend\t1\n", 2, "bad affinity" },
                 { V2 "task\t5\t1\t0\tx\ntask\t5\t1\t0\ty\nend\t2\n", 3, "saved twice" },
+                { V2 "task\t5\t1\t0-1\tz\tx\nend\t1\n", 2, "bad affinity set" },
+                { V2 "task\t5\t1\t0-1\t\tx\nend\t1\n", 2, "bad affinity set" },
                 { V2 "runtime\t1-\nend\t1\n", 2, "bad runtime" },
                 { V2 "module\t2\t0\t-\nend\t1\n", 2, "bad module" },
                 { V2 "what\nend\t1\n", 2, "unknown record" },
@@ -138,6 +145,8 @@ static void test_accepted(void **state) {
                 V2 "save\tstring\t/proc/sys/kernel/sched_rt_runtime_us\t-\t-1\nend\t1\n",
                 V2 "save\tcpulist\t/proc/sys/kernel/watchdog_cpumask\t-\t0-3\nend\t1\n",
                 V2 "task\t5\t1\t0\ta\\tb\nend\t1\n",
+                V2 "task\t5\t1\t0-1\t0\ta\nend\t1\n",
+                V2 "task\t5\t1\t0-1\t-\ta\nend\t1\n",
                 V2 "runtime\t\nend\t1\n",
                 V2 "end\t0\n",
         };

@@ -114,7 +114,7 @@ struct fake {
         char calls[512];
         int fail_tid, fail_r;
         unsigned persisted;
-        unsigned ev[TASK_GONE + 1];
+        unsigned ev[TASK_LEFT + 1];
 };
 
 static int fake_setaffinity(int tid, const struct cpumap *c, void *userdata) {
@@ -195,7 +195,7 @@ static void test_converge(void **state) {
 
         /* the state file keeps them across a crash */
         assert_int_equal(state_serialize(&st, &text), 0);
-        assert_non_null(strstr(text, "task\t20\t31\t0-3\trcu_preempt\n"));
+        assert_non_null(strstr(text, "task\t20\t31\t0-3\t0-1\trcu_preempt\n"));
         assert_int_equal(state_parse(text, &back, NULL), 0);
         assert_int_equal(back.n_tasks, 3);
         assert_string_equal(back.tasks[2].comm, "rcuop/2");
@@ -269,6 +269,45 @@ static void test_converge_failures(void **state) {
         drop_tree(dir);
 }
 
+/* Restored only while it has what tlbisold gave it: a task someone else
+ * changed since is left as it is, and forgotten. */
+static void test_restore_changed_since(void **state) {
+        char *dir = copy_tree();
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct isolation iso = iso_of("2-3", "0-1");
+        struct task_plan_opts o = { .kthreads = true, .self = -1 };
+        struct fake f = { .fail_tid = -1 };
+        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
+        struct task_list l = {}, none = {};
+        struct state st;
+
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        f.fs = fs;
+        state_init(&st);
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
+        task_list_done(&l);
+        assert_list(&state_find_task(&st, 20, 31)->set, "0-1");
+
+        /* another tool puts rcu_preempt on CPU 0 */
+        f.calls[0] = 0;
+        assert_int_equal(fake_setaffinity(20, &(struct cpumap) { { 0x1 } }, &f), 0);
+        f.calls[0] = 0;
+        assert_int_equal(converge_tasks(fs, &st, &none, NULL, &ops), 0);
+        assert_string_equal(f.calls, "21:0-3 2:0-3");
+        assert_int_equal(f.ev[TASK_LEFT], 1);
+        assert_int_equal(f.ev[TASK_RESTORED], 2);
+        assert_int_equal(st.n_tasks, 0);
+        {
+                struct task_info t;
+
+                assert_int_equal(task_read(fs, "/proc/20", &t), 0);
+                assert_list(&t.allowed, "0");
+        }
+        state_done(&st);
+        drop_tree(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_kernel_version),
@@ -276,6 +315,7 @@ int main(void) {
                 cmocka_unit_test(test_plan_user_tasks),
                 cmocka_unit_test(test_converge),
                 cmocka_unit_test(test_converge_failures),
+                cmocka_unit_test(test_restore_changed_since),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,6 +130,10 @@ static void task_report(enum task_event ev, int tid, const char *comm, const str
                 log_field(LOG_WARNING, r, field, "Failed to restore the affinity of %s (%d) to %s: %m",
                           comm, tid, list);
                 break;
+        case TASK_LEFT:
+                log_field(LOG_NOTICE, 0, field, "%s (%d) has CPUs %s, not the ones tlbisold gave it: changed "
+                          "by someone else since, left as it is", comm, tid, list);
+                break;
         }
 }
 
@@ -143,11 +147,14 @@ static int converge_tasks_to(Manager *m, bool release_all, const struct cpumap *
         int r = 0;
 
         if (!release_all) {
+                struct cpumap ours, all;
                 struct task_plan_opts o = { .kthreads = m->config.kthreads, .user_tasks = m->config.user_tasks,
                                             .exclude = m->config.user_tasks_exclude,
-                                            .kernel_excluded = kx, .self = getpid() };
+                                            .kernel_excluded = kx, .self = getpid(),
+                                            .partition = &ours, .partitioned = &all };
                 struct task_skip skip = { .t = m->unmovable_tasks, .n = m->n_unmovable_tasks };
 
+                manager_partition_cpus(m, &ours, &all);
                 r = plan_tasks(m->fs, &m->state, &m->iso, &o, &skip, &want);
                 if (r < 0) {
                         task_list_done(&want);
@@ -162,6 +169,19 @@ static int converge_tasks_to(Manager *m, bool release_all, const struct cpumap *
                 log_info("Tasks: %u moved off the isolated CPUs, %u restored, %u failed; %zu moved tasks saved",
                          st.moved, st.restored, st.failed, m->state.n_tasks);
         return (int) st.failed;
+}
+
+int manager_reconverge_tasks(Manager *m) {
+        struct isolation now = {};
+        struct cpumap kernel;
+        int r;
+
+        r = manager_compute(m, &m->state.runtime, &m->config.cpus, &now);     /* m->facts as they are */
+        isolation_done(&now);
+        if (r < 0)
+                return r;
+        kernel_isolated_cpus(&m->facts.sys, &kernel);
+        return converge_tasks_to(m, false, &kernel);
 }
 
 /* ---- one apply ---- */
@@ -314,9 +334,10 @@ int manager_apply(Manager *m, const char *why) {
                 /* the partition first: what follows reads the kernel's facts it changes */
                 k = manager_partition_apply(m, false, perr, sizeof(perr));
                 if (k < 0) {
+                        isolation_done(&iso);
+                        (void) manager_reconverge_tasks(m);
                         manager_set_error(m, "isolated partition: %s", perr);
                         manager_send_changed(m, false);
-                        isolation_done(&iso);
                         return k;
                 }
                 if (k > 0) {

@@ -9,5 +9,8 @@ int manager_compute(Manager *m, const struct cpumap *runtime, const struct cpuma
 int manager_apply_isolation(Manager *m, struct isolation *iso, const char *why);
 /* manager_compute for the current requests and config, then apply. */
 int manager_apply(Manager *m, const char *why);
+/* After a partition change was rolled back: the tasks (those pinned for
+ * it included) converged again to m->iso and the partitions as they are. */
+int manager_reconverge_tasks(Manager *m);
 /* Restores every saved original and forgets the state file. */
 int manager_restore_all(Manager *m);

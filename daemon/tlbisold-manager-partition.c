@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fsroot.h"
 #include "task.h"
@@ -12,6 +13,8 @@
 #include "tlbisold-manager-data.h"
 #include "tlbisold-manager-partition.h"
 #include "tlbisold-partition-systemd.h"
+#include "tlbisold-partition-tasks.h"
+#include "tlbisold-plan.h"
 #include "util.h"
 
 /* Whether this machine can have the partition: cgroup2 with the cpuset
@@ -29,37 +32,75 @@ static bool partition_possible(Manager *m) {
         return false;
 }
 
-/* Saves the affinity of the kernel threads the kernel is about to rewrite
- * (see partition_needs_change()) that tlbisold has not saved yet, so that
- * the task converge after the change restores them exactly. */
-static int presave(const struct task_info *t, const struct task_info *leader, void *userdata) {
-        struct state *st = userdata;
-        (void) leader;
-
-        if (!(t->flags & TASK_PF_KTHREAD) || t->flags & TASK_PF_NO_SETAFFINITY || strncmp(t->comm, "irq/", 4) == 0 ||
-            t->state == 'Z' || t->state == 'X' || state_find_task(st, t->tid, t->start))
-                return 0;
-        return state_add_task(st, t->tid, t->start, t->comm, &t->allowed);
+void manager_partition_cpus(Manager *m, struct cpumap *ours, struct cpumap *all) {
+        cpumap_zero(ours);
+        cpumap_zero(all);
+        for (size_t i = 0; i < m->facts.n_parts; i++) {
+                if (streq(m->facts.parts[i].path, PARTITION_CGROUP))
+                        cpumap_or(ours, ours, &m->facts.parts[i].cpus);
+                cpumap_or(all, all, &m->facts.parts[i].cpus);
+        }
 }
 
-static int presave_kthreads(Manager *m) {
+/* ---- the pin: tasks the change would rewrite (tlbisold-partition-tasks.h) ---- */
+
+static int pin_setaffinity(int tid, const struct cpumap *cpus, void *userdata) {
+        return task_set_affinity(tid, cpus);
+}
+
+static int pin_persist(const struct state *s, void *userdata) {
+        return manager_save_state(userdata);
+}
+
+static void pin_report(enum task_event ev, int tid, const char *comm, const struct cpumap *cpus, int r,
+                       void *userdata) {
+        char field[32], list[128] = "";
+
+        if (ev != TASK_MOVE_FAILED)
+                return;
+        snprintf(field, sizeof(field), "TID=%d", tid);
+        (void) cpulist_format(cpus, list, sizeof(list));
+        log_field(LOG_NOTICE, r, field, "Failed to keep %s (%d) on CPUs %s through the partition change: %m; "
+                  "the kernel chooses its CPUs", comm, tid, list);
+}
+
+/* Pins every task the change to want rewrites (saving it first), so that
+ * the kernel keeps its affinity minus want; fallback when none is left:
+ * the housekeeping CPUs after the change. */
+static int pin_tasks(Manager *m, const struct cpumap *want) {
+        struct task_ops ops = { pin_setaffinity, pin_persist, pin_report, m };
+        struct task_list plan = {};
+        struct cpumap fallback, kernel;
         size_t before = m->state.n_tasks;
         int r;
 
-        if (!m->config.kthreads)
-                return 0;
-        r = task_walk(m->fs, false, presave, &m->state);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the kernel threads before changing the partition: %m");
-        if (m->state.n_tasks == before)
-                return 0;
-        r = state_save(&m->state, m->state_dir, TLBISOLD_STATE_FILE);
-        if (r < 0)
-                return log_error_errno(r, "Failed to write the state file %s/%s, not changing the partition: %m",
-                                       m->state_dir, TLBISOLD_STATE_FILE);
-        log_debug("Saved the affinity of %zu kernel threads before changing the partition",
-                  m->state.n_tasks - before);
-        return 0;
+        kernel_isolated_cpus(&m->facts.sys, &kernel);
+        cpumap_andnot(&fallback, &m->facts.sys.online, &kernel);
+        cpumap_andnot(&fallback, &fallback, want);
+        if (cpumap_is_empty(&fallback))
+                cpumap_andnot(&fallback, &m->facts.sys.online, want);
+        r = partition_tasks_plan(m->fs, &m->state, PARTITION_CGROUP, m->facts.parts, m->facts.n_parts, want,
+                                 &fallback, getpid(), &plan);
+        if (r >= 0)
+                r = partition_tasks_pin(m->fs, &m->state, &plan, &ops);
+        for (size_t i = 0; r >= 0 && i < plan.n; i++) {
+                const struct saved_task *s = state_find_task(&m->state, plan.t[i].tid, plan.t[i].start);
+                char field[32], a[128] = "", b[128] = "";
+
+                if (!s || cpumap_is_empty(want) || !cpumap_is_subset(&s->orig, want))
+                        continue;
+                snprintf(field, sizeof(field), "TID=%d", s->tid);
+                (void) cpulist_format(&s->orig, a, sizeof(a));
+                (void) cpulist_format(&plan.t[i].want, b, sizeof(b));
+                log_field(LOG_NOTICE, 0, field, "%s (%d) is allowed only CPUs %s of the isolated partition, "
+                          "which no task outside it may use: given the housekeeping CPUs %s until release",
+                          s->comm, s->tid, a, b);
+        }
+        if (r >= 0)
+                log_debug("Pinned %zu tasks before changing the partition (%zu newly saved, %d failed)",
+                          plan.n, m->state.n_tasks - before, r);
+        task_list_done(&plan);
+        return r < 0 ? r : 0;
 }
 
 int manager_partition_apply(Manager *m, bool release_all, char *err, size_t errlen) {
@@ -87,10 +128,10 @@ int manager_partition_apply(Manager *m, bool release_all, char *err, size_t errl
         }
         if (!partition_needs_change(m->fs, m->facts.sys.ncpus, &want))
                 return 0;
-        r = presave_kthreads(m);
+        r = pin_tasks(m, &want);
         if (r < 0) {
-                snprintf(err, errlen, "saving kernel thread affinities first: %s", strerror(-r));
-                return r;
+                snprintf(err, errlen, "saving the affinity of the tasks the change rewrites: %s", strerror(-r));
+                return log_error_errno(r, "Not changing the partition: %s", err);
         }
         partition_systemd_ops(&sd, &ops);
         r = partition_converge(m->fs, m->facts.sys.ncpus, &want, &ops, err, errlen);

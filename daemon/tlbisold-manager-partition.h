@@ -14,3 +14,5 @@
  * nothing to do (or no cpuset controller), -errno with err = "STEP: WHY;
  * rolled back". */
 int manager_partition_apply(Manager *m, bool release_all, char *err, size_t errlen);
+/* The CPUs of tlbisold's partition and of every valid partition, as m->facts says. */
+void manager_partition_cpus(Manager *m, struct cpumap *ours, struct cpumap *all);

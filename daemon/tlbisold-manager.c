@@ -116,8 +116,11 @@ int manager_isolate(Manager *m, const char *cpulist, char **ret_msg) {
                 (void) manager_save_state(m);
                 isolation_done(&iso);
                 manager_set_error(m, "isolated partition: %s", msg);
+                r = request_failed(m, r, ret_msg);
+                /* the tasks pinned for the change: held or restored as before */
+                (void) manager_reconverge_tasks(m);
                 manager_send_changed(m, false);
-                return request_failed(m, r, ret_msg);
+                return r;
         }
         if (r > 0) {    /* the kernel's facts changed with the partition */
                 isolation_done(&iso);

@@ -203,13 +203,15 @@ int state_serialize(const struct state *s, char **ret) {
                         s->saved[i].path, s->saved[i].read_path ? s->saved[i].read_path : "-", v);
         }
         for (size_t i = 0; i < s->n_tasks; i++) {
-                _cleanup_free_ char *v = NULL, *cpus = NULL;
+                _cleanup_free_ char *v = NULL, *cpus = NULL, *set = NULL;
 
-                if (escape(s->tasks[i].comm, &v) < 0 || cpulist_format_alloc(&s->tasks[i].orig, &cpus) < 0) {
+                if (escape(s->tasks[i].comm, &v) < 0 || cpulist_format_alloc(&s->tasks[i].orig, &cpus) < 0 ||
+                    cpulist_format_alloc(&s->tasks[i].set, &set) < 0) {
                         fclose(f);
                         return -ENOMEM;
                 }
-                fprintf(f, "task\t%d\t%llu\t%s\t%s\n", s->tasks[i].tid, s->tasks[i].start, cpus, v);
+                fprintf(f, "task\t%d\t%llu\t%s\t%s\t%s\n", s->tasks[i].tid, s->tasks[i].start, cpus,
+                        *set ? set : "-", v);
         }
         fprintf(f, "end\t%zu\n", 1 + (s->module_sync >= 0 || s->module_defer >= 0 || s->module_has_mask) +
                 s->n_saved + s->n_tasks);
@@ -268,10 +270,11 @@ static int parse_save(char **f, struct state *s, unsigned n, struct state_error 
         return 0;
 }
 
-/* "task <tid> <start time> <cpulist> <escaped comm>" */
-static int parse_task(char **f, struct state *s, unsigned n, struct state_error *err) {
+/* "task <tid> <start time> <cpulist> [<cpulist or ->] <escaped comm>" (nf 5 or 6) */
+static int parse_task(char **f, size_t nf, struct state *s, unsigned n, struct state_error *err) {
         _cleanup_free_ char *comm = NULL;
-        struct cpumap orig;
+        struct cpumap orig, set = {};
+        const char *name = f[nf - 1];
         uint64_t start;
         unsigned tid;
         int r;
@@ -282,11 +285,15 @@ static int parse_task(char **f, struct state *s, unsigned n, struct state_error 
                 return refuse(err, n, "bad start time '%s' of task %u", f[2], tid);
         if (cpulist_parse(f[3], 0, &orig) < 0 || cpumap_is_empty(&orig))
                 return refuse(err, n, "bad affinity '%s' of task %u", f[3], tid);
-        if (unescape(f[4], &comm) < 0 || strlen(comm) >= sizeof(((struct saved_task *) NULL)->comm))
+        if (nf == 6 && !streq(f[4], "-") && (cpulist_parse(f[4], 0, &set) < 0 || cpumap_is_empty(&set)))
+                return refuse(err, n, "bad affinity set '%s' of task %u", f[4], tid);
+        if (unescape(name, &comm) < 0 || strlen(comm) >= sizeof(((struct saved_task *) NULL)->comm))
                 return refuse(err, n, "bad name of task %u", tid);
         r = state_add_task(s, (int) tid, start, comm, &orig);
         if (r == -EEXIST)
                 return refuse(err, n, "task %u saved twice", tid);
+        if (r >= 0)
+                s->tasks[s->n_tasks - 1].set = set;
         return r;
 }
 
@@ -318,8 +325,8 @@ static int parse_record(char *line, struct state *s, unsigned n, struct state_er
         }
         if (streq(f[0], "save") && nf == 5)
                 return parse_save(f, s, n, err);
-        if (streq(f[0], "task") && nf == 5)
-                return parse_task(f, s, n, err);
+        if (streq(f[0], "task") && (nf == 5 || nf == 6))
+                return parse_task(f, nf, s, n, err);
         return refuse(err, n, "unknown record '%.20s' with %zu fields", f[0], nf);
 }
 

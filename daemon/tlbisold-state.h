@@ -17,12 +17,17 @@ struct saved {
         char *orig;
 };
 
-/* a task moved off the isolated CPUs (tlbisold-tasks.h) */
+/* a task whose affinity tlbisold changed: moved off the isolated CPUs, or
+ * held while its partition exists (tlbisold-tasks.h) */
 struct saved_task {
         int tid;
         unsigned long long start;       /* identity: a recycled TID has another start time */
         char comm[64];
         struct cpumap orig;
+        /* the affinity tlbisold last gave it; empty: none yet (or a state
+         * file from before it was recorded). Restored only while it still
+         * has this one: a change by someone else since is left alone. */
+        struct cpumap set;
 };
 
 struct state {
@@ -49,7 +54,8 @@ int state_add_task(struct state *s, int tid, unsigned long long start, const cha
 void state_remove_task(struct state *s, int tid, unsigned long long start);
 /* Text form: the line "# tlbisold state v2", one record per line
  * ("runtime\t0-1", "save\t<kind>\t<path>\t<read path or ->\t<escaped value>",
- * "module\t...", "task\t<tid>\t<start>\t<cpulist>\t<escaped comm>"), then
+ * "module\t...", "task\t<tid>\t<start>\t<orig cpulist>\t<set cpulist or ->\t<escaped comm>";
+ * the older "task" line without the set field is read too), then
  * "end\t<number of records>"; values C-escaped. */
 int state_serialize(const struct state *s, char **ret);
 struct state_error {

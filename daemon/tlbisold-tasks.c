@@ -54,35 +54,55 @@ static bool in_skip(const struct task_skip *skip, const struct task_info *t) {
         return false;
 }
 
+/* Whether the rules move t off the isolated CPUs, and to what. */
+static bool moved(const struct isolation *iso, const struct task_plan_opts *o, const struct task_info *t,
+                  const char *pcomm, const struct cpumap *orig, struct cpumap *want) {
+        struct cpumap need = iso->isolated;
+
+        if (t->flags & TASK_PF_KTHREAD) {
+                if (!o->kthreads || cpumap_count(orig) <= 1 || strncmp(t->comm, "irq/", 4) == 0)
+                        return false;
+                if (o->kernel_excluded)
+                        cpumap_andnot(&need, &need, o->kernel_excluded);
+                return affinity_for(orig, &need, &iso->housekeeping, want);
+        }
+        if (!o->user_tasks || t->tgid == o->self || excluded(o->exclude, t->comm, pcomm))
+                return false;
+        if (cpumap_is_subset(orig, &iso->isolated))
+                return false;   /* pinned inside the isolated set on purpose */
+        if (!cpumap_intersects(orig, &need))
+                return false;
+        cpumap_andnot(want, orig, &need);
+        return true;
+}
+
+/* A saved task held while tlbisold's partition exists: its saved affinity
+ * without the partitions' CPUs, which the kernel gives no task outside
+ * them, or the housekeeping CPUs when none is left. */
+static bool held(const struct isolation *iso, const struct task_plan_opts *o, const struct saved_task *s,
+                 struct cpumap *want) {
+        if (!s || !o->partition || cpumap_is_empty(o->partition))
+                return false;
+        cpumap_andnot(want, &s->orig, o->partitioned ? o->partitioned : o->partition);
+        if (cpumap_is_empty(want))
+                *want = iso->housekeeping;
+        return !cpumap_is_empty(want);
+}
+
 /* One task: decide and, if it must move, add it to out. */
 static int plan_one(const struct state *st, const struct isolation *iso, const struct task_plan_opts *o,
                     const struct task_skip *skip, const struct task_info *t, const char *pcomm,
                     struct task_list *out) {
-        bool kthread = t->flags & TASK_PF_KTHREAD;
         const struct saved_task *s = state_find_task(st, t->tid, t->start);
-        struct cpumap orig = s ? s->orig : t->allowed, need = iso->isolated, want;
+        struct cpumap orig = s ? s->orig : t->allowed, want;
 
         if (t->state == 'Z' || t->state == 'X' || in_skip(skip, t))
                 return 0;
         if (t->flags & TASK_PF_NO_SETAFFINITY)
                 return 0;
-        if (kthread) {
-                if (!o->kthreads || cpumap_count(&orig) <= 1 || strncmp(t->comm, "irq/", 4) == 0)
-                        return 0;
-                if (o->kernel_excluded)
-                        cpumap_andnot(&need, &need, o->kernel_excluded);
-                if (!affinity_for(&orig, &need, &iso->housekeeping, &want))
-                        return 0;
-        } else {
-                if (!o->user_tasks || t->tgid == o->self || excluded(o->exclude, t->comm, pcomm))
-                        return 0;
-                if (cpumap_is_subset(&orig, &iso->isolated))
-                        return 0;       /* pinned inside the isolated set on purpose */
-                if (!cpumap_intersects(&orig, &need))
-                        return 0;
-                cpumap_andnot(&want, &orig, &need);
-        }
-        return task_list_add(out, t, kthread, &want);
+        if (!moved(iso, o, t, pcomm, &orig, &want) && !held(iso, o, s, &want))
+                return 0;
+        return task_list_add(out, t, t->flags & TASK_PF_KTHREAD, &want);
 }
 
 struct plan_walk {
@@ -104,9 +124,11 @@ int plan_tasks(const struct fsroot *fs, const struct state *st, const struct iso
                const struct task_plan_opts *o, const struct task_skip *skip, struct task_list *out) {
         struct plan_walk w = { .st = st, .iso = iso, .o = o, .skip = skip, .out = out };
 
-        if (!o->kthreads && !o->user_tasks)
+        bool holding = o->partition && !cpumap_is_empty(o->partition) && st->n_tasks > 0;
+
+        if (!o->kthreads && !o->user_tasks && !holding)
                 return 0;
-        return task_walk(fs, o->user_tasks, plan_walk_one, &w);
+        return task_walk(fs, o->user_tasks || holding, plan_walk_one, &w);
 }
 
 static void report(const struct task_ops *ops, enum task_event ev, int tid, const char *comm,
@@ -142,24 +164,29 @@ int converge_tasks(const struct fsroot *fs, struct state *st, const struct task_
         if (!skip)
                 return -ENOMEM;
 
-        /* 1. save the originals, persist before moving anything */
+        /* 1. save the originals and what each is given, persist before moving anything */
         for (size_t i = 0; i < want->n; i++) {
                 const struct task_want *w = &want->t[i];
+                struct saved_task *s = state_find_task(st, w->tid, w->start);
                 struct task_info t;
 
-                if (state_find_task(st, w->tid, w->start))
-                        continue;
-                r = live(fs, w->tid, w->start, &t);
-                if (r < 0)
-                        return r;
-                if (r == 0 || cpumap_equal(&t.allowed, &w->want)) {
-                        skip[i] = true;         /* gone, or already so: not ours to restore */
-                        continue;
+                if (!s) {
+                        r = live(fs, w->tid, w->start, &t);
+                        if (r < 0)
+                                return r;
+                        if (r == 0 || cpumap_equal(&t.allowed, &w->want)) {
+                                skip[i] = true;         /* gone, or already so: not ours to restore */
+                                continue;
+                        }
+                        r = state_add_task(st, w->tid, w->start, w->comm, &t.allowed);
+                        if (r < 0)
+                                return r;
+                        s = state_find_task(st, w->tid, w->start);
                 }
-                r = state_add_task(st, w->tid, w->start, w->comm, &t.allowed);
-                if (r < 0)
-                        return r;
-                dirty = true;
+                if (!cpumap_equal(&s->set, &w->want)) {
+                        s->set = w->want;
+                        dirty = true;
+                }
         }
         if (dirty && ops && ops->persist) {
                 r = ops->persist(st, ops->userdata);
@@ -214,7 +241,10 @@ int converge_tasks(const struct fsroot *fs, struct state *st, const struct task_
                         r = -ESRCH;
                 else if (cpumap_equal(&t.allowed, &to))
                         r = 0;
-                else {
+                else if (!cpumap_is_empty(&s.set) && !cpumap_equal(&t.allowed, &s.set)) {
+                        report(ops, TASK_LEFT, s.tid, s.comm, &t.allowed, 0);
+                        r = 0;
+                } else {
                         r = ops && ops->setaffinity ? ops->setaffinity(s.tid, &to, ops->userdata) : 0;
                         if (r == 0)
                                 report(ops, TASK_RESTORED, s.tid, s.comm, &to, 0);

@@ -14,9 +14,15 @@
  *     name matches an exclude pattern (the RT application), not those
  *     placed wholly inside the isolated set (pinned there on purpose), and
  *     not tlbisold itself.
+ * Held while tlbisold's partition exists (whatever the rules above say):
+ * every task saved before a partition change (tlbisold-partition-tasks.h,
+ * the tasks the kernel rewrites) gets its saved affinity minus the CPUs of
+ * every valid partition, or the housekeeping CPUs when that leaves none.
  * A task is identified by its TID and its start time, so a recycled TID is
  * never restored with another task's affinity; a task that has exited is
- * simply forgotten. */
+ * simply forgotten. A task is restored to its saved affinity only while it
+ * still has the one tlbisold gave it: one changed by someone else since is
+ * left as it is (and forgotten). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,6 +44,10 @@ struct task_plan_opts {
         /* CPUs the kernel already keeps unbound kthreads off (7.0+); NULL = none */
         const struct cpumap *kernel_excluded;
         int self;                       /* tlbisold's TGID: never moved */
+        /* the CPUs of tlbisold's partition (NULL or empty: none): while it
+         * exists, saved tasks not moved by the rules above are held */
+        const struct cpumap *partition;
+        const struct cpumap *partitioned;       /* CPUs of every valid partition (NULL: partition) */
 };
 
 struct task_want {
@@ -61,7 +71,7 @@ struct task_skip {                      /* tasks found unmovable: not tried agai
 
 /* The tasks to move for iso, with the affinity each should get: original
  * affinity (saved or current) minus the isolated CPUs, or all housekeeping
- * CPUs when nothing is left (kthreads only). */
+ * CPUs when nothing is left (kthreads only); held tasks as above. */
 int plan_tasks(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
                const struct task_plan_opts *opts, const struct task_skip *skip, struct task_list *out);
 
@@ -71,6 +81,8 @@ enum task_event {
         TASK_RESTORED,
         TASK_RESTORE_FAILED,
         TASK_GONE,              /* exited (or TID recycled): forgotten, not an error */
+        TASK_LEFT,              /* changed by someone else since tlbisold set it: not restored,
+                                 * forgotten; cpus: what it has now */
 };
 
 struct task_ops {
@@ -81,10 +93,12 @@ struct task_ops {
         void *userdata;
 };
 
-/* Saves the original affinity of every task in want not yet saved (and
- * persists the state before moving anything), moves those whose affinity
- * differs, and restores every saved task no longer wanted (kthreads minus
- * restore_excluded, the CPUs the kernel now owns, when that leaves any).
- * Returns the number of failures or a negative errno (persist failed). */
+/* Saves the original affinity of every task in want not yet saved and
+ * records the affinity it is given (and persists the state before moving
+ * anything), moves those whose affinity differs, and restores every saved
+ * task no longer wanted (kthreads minus restore_excluded, the CPUs the
+ * kernel now owns, when that leaves any) if it still has the affinity
+ * tlbisold gave it (TASK_LEFT if not). Returns the number of failures or a
+ * negative errno (persist failed). */
 int converge_tasks(const struct fsroot *fs, struct state *st, const struct task_list *want,
                    const struct cpumap *restore_excluded, const struct task_ops *ops);

@@ -109,6 +109,27 @@ int task_read(const struct fsroot *fs, const char *dir, struct task_info *ret) {
         return 0;
 }
 
+int task_read_cgroup(const struct fsroot *fs, const struct task_info *t, char **ret) {
+        _cleanup_free_ char *p = NULL, *text = NULL;
+        char *line, *save = NULL, *path;
+        int r;
+
+        if (asprintf(&p, "/proc/%d/task/%d/cgroup", t->tgid, t->tid) < 0)
+                return -ENOMEM;
+        r = fsroot_read(fs, p, &text);
+        if (r < 0)
+                return r;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                if (strncmp(line, "0::", 3) == 0 && line[3] == '/') {
+                        path = strdup(line + 3);
+                        if (!path)
+                                return -ENOMEM;
+                        *ret = path;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
 static int walk_threads(const struct fsroot *fs, const struct task_info *leader, task_walk_fn fn,
                         void *userdata) {
         _cleanup_strv_free_ char **tids = NULL;

@@ -36,6 +36,11 @@ int task_stat_parse(const char *text, struct task_info *ret);
 /* Reads dir/stat and dir/status (dir like "/proc/12" or "/proc/12/task/13"). */
 int task_read(const struct fsroot *fs, const char *dir, struct task_info *ret);
 
+/* The cgroup-v2 path of task t ("/system.slice/x.service", "/" for the
+ * root), from /proc/<tgid>/task/<tid>/cgroup's "0::" line. -ENOENT if it
+ * has exited or has no cgroup-v2 line. */
+int task_read_cgroup(const struct fsroot *fs, const struct task_info *t, char **ret);
+
 /* Called for each task; leader is its thread-group leader (t itself for a
  * leader). A negative return stops the walk and is returned. */
 typedef int (*task_walk_fn)(const struct task_info *t, const struct task_info *leader, void *userdata);

@@ -3,8 +3,12 @@
 # event-driven re-applies. One daemon run, configured by a drop-in with
 # UserTasks=yes, UserTasksExclude=rtapp* and [Module] Defer=yes:
 #  - runtime isolate of CPU 1 moves movable kthreads (kthreadd, rcu_preempt,
-#    ...) and user tasks off CPU 1; per-CPU kthreads (ksoftirqd/1) and the
-#    excluded "rtapp-x" stay; release puts every one back exactly;
+#    ...) and user tasks off CPU 1; per-CPU kthreads (ksoftirqd/1) stay; the
+#    excluded "rtapp-x" and a task the user pinned to 0,1 keep their
+#    affinity, minus CPU 1 while it is tlbisold's isolated partition (no
+#    task outside a partition may use its CPUs) — never the boot-isolated
+#    2-3 the kernel's partition change would give them; release puts every
+#    one back exactly;
 #  - tlbisol.ko loaded: the deferral mask the daemon sets is isolated ∩
 #    nohz_full (2-3), or the module's own refusal reason shows in
 #    ModuleState while the daemon keeps working;
@@ -49,6 +53,8 @@ systemctl stop irqbalance 2>/dev/null
 cp /bin/sleep /tmp/rtapp-x
 /tmp/rtapp-x 3600 & rt_pid=$!
 sleep 3600 & pl_pid=$!
+cp /bin/sleep /tmp/rtapp-pinned
+taskset -c 0,1 /tmp/rtapp-pinned 3600 & pin_pid=$!
 kt_pids=""
 # (not khugepaged: TransparentHugepages=never stops it; it restarts with a new PID)
 for name in kthreadd rcu_preempt rcu_sched kswapd0 kcompactd0; do
@@ -58,7 +64,8 @@ done
 ksoft=$(pgrep -x ksoftirqd/1)
 rt_aff=$(aff $rt_pid)
 before=""
-for p in $kt_pids $rt_pid $pl_pid ${ksoft:-}; do before="$before $p=$(aff $p)"; done
+pin_aff=$(aff $pin_pid)
+for p in $kt_pids $rt_pid $pin_pid $pl_pid ${ksoft:-}; do before="$before $p=$(aff $p)"; done
 echo "before:$before"
 
 mkdir -p /etc/tlbisol/tlbisold.conf.d
@@ -86,8 +93,20 @@ for p in $kt_pids $pl_pid; do
 done
 [ -z "$bad" ] || fail "still on CPU 1:$bad"
 metric tasks.kthreads_off_cpu1 ok
-[ "$(aff $rt_pid)" = "$rt_aff" ] || fail "excluded rtapp-x moved from $rt_aff to $(aff $rt_pid)"
-metric tasks.excluded_kept ok
+# with CPU 1 an isolated partition (tlbisol.slice), no task outside it may
+# have CPU 1: the excluded task keeps its affinity minus the partition
+part=$(cat /sys/fs/cgroup/tlbisol.slice/cpuset.cpus.partition 2>/dev/null)
+echo "tlbisol.slice partition: ${part:-none}"
+metric partition.state "${part:-none}"
+minus1() { cpulist_expand "$1" | tr ',' '\n' | grep -vx 1 | paste -sd, -; }
+if [ "$part" = isolated ]; then want_rt=$(minus1 "$rt_aff"); want_pin=$(minus1 "$pin_aff")
+else want_rt=$(cpulist_expand "$rt_aff"); want_pin=$(cpulist_expand "$pin_aff"); fi
+[ "$(cpulist_expand "$(aff $rt_pid)")" = "$want_rt" ] ||
+	fail "excluded rtapp-x moved from $rt_aff to $(aff $rt_pid), not $want_rt"
+metric tasks.excluded_kept "$(aff $rt_pid)"
+[ "$(cpulist_expand "$(aff $pin_pid)")" = "$want_pin" ] ||
+	fail "task pinned to $pin_aff has $(aff $pin_pid), not $want_pin"
+metric tasks.user_pinned_kept "$(aff $pin_pid)"
 if [ -n "$ksoft" ]; then
 	[ "$(aff $ksoft)" = 1 ] || fail "ksoftirqd/1 moved to $(aff $ksoft)"
 	metric tasks.percpu_kept ok
@@ -115,6 +134,9 @@ fi
 
 # ---- CPU hotplug: offline/online CPU 1 re-applies ----
 out=$(call Release s 1) || fail "release 1: $out"
+[ "$(aff $rt_pid)" = "$rt_aff" ] || fail "after release, excluded rtapp-x has $(aff $rt_pid), not $rt_aff"
+[ "$(aff $pin_pid)" = "$pin_aff" ] || fail "after release, the pinned task has $(aff $pin_pid), not $pin_aff"
+metric tasks.release_restored ok
 if [ -w /sys/devices/system/cpu/cpu1/online ]; then
 	for step in 0 1; do
 		a0=$(prop AppliedAt); t0=$(now_us)
@@ -162,11 +184,11 @@ call Release s 1 >/dev/null
 # ---- stop restores every task ----
 systemctl stop tlbisold
 after=""
-for p in $kt_pids $rt_pid $pl_pid ${ksoft:-}; do after="$after $p=$(aff $p)"; done
+for p in $kt_pids $rt_pid $pin_pid $pl_pid ${ksoft:-}; do after="$after $p=$(aff $p)"; done
 echo "after: $after"
 [ "$before" = "$after" ] || fail "task affinities not restored: before$before after$after"
 metric tasks.restored_all ok
 [ -e /run/tlbisol/state ] && fail "state file left after a clean stop"
-kill $rt_pid $pl_pid 2>/dev/null
+kill $rt_pid $pin_pid $pl_pid 2>/dev/null
 rm -f /etc/tlbisol/tlbisold.conf.d/60-events.conf
 echo "PASS"

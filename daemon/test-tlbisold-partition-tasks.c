@@ -1,0 +1,294 @@
+/* test-tlbisold-partition-tasks.c — the tasks a change of tlbisold's
+ * partition makes the kernel rewrite, the pin before the change, the hold
+ * while the partition exists and the restore after it, against the fixture
+ * /proc in tests/fixtures/daemon/root-ptasks (each task with its cgroup;
+ * /proc/<tgid>/task/<tid> are links to /proc/<tid>). sched_setaffinity() is
+ * a fake that rewrites the fixture's Cpus_allowed_list. No root.
+ *
+ * The fixture, CPU 1 to become tlbisold's partition, /kubepods a partition
+ * others own on CPU 2:
+ *   1 systemd      /init.scope                 0-1  pinned
+ *   2 kthreadd     /  (kthread)                0-1  pinned
+ *   15 ksoftirqd/1 /  (PF_NO_SETAFFINITY)      1    not: the kernel skips it
+ *   40 irq/24-...  /  (kthread)                0    pinned
+ *   41 kdriver/1   /  (kthread)                1    pinned; nothing left: fallback
+ *   500, 501 rtapp /system.slice/rt.service    0-1  pinned (both threads)
+ *   510 work       /tlbisol.slice/run-x.scope  1    not: the partition's workload
+ *   520 kube       /kubepods/pod1              2    not: another partition
+ *   530 lookalike  /tlbisol.sliceish.slice/..  0-1  pinned (not below /tlbisol.slice)
+ *   700 defunct    zombie                           not
+ *   800 tlbisold   itself                      0    not */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlbisold-partition-tasks.h"
+#include "unit.h"
+
+#define OWN "/tlbisol.slice"
+
+static struct partition kube = { .path = (char *) "/kubepods" };
+
+/* "tid:cpus tid:cpus" of a list, in order */
+static void assert_plan(const struct task_list *l, const char *expected) {
+        char buf[512] = "";
+        size_t off = 0;
+
+        for (size_t i = 0; i < l->n; i++) {
+                char c[64];
+
+                assert_int_equal(cpulist_format(&l->t[i].want, c, sizeof(c)), 0);
+                off += (size_t) snprintf(buf + off, sizeof(buf) - off, "%s%d:%s", off ? " " : "", l->t[i].tid, c);
+        }
+        assert_string_equal(buf, expected);
+}
+
+static void test_rule(void **state) {
+        struct task_info k = { .flags = TASK_PF_KTHREAD, .state = 'S' };
+        struct task_info pc = { .flags = TASK_PF_KTHREAD | TASK_PF_NO_SETAFFINITY, .state = 'S' };
+        struct task_info u = { .state = 'S' }, z = { .state = 'Z' };
+
+        kube.cpus = cpus("2");
+        /* cpuset_update_tasks_cpumask(&top_cpuset): root tasks without PF_NO_SETAFFINITY */
+        assert_true(partition_rewrites(&k, "/", OWN, &kube, 1));
+        assert_false(partition_rewrites(&pc, "/", OWN, &kube, 1));
+        /* update_cpumasks_hier(): cgroups outside a partition */
+        assert_true(partition_rewrites(&u, "/system.slice/a.service", OWN, &kube, 1));
+        assert_true(partition_rewrites(&u, "/tlbisol.sliceish.slice", OWN, &kube, 1));
+        assert_false(partition_rewrites(&u, OWN, OWN, &kube, 1));
+        assert_false(partition_rewrites(&u, OWN "/run-1.scope", OWN, &kube, 1));
+        assert_false(partition_rewrites(&u, "/kubepods", OWN, &kube, 1));
+        assert_false(partition_rewrites(&u, "/kubepods/pod1/c", OWN, &kube, 1));
+        assert_true(partition_rewrites(&u, "/kubepodsx", OWN, &kube, 1));
+        assert_false(partition_rewrites(&z, "/system.slice", OWN, &kube, 1));
+}
+
+static void test_plan(void **state) {
+        _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-ptasks");
+        struct cpumap one = cpus("1"), none = {}, hk = cpus("0");
+        struct task_list l = {};
+        struct state st;
+
+        kube.cpus = cpus("2");
+        state_init(&st);
+        /* isolate CPU 1: every rewritten task asks for its affinity minus 1;
+         * kdriver/1 (only CPU 1) for the fallback */
+        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &one, &hk, 800, &l), 0);
+        assert_plan(&l, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
+        assert_true(l.t[1].kthread);
+        assert_false(l.t[4].kthread);
+        assert_string_equal(l.t[5].comm, "rtapp-w");
+        task_list_done(&l);
+
+        /* no fallback CPU either: that task is left to the kernel */
+        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &one, &none, 800, &l), 0);
+        assert_plan(&l, "1:0 2:0 40:0 500:0 501:0 530:0");
+        task_list_done(&l);
+
+        /* a saved task that still has what tlbisold gave it: that is the base */
+        assert_int_equal(state_add_task(&st, 2, 4, "kthreadd", &(struct cpumap) { { 0xf } }), 0);
+        state_find_task(&st, 2, 4)->set = cpus("0-1");
+        /* one changed since (it has 0-1, tlbisold gave it 0): its current one */
+        assert_int_equal(state_add_task(&st, 1, 3, "systemd", &(struct cpumap) { { 0xf } }), 0);
+        state_find_task(&st, 1, 3)->set = cpus("0");
+        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &none, &hk, 800, &l), 0);
+        assert_plan(&l, "1:0-1 2:0-1 40:0 41:1 500:0-1 501:0-1 530:0-1");
+        task_list_done(&l);
+        state_done(&st);
+}
+
+/* ---- pin, hold and restore with a fake sched_setaffinity ---- */
+
+struct fake {
+        struct fsroot *fs;
+        char calls[512];
+        int fail_tid, fail_r;
+        unsigned persisted, persisted_at_first_call, first_call_seen;
+        unsigned ev[TASK_LEFT + 1];
+};
+
+static void set_allowed(struct fsroot *fs, int tid, const char *list) {
+        _cleanup_free_ char *path = NULL, *text = NULL, *out = NULL;
+        char *p;
+
+        assert_true(asprintf(&path, "/proc/%d/status", tid) > 0);
+        assert_int_equal(fsroot_read(fs, path, &text), 0);
+        p = strstr(text, "Cpus_allowed_list:\t");
+        assert_non_null(p);
+        *p = 0;
+        assert_true(asprintf(&out, "%sCpus_allowed_list:\t%s\nMems_allowed_list:\t0\n", text, list) > 0);
+        assert_int_equal(fsroot_write(fs, path, out), 0);
+}
+
+static int fake_setaffinity(int tid, const struct cpumap *c, void *userdata) {
+        struct fake *f = userdata;
+        size_t off = strlen(f->calls);
+        char list[64];
+
+        if (!f->first_call_seen) {
+                f->first_call_seen = 1;
+                f->persisted_at_first_call = f->persisted;
+        }
+        if (tid == f->fail_tid)
+                return f->fail_r;
+        assert_int_equal(cpulist_format(c, list, sizeof(list)), 0);
+        snprintf(f->calls + off, sizeof(f->calls) - off, "%s%d:%s", off ? " " : "", tid, list);
+        set_allowed(f->fs, tid, list);
+        return 0;
+}
+
+static int fake_persist(const struct state *s, void *userdata) {
+        ((struct fake *) userdata)->persisted++;
+        return 0;
+}
+
+static void fake_report(enum task_event ev, int tid, const char *comm, const struct cpumap *c, int r,
+                        void *userdata) {
+        ((struct fake *) userdata)->ev[ev]++;
+}
+
+static char *copy_tree(void) {
+        _cleanup_free_ char *src = fixture_path("daemon/root-ptasks"), *cmd = NULL;
+        char tmpl[] = "/tmp/tlbisold-ptasks-XXXXXX";
+
+        assert_non_null(mkdtemp(tmpl));
+        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, tmpl) > 0);
+        assert_int_equal(system(cmd), 0);
+        return strdup(tmpl);
+}
+
+static void drop_tree(char *dir) {
+        _cleanup_free_ char *cmd = NULL;
+
+        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+        assert_int_equal(system(cmd), 0);
+        free(dir);
+}
+
+static void assert_allowed(const struct fsroot *fs, int tid, const char *list) {
+        _cleanup_free_ char *dir = NULL;
+        struct task_info t;
+
+        assert_true(asprintf(&dir, "/proc/%d", tid) > 0);
+        assert_int_equal(task_read(fs, dir, &t), 0);
+        assert_list(&t.allowed, list);
+}
+
+static void test_cycle(void **state) {
+        char *dir = copy_tree();
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct cpumap one = cpus("1"), none = {}, hk = cpus("0"), parts = cpus("1-2");
+        struct isolation iso = { .isolated = cpus("1-3"), .housekeeping = cpus("0"), .online = cpus("0-3"),
+                                 .ncpus = 4 };
+        /* neither kthreads nor user tasks moved by the rules: only the hold */
+        struct task_plan_opts o = { .self = 800, .partition = &one, .partitioned = &parts };
+        struct fake f = { .fail_tid = -1 };
+        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
+        struct task_list l = {};
+        struct state st;
+
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        f.fs = fs;
+        kube.cpus = cpus("2");
+        state_init(&st);
+
+        /* pin before isolating CPU 1: saved and persisted before the first
+         * request; every one asked, even those that have it already */
+        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &one, &hk, 800, &l), 0);
+        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 0);
+        task_list_done(&l);
+        assert_int_equal(f.persisted_at_first_call, 1);
+        assert_string_equal(f.calls, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
+        assert_int_equal(st.n_tasks, 7);
+        assert_list(&state_find_task(&st, 41, 41)->orig, "1");
+        assert_list(&state_find_task(&st, 41, 41)->set, "0");
+        assert_list(&state_find_task(&st, 501, 91)->orig, "0-1");
+        assert_allowed(fs, 501, "0");
+
+        /* while the partition exists: held at orig minus the partitions
+         * (kdriver/1: nothing left, the housekeeping CPUs); nothing to do */
+        f.calls[0] = 0;
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_plan(&l, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
+        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
+        assert_string_equal(f.calls, "");
+        task_list_done(&l);
+
+        /* the kernel cannot undo what the pin asked for; someone else can:
+         * rtapp-w is given 0,3 by another tool */
+        set_allowed(fs, 501, "0,3");
+
+        /* release: the pin keeps what each has (rtapp-w: its new affinity,
+         * now its original), the partition goes, then all restored but
+         * rtapp-w (already as it is to stay) and irq/24 (never changed) */
+        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &none, &hk, 800, &l), 0);
+        assert_plan(&l, "1:0 2:0 40:0 41:0 500:0 501:0,3 530:0");
+        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 0);
+        task_list_done(&l);
+        assert_list(&state_find_task(&st, 501, 91)->orig, "0,3");
+        f.calls[0] = 0;
+        o.partition = &none;
+        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(l.n, 0);
+        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
+        task_list_done(&l);
+        assert_string_equal(f.calls, "530:0-1 500:0-1 41:1 2:0-1 1:0-1");
+        assert_int_equal(st.n_tasks, 0);
+        assert_allowed(fs, 41, "1");
+        assert_allowed(fs, 501, "0,3");
+        state_done(&st);
+        drop_tree(dir);
+}
+
+static void test_pin_failures(void **state) {
+        char *dir = copy_tree();
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct cpumap one = cpus("1"), hk = cpus("0");
+        struct fake f = { .fail_tid = 500, .fail_r = -EINVAL };
+        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
+        struct task_list l = {};
+        struct state st;
+
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        f.fs = fs;
+        kube.cpus = cpus("2");
+        state_init(&st);
+
+        /* a refusal of a task saved for this pin: one failure, its entry dropped */
+        assert_int_equal(state_add_task(&st, 2, 4, "kthreadd", &(struct cpumap) { { 0xf } }), 0);
+        state_find_task(&st, 2, 4)->set = cpus("0-1");
+        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &one, &hk, 800, &l), 0);
+        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 1);
+        assert_int_equal(f.ev[TASK_MOVE_FAILED], 1);
+        assert_null(state_find_task(&st, 500, 90));
+        assert_int_equal(f.persisted, 2);
+
+        /* a refusal of a task saved before: its entry as it was */
+        f.fail_tid = 2;
+        set_allowed(fs, 2, "0-1");
+        state_find_task(&st, 2, 4)->set = cpus("0-1");
+        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 1);
+        assert_list(&state_find_task(&st, 2, 4)->set, "0-1");
+        assert_list(&state_find_task(&st, 2, 4)->orig, "0-3");
+
+        /* gone meanwhile: forgotten, not a failure */
+        f.fail_tid = 40;
+        f.fail_r = -ESRCH;
+        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 0);
+        assert_int_equal(f.ev[TASK_GONE], 1);
+        assert_null(state_find_task(&st, 40, 40));
+        task_list_done(&l);
+        state_done(&st);
+        drop_tree(dir);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_rule),
+                cmocka_unit_test(test_plan),
+                cmocka_unit_test(test_cycle),
+                cmocka_unit_test(test_pin_failures),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
