@@ -21,35 +21,16 @@
 
 #include "cgpartition.h"
 #include "fsroot.h"
+#include "sdunit.h"
 #include "tlbctl.h"
 #include "util.h"
 
 static void bus_unrefp(sd_bus **b) { sd_bus_flush_close_unref(*b); }
-static void msg_unrefp(sd_bus_message **m) { sd_bus_message_unref(*m); }
-
-static int append_prop_cpus(sd_bus_message *m, const struct cpumap *cpus) {
-        unsigned char bytes[CPUMAP_MAX_CPUS / 8] = {};
-        int last = cpumap_last(cpus), cpu, r;
-
-        CPUMAP_FOREACH(cpu, cpus)
-                bytes[cpu / 8] |= (unsigned char) (1u << (cpu % 8));
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", "AllowedCPUs");
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', "ay");
-        if (r >= 0)
-                r = sd_bus_message_append_array(m, 'y', bytes, last < 0 ? 0 : (size_t) last / 8 + 1);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        return r < 0 ? r : sd_bus_message_close_container(m);
-}
 
 static int start_scope(const char *unit, const struct cpumap *cpus, const char *what, char *err, size_t errlen) {
         _cleanup_(bus_unrefp) sd_bus *bus = NULL;
-        _cleanup_(msg_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *desc = NULL;
+        char why[400];
         int r;
 
         if (asprintf(&desc, "tlbctl run: %s", what) < 0)
@@ -59,30 +40,12 @@ static int start_scope(const char *unit, const struct cpumap *cpus, const char *
                 snprintf(err, errlen, "no system bus: %s", strerror(-r));
                 return r;
         }
-        r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                           "org.freedesktop.systemd1.Manager", "StartTransientUnit");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "ss", unit, "fail");
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'a', "(sv)");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", desc,
-                                          "Slice", "s", CGPART_TLBISOLD_SLICE, "PIDs", "au", 1, (uint32_t) getpid());
-        if (r >= 0)
-                r = append_prop_cpus(m, cpus);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "a(sa(sv))", 0);
-        if (r < 0) {
-                snprintf(err, errlen, "cannot build the request: %s", strerror(-r));
-                return r;
-        }
-        r = sd_bus_call(bus, m, 0, &e, &reply);
+        r = sdunit_start_transient(bus, unit, &(struct sdunit_props) { .description = desc, .allowed_cpus = cpus,
+                                                                       .slice = CGPART_TLBISOLD_SLICE,
+                                                                       .pid = getpid() },
+                                   why, sizeof(why));
         if (r < 0)
-                snprintf(err, errlen, "systemd refused the scope %s: %s", unit,
-                         sd_bus_error_is_set(&e) && e.message ? e.message : strerror(-r));
-        sd_bus_error_free(&e);
+                snprintf(err, errlen, "systemd refused the scope %s: %s", unit, why);
         return r;
 }
 

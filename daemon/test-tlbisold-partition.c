@@ -315,13 +315,13 @@ static void test_bytes_and_modes(void **state) {
         bool inv;
         char why[80];
 
-        assert_int_equal(partition_cpus_to_bytes(&m, b, sizeof(b)), 2);
+        assert_int_equal(cpumap_to_bytes(&m, b, sizeof(b)), 2);
         assert_int_equal(b[0], 0x01);
         assert_int_equal(b[1], 0x02);
         m = cpus("");
-        assert_int_equal(partition_cpus_to_bytes(&m, b, sizeof(b)), 0);
+        assert_int_equal(cpumap_to_bytes(&m, b, sizeof(b)), 0);
         m = cpus("40");
-        assert_int_equal(partition_cpus_to_bytes(&m, b, sizeof(b)), -ENOSPC);
+        assert_int_equal(cpumap_to_bytes(&m, b, sizeof(b)), -ENOSPC);
 
         assert_int_equal(cgpart_parse_mode("isolated", &mode, &inv, why, sizeof(why)), 0);
         assert_true(mode == CGPART_ISOLATED && !inv);

@@ -1,8 +1,8 @@
 /* tlbisold-partition-systemd.h — the systemd side of tlbisold's partition
  * (tlbisold-partition.h): PARTITION_SLICE started, changed and stopped over
- * systemd's D-Bus API (org.freedesktop.systemd1.Manager StartTransientUnit,
- * SetUnitProperties, StartUnit, StopUnit) on a connection of its own, so
- * that it can wait while the daemon is inside a D-Bus method call.
+ * systemd's D-Bus API (lib/sdunit.h: StartTransientUnit, SetUnitProperties,
+ * StartUnit, StopUnit) on a connection of its own, so that it can wait
+ * while the daemon is inside a D-Bus method call.
  *
  * Usage:
  *   struct partition_systemd sd = {};

@@ -81,21 +81,6 @@ int partition_check_foreign(const struct isolation_facts *f, const struct cpumap
 
 /* ---- the transaction ---- */
 
-int partition_cpus_to_bytes(const struct cpumap *cpus, unsigned char *buf, size_t len) {
-        int last = cpumap_last(cpus), cpu;
-        size_t n;
-
-        if (last < 0)
-                return 0;
-        n = (size_t) last / 8 + 1;
-        if (n > len)
-                return -ENOSPC;
-        memset(buf, 0, n);
-        CPUMAP_FOREACH(cpu, cpus)
-                buf[cpu / 8] |= (unsigned char) (1u << (cpu % 8));
-        return (int) n;
-}
-
 static int write_mode(const struct fsroot *fs, const struct partition_ops *ops, const char *mode) {
         _cleanup_free_ char *line = NULL;
 

@@ -82,12 +82,6 @@ int partition_converge(const struct fsroot *fs, unsigned ncpus, const struct cpu
 
 /* Whether partition_converge() would change anything for want. Every
  * change of a partition below the root makes the kernel (6.12
- * cpuset_update_tasks_cpumask()) set the affinity of every task of the root
- * cgroup without PF_NO_SETAFFINITY — the kernel threads — to the possible
- * CPUs minus all partitions: their affinity before must be saved first to
- * be restored exactly later. */
+ * cpuset_update_tasks_cpumask()) rewrite the affinity of every task outside
+ * the partition: what it must save first is in tlbisold-partition-tasks.h. */
 bool partition_needs_change(const struct fsroot *fs, unsigned ncpus, const struct cpumap *want);
-
-/* AllowedCPUs= as systemd's D-Bus wants it ("ay": bit c of byte c/8 is CPU
- * c). Returns the number of bytes (0 for the empty set), -ENOSPC. */
-int partition_cpus_to_bytes(const struct cpumap *cpus, unsigned char *buf, size_t len);

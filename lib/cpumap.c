@@ -1,5 +1,6 @@
 /* cpumap.c — set operations on struct cpumap; text forms live in cpulist.c
  * and cpumask-hex.c. */
+#include <errno.h>
 #include <string.h>
 
 #include "cpumap.h"
@@ -88,4 +89,19 @@ int cpumap_last(const struct cpumap *m) {
                 if (m->bits[i])
                         return (int) (i * 64 + 63 - (unsigned) __builtin_clzll(m->bits[i]));
         return -1;
+}
+
+int cpumap_to_bytes(const struct cpumap *m, unsigned char *buf, size_t len) {
+        int last = cpumap_last(m), cpu;
+        size_t n;
+
+        if (last < 0)
+                return 0;
+        n = (size_t) last / 8 + 1;
+        if (n > len)
+                return -ENOSPC;
+        memset(buf, 0, n);
+        CPUMAP_FOREACH(cpu, m)
+                buf[cpu / 8] |= (unsigned char) (1u << (cpu % 8));
+        return (int) n;
 }

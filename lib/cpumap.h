@@ -57,6 +57,11 @@ int cpumap_first(const struct cpumap *m);
 int cpumap_next(const struct cpumap *m, int prev);
 int cpumap_last(const struct cpumap *m);
 
+/* The set as bytes, bit c of byte c/8 being CPU c (systemd's AllowedCPUs=
+ * "ay", the kernel's bitmap order). Returns the number of bytes up to the
+ * last CPU (0 for the empty set), -ENOSPC if len is too short. */
+int cpumap_to_bytes(const struct cpumap *m, unsigned char *buf, size_t len);
+
 #define CPUMAP_FOREACH(cpu, m) \
         for ((cpu) = cpumap_first(m); (cpu) >= 0; (cpu) = cpumap_next((m), (cpu)))
 
