@@ -23,25 +23,12 @@
 #include <string.h>
 
 #include "tlbisold-partition-tasks.h"
+#include "test-fake-tasks.h"
 #include "unit.h"
 
 #define OWN "/tlbisol.slice"
 
 static struct partition kube = { .path = (char *) "/kubepods" };
-
-/* "tid:cpus tid:cpus" of a list, in order */
-static void assert_plan(const struct task_list *l, const char *expected) {
-        char buf[512] = "";
-        size_t off = 0;
-
-        for (size_t i = 0; i < l->n; i++) {
-                char c[64];
-
-                assert_int_equal(cpulist_format(&l->t[i].want, c, sizeof(c)), 0);
-                off += (size_t) snprintf(buf + off, sizeof(buf) - off, "%s%d:%s", off ? " " : "", l->t[i].tid, c);
-        }
-        assert_string_equal(buf, expected);
-}
 
 static void test_rule(void **state) {
         struct task_info k = { .flags = TASK_PF_KTHREAD, .state = 'S' };
@@ -74,7 +61,7 @@ static void test_plan(void **state) {
         /* isolate CPU 1: every rewritten task asks for its affinity minus 1;
          * kdriver/1 (only CPU 1) for the fallback */
         assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &one, &hk, 800, &l), 0);
-        assert_plan(&l, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
+        assert_task_list(&l, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
         assert_true(l.t[1].kthread);
         assert_false(l.t[4].kthread);
         assert_string_equal(l.t[5].comm, "rtapp-w");
@@ -82,7 +69,7 @@ static void test_plan(void **state) {
 
         /* no fallback CPU either: that task is left to the kernel */
         assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &one, &none, 800, &l), 0);
-        assert_plan(&l, "1:0 2:0 40:0 500:0 501:0 530:0");
+        assert_task_list(&l, "1:0 2:0 40:0 500:0 501:0 530:0");
         task_list_done(&l);
 
         /* a saved task that still has what tlbisold gave it: that is the base */
@@ -92,78 +79,12 @@ static void test_plan(void **state) {
         assert_int_equal(state_add_task(&st, 1, 3, "systemd", &(struct cpumap) { { 0xf } }), 0);
         state_find_task(&st, 1, 3)->set = cpus("0");
         assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &none, &hk, 800, &l), 0);
-        assert_plan(&l, "1:0-1 2:0-1 40:0 41:1 500:0-1 501:0-1 530:0-1");
+        assert_task_list(&l, "1:0-1 2:0-1 40:0 41:1 500:0-1 501:0-1 530:0-1");
         task_list_done(&l);
         state_done(&st);
 }
 
 /* ---- pin, hold and restore with a fake sched_setaffinity ---- */
-
-struct fake {
-        struct fsroot *fs;
-        char calls[512];
-        int fail_tid, fail_r;
-        unsigned persisted, persisted_at_first_call, first_call_seen;
-        unsigned ev[TASK_LEFT + 1];
-};
-
-static void set_allowed(struct fsroot *fs, int tid, const char *list) {
-        _cleanup_free_ char *path = NULL, *text = NULL, *out = NULL;
-        char *p;
-
-        assert_true(asprintf(&path, "/proc/%d/status", tid) > 0);
-        assert_int_equal(fsroot_read(fs, path, &text), 0);
-        p = strstr(text, "Cpus_allowed_list:\t");
-        assert_non_null(p);
-        *p = 0;
-        assert_true(asprintf(&out, "%sCpus_allowed_list:\t%s\nMems_allowed_list:\t0\n", text, list) > 0);
-        assert_int_equal(fsroot_write(fs, path, out), 0);
-}
-
-static int fake_setaffinity(int tid, const struct cpumap *c, void *userdata) {
-        struct fake *f = userdata;
-        size_t off = strlen(f->calls);
-        char list[64];
-
-        if (!f->first_call_seen) {
-                f->first_call_seen = 1;
-                f->persisted_at_first_call = f->persisted;
-        }
-        if (tid == f->fail_tid)
-                return f->fail_r;
-        assert_int_equal(cpulist_format(c, list, sizeof(list)), 0);
-        snprintf(f->calls + off, sizeof(f->calls) - off, "%s%d:%s", off ? " " : "", tid, list);
-        set_allowed(f->fs, tid, list);
-        return 0;
-}
-
-static int fake_persist(const struct state *s, void *userdata) {
-        ((struct fake *) userdata)->persisted++;
-        return 0;
-}
-
-static void fake_report(enum task_event ev, int tid, const char *comm, const struct cpumap *c, int r,
-                        void *userdata) {
-        ((struct fake *) userdata)->ev[ev]++;
-}
-
-static char *copy_tree(void) {
-        _cleanup_free_ char *src = fixture_path("daemon/root-ptasks"), *cmd = NULL;
-        char tmpl[] = "/tmp/tlbisold-ptasks-XXXXXX";
-
-        assert_non_null(mkdtemp(tmpl));
-        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, tmpl) > 0);
-        assert_int_equal(system(cmd), 0);
-        return strdup(tmpl);
-}
-
-static void drop_tree(char *dir) {
-        _cleanup_free_ char *cmd = NULL;
-
-        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
-        assert_int_equal(system(cmd), 0);
-        free(dir);
-}
 
 static void assert_allowed(const struct fsroot *fs, int tid, const char *list) {
         _cleanup_free_ char *dir = NULL;
@@ -175,7 +96,7 @@ static void assert_allowed(const struct fsroot *fs, int tid, const char *list) {
 }
 
 static void test_cycle(void **state) {
-        char *dir = copy_tree();
+        char *dir = copy_tree("daemon/root-ptasks");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         struct cpumap one = cpus("1"), none = {}, hk = cpus("0"), parts = cpus("1-2");
         struct isolation iso = { .isolated = cpus("1-3"), .housekeeping = cpus("0"), .online = cpus("0-3"),
@@ -209,20 +130,20 @@ static void test_cycle(void **state) {
          * (kdriver/1: nothing left, the housekeeping CPUs); nothing to do */
         f.calls[0] = 0;
         assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_plan(&l, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
+        assert_task_list(&l, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
         assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
         assert_string_equal(f.calls, "");
         task_list_done(&l);
 
         /* the kernel cannot undo what the pin asked for; someone else can:
          * rtapp-w is given 0,3 by another tool */
-        set_allowed(fs, 501, "0,3");
+        fake_set_allowed(fs, 501, "0,3");
 
         /* release: the pin keeps what each has (rtapp-w: its new affinity,
          * now its original), the partition goes, then all restored but
          * rtapp-w (already as it is to stay) and irq/24 (never changed) */
         assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &none, &hk, 800, &l), 0);
-        assert_plan(&l, "1:0 2:0 40:0 41:0 500:0 501:0,3 530:0");
+        assert_task_list(&l, "1:0 2:0 40:0 41:0 500:0 501:0,3 530:0");
         assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 0);
         task_list_done(&l);
         assert_list(&state_find_task(&st, 501, 91)->orig, "0,3");
@@ -241,7 +162,7 @@ static void test_cycle(void **state) {
 }
 
 static void test_pin_failures(void **state) {
-        char *dir = copy_tree();
+        char *dir = copy_tree("daemon/root-ptasks");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         struct cpumap one = cpus("1"), hk = cpus("0");
         struct fake f = { .fail_tid = 500, .fail_r = -EINVAL };
@@ -265,7 +186,7 @@ static void test_pin_failures(void **state) {
 
         /* a refusal of a task saved before: its entry as it was */
         f.fail_tid = 2;
-        set_allowed(fs, 2, "0-1");
+        fake_set_allowed(fs, 2, "0-1");
         state_find_task(&st, 2, 4)->set = cpus("0-1");
         assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 1);
         assert_list(&state_find_task(&st, 2, 4)->set, "0-1");

@@ -6,25 +6,12 @@
 #include <string.h>
 
 #include "tlbisold-tasks.h"
+#include "test-fake-tasks.h"
 #include "unit.h"
 
 static struct isolation iso_of(const char *isolated, const char *hk) {
         return (struct isolation) { .isolated = cpus(isolated), .housekeeping = cpus(hk),
                                     .online = cpus("0-3"), .ncpus = 4 };
-}
-
-/* "tid:cpus tid:cpus" of a plan, in order */
-static void assert_plan(const struct task_list *l, const char *expected) {
-        char buf[512] = "";
-        size_t off = 0;
-
-        for (size_t i = 0; i < l->n; i++) {
-                char c[64];
-
-                assert_int_equal(cpulist_format(&l->t[i].want, c, sizeof(c)), 0);
-                off += (size_t) snprintf(buf + off, sizeof(buf) - off, "%s%d:%s", off ? " " : "", l->t[i].tid, c);
-        }
-        assert_string_equal(buf, expected);
 }
 
 static void test_kernel_version(void **state) {
@@ -48,7 +35,7 @@ static void test_plan_kthreads(void **state) {
         /* not: ksoftirqd/1, kworker (PF_NO_SETAFFINITY), irq/24 (follows its IRQ),
          * kdriver/2 (bound to one CPU), any user task */
         assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_plan(&l, "2:0-1 20:0-1 21:0-1");
+        assert_task_list(&l, "2:0-1 20:0-1 21:0-1");
         assert_true(l.t[0].kthread);
         assert_string_equal(l.t[2].comm, "rcuop/2");
         task_list_done(&l);
@@ -58,7 +45,7 @@ static void test_plan_kthreads(void **state) {
         o.kernel_excluded = &(struct cpumap) {};
         *(struct cpumap *) o.kernel_excluded = cpus("2-3");
         assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_plan(&l, "2:0,2-3 20:0,2-3 21:0,2-3");
+        assert_task_list(&l, "2:0,2-3 20:0,2-3 21:0,2-3");
         task_list_done(&l);
 
         /* a task found unmovable is not tried again */
@@ -68,7 +55,7 @@ static void test_plan_kthreads(void **state) {
 
                 o.kernel_excluded = NULL;
                 assert_int_equal(plan_tasks(fs, &st, &iso, &o, &skip, &l), 0);
-                assert_plan(&l, "2:0 21:0");
+                assert_task_list(&l, "2:0 21:0");
                 task_list_done(&l);
         }
 
@@ -95,79 +82,22 @@ static void test_plan_user_tasks(void **state) {
         /* not: rtapp and its thread rtapp-w (excluded), pinned (inside 2-3),
          * the zombie, tlbisold itself (here: pid 1) */
         assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_plan(&l, "600:0-1 602:1");
+        assert_task_list(&l, "600:0-1 602:1");
         task_list_done(&l);
 
         /* the exclude pattern also matches by the process's name */
         exclude[0] = (char *) "my app)*";
         o.self = -1;
         assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_plan(&l, "1:0-1 500:0-1 501:0-1");
+        assert_task_list(&l, "1:0-1 500:0-1 501:0-1");
         task_list_done(&l);
         state_done(&st);
 }
 
 /* ---- converge with a fake sched_setaffinity ---- */
 
-struct fake {
-        struct fsroot *fs;
-        char calls[512];
-        int fail_tid, fail_r;
-        unsigned persisted;
-        unsigned ev[TASK_LEFT + 1];
-};
-
-static int fake_setaffinity(int tid, const struct cpumap *c, void *userdata) {
-        struct fake *f = userdata;
-        _cleanup_free_ char *path = NULL, *text = NULL, *out = NULL;
-        char list[64], *p;
-        size_t off = strlen(f->calls);
-
-        if (tid == f->fail_tid)
-                return f->fail_r;
-        assert_int_equal(cpulist_format(c, list, sizeof(list)), 0);
-        snprintf(f->calls + off, sizeof(f->calls) - off, "%s%d:%s", off ? " " : "", tid, list);
-        /* rewrite Cpus_allowed_list as the kernel would */
-        assert_true(asprintf(&path, "/proc/%d/status", tid) > 0);
-        assert_int_equal(fsroot_read(f->fs, path, &text), 0);
-        p = strstr(text, "Cpus_allowed_list:\t");
-        assert_non_null(p);
-        *p = 0;
-        assert_true(asprintf(&out, "%sCpus_allowed_list:\t%s\nMems_allowed_list:\t0\n", text, list) > 0);
-        assert_int_equal(fsroot_write(f->fs, path, out), 0);
-        return 0;
-}
-
-static int fake_persist(const struct state *s, void *userdata) {
-        ((struct fake *) userdata)->persisted++;
-        return 0;
-}
-
-static void fake_report(enum task_event ev, int tid, const char *comm, const struct cpumap *c, int r,
-                        void *userdata) {
-        ((struct fake *) userdata)->ev[ev]++;
-}
-
-static char *copy_tree(void) {
-        _cleanup_free_ char *src = fixture_path("daemon/root-tasks"), *cmd = NULL;
-        char tmpl[] = "/tmp/tlbisold-tasks-XXXXXX";
-
-        assert_non_null(mkdtemp(tmpl));
-        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, tmpl) > 0);
-        assert_int_equal(system(cmd), 0);
-        return strdup(tmpl);
-}
-
-static void drop_tree(char *dir) {
-        _cleanup_free_ char *cmd = NULL;
-
-        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
-        assert_int_equal(system(cmd), 0);
-        free(dir);
-}
-
 static void test_converge(void **state) {
-        char *dir = copy_tree();
+        char *dir = copy_tree("daemon/root-tasks");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         struct isolation iso = iso_of("2-3", "0-1");
         struct task_plan_opts o = { .kthreads = true, .self = -1 };
@@ -205,7 +135,7 @@ static void test_converge(void **state) {
         /* apply again: planned from the saved originals, nothing to do */
         f.calls[0] = 0;
         assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_plan(&l, "2:0-1 20:0-1 21:0-1");
+        assert_task_list(&l, "2:0-1 20:0-1 21:0-1");
         assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
         assert_string_equal(f.calls, "");
         task_list_done(&l);
@@ -226,7 +156,7 @@ static void test_converge(void **state) {
 }
 
 static void test_converge_failures(void **state) {
-        char *dir = copy_tree();
+        char *dir = copy_tree("daemon/root-tasks");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         struct isolation iso = iso_of("1-3", "0");
         struct task_plan_opts o = { .kthreads = true, .self = -1 };
@@ -272,7 +202,7 @@ static void test_converge_failures(void **state) {
 /* Restored only while it has what tlbisold gave it: a task someone else
  * changed since is left as it is, and forgotten. */
 static void test_restore_changed_since(void **state) {
-        char *dir = copy_tree();
+        char *dir = copy_tree("daemon/root-tasks");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         struct isolation iso = iso_of("2-3", "0-1");
         struct task_plan_opts o = { .kthreads = true, .self = -1 };
