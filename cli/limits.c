@@ -13,24 +13,14 @@
 
 static int push(char ***v, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int push(char ***v, size_t *n, const char *fmt, ...) {
-        char **nv, *s = NULL;
+        char *s = NULL;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
         r = vasprintf(&s, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        nv = realloc(*v, (*n + 2) * sizeof(char *));
-        if (!nv) {
-                free(s);
-                return -ENOMEM;
-        }
-        *v = nv;
-        nv[(*n)++] = s;
-        nv[*n] = NULL;
-        return 0;
+        return strv_push(v, n, r < 0 ? NULL : s);
 }
 
 static const char *fmt_list(const struct cpumap *m, char *buf, size_t len) {

@@ -51,22 +51,6 @@ struct status {
         struct isolation iso;           /* the kernel's and the daemon's sources */
 };
 
-static int strv_push(char ***v, size_t *n, char *s) {
-        char **nv;
-
-        if (!s)
-                return -ENOMEM;
-        nv = realloc(*v, (*n + 2) * sizeof(char *));
-        if (!nv) {
-                free(s);
-                return -ENOMEM;
-        }
-        nv[(*n)++] = s;
-        nv[*n] = NULL;
-        *v = nv;
-        return 0;
-}
-
 static int summary_add(struct status *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int summary_add(struct status *s, const char *fmt, ...) {
         va_list ap;

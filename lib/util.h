@@ -55,6 +55,24 @@ static inline char *strv_join(char **v, const char *sep) {
         return s;
 }
 
+/* Appends s (taken; NULL: -ENOMEM) to the vector *v of *n strings, kept
+ * NULL-terminated. On failure s is freed and *v is as it was. */
+static inline int strv_push(char ***v, size_t *n, char *s) {
+        char **nv;
+
+        if (!s)
+                return -ENOMEM;
+        nv = realloc(*v, (*n + 2) * sizeof(char *));
+        if (!nv) {
+                free(s);
+                return -ENOMEM;
+        }
+        nv[(*n)++] = s;
+        nv[*n] = NULL;
+        *v = nv;
+        return 0;
+}
+
 /* Replaces *dst by the formatted text; on allocation failure keeps *dst. */
 static inline void free_and_vformat(char **dst, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static inline void free_and_vformat(char **dst, const char *fmt, va_list ap) {
