@@ -1,7 +1,7 @@
 /* tlbisold-manager-partition.c — the Manager and the partition it owns
  * (tlbisold-partition.h): which CPUs go into it (runtime requests and
  * [Isolation] CPUs=, minus CPUs in partitions others own), when it is
- * converged, what is logged. */
+ * converged, the tasks pinned before each change, what is logged. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

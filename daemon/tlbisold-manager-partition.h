@@ -10,7 +10,8 @@
 
 /* Converges the isolated partition tlbisold owns to the runtime requests ∪
  * [Isolation] CPUs= (minus CPUs of partitions others own), or to none
- * (release_all); saves the kernel threads' affinity first. 1 changed, 0
+ * (release_all); first pins every task the change makes the kernel rewrite
+ * (tlbisold-partition-tasks.h), saving it in the state. 1 changed, 0
  * nothing to do (or no cpuset controller), -errno with err = "STEP: WHY;
  * rolled back". */
 int manager_partition_apply(Manager *m, bool release_all, char *err, size_t errlen);
