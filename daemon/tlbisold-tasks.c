@@ -123,7 +123,6 @@ static int plan_walk_one(const struct task_info *t, const struct task_info *lead
 int plan_tasks(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
                const struct task_plan_opts *o, const struct task_skip *skip, struct task_list *out) {
         struct plan_walk w = { .st = st, .iso = iso, .o = o, .skip = skip, .out = out };
-
         bool holding = o->partition && !cpumap_is_empty(o->partition) && st->n_tasks > 0;
 
         if (!o->kthreads && !o->user_tasks && !holding)
