@@ -19,6 +19,7 @@ struct fake {
         struct cpumap bad;              /* bad reads "isolated invalid (invalid_reason)" */
         bool refuse_cpus;               /* kernel: cpuset.cpus write refused (EINVAL) */
         const char *systemd_error;      /* systemd: the call fails with this message */
+        bool unreadable_after_stop;     /* stop leaves a cgroup whose partition file cannot be read */
         bool populated;
 };
 
@@ -92,6 +93,11 @@ static int fake_stop(char *err, size_t errlen, void *ud) {
         assert_int_equal(fsroot_path(k->fs, DIR_CG, &abs), 0);
         assert_true(asprintf(&cmd, "rm -rf '%s'", abs) > 0);
         assert_int_equal(system(cmd), 0);
+        if (k->unreadable_after_stop) {         /* read() gives EISDIR */
+                free(cmd);
+                assert_true(asprintf(&cmd, "mkdir -p '%s/cpuset.cpus.partition'", abs) > 0);
+                assert_int_equal(system(cmd), 0);
+        }
         return 0;
 }
 
@@ -279,6 +285,17 @@ static void test_populated_slice_kept(void **state) {
         assert_string_equal(w->k.log, "isolated;");
 }
 
+/* A read error while waiting for the slice to go is named, not an empty
+ * message (seen: "Refused Release 1: isolated partition: "). */
+static void test_unreadable_after_stop(void **state) {
+        struct world *w = *state;
+
+        assert_int_equal(converge_to(w, "1"), 1);
+        w->k.unreadable_after_stop = true;
+        assert_true(converge_to(w, "") < 0);
+        assert_non_null(strstr(w->err, "reading /tlbisol.slice after systemd stopped it: Is a directory"));
+}
+
 static void test_foreign(void **state) {
         (void) state;
         _cleanup_(fsroot_freep) struct fsroot *fs = fixture_root("daemon/root-vm");
@@ -345,6 +362,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_refused_cpus_roll_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_systemd_failure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_populated_slice_kept, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unreadable_after_stop, setup, teardown),
                 cmocka_unit_test(test_foreign),
                 cmocka_unit_test(test_bytes_and_modes),
         };

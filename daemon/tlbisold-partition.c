@@ -233,11 +233,15 @@ static int remove_partition(const struct fsroot *fs, unsigned ncpus, const struc
                 return r;
         }
         r = wait_for(fs, ncpus, ops, is_gone, NULL, &st);
+        if (r < 0) {
+                errf(err, errlen, "reading %s after systemd stopped it: %s", PARTITION_CGROUP, strerror(-r));
+                return r;
+        }
         if (r == 0) {
                 errf(err, errlen, "systemd: %s is still there after it was stopped", PARTITION_CGROUP);
                 return -EBUSY;
         }
-        return r < 0 ? r : 1;
+        return 1;
 }
 
 /* Back to before: no slice, or the old CPUs and state. */

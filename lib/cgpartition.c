@@ -81,6 +81,12 @@ int cgpart_read(const struct fsroot *fs, const char *cgpath, unsigned ncpus, str
         if (asprintf(&file, "%s/cpuset.cpus.partition", dir) < 0)
                 return -ENOMEM;
         r = fsroot_read_line(fs, file, &line);
+        if (r == -ENODEV) {
+                /* a cgroup being removed (rmdir after its last task left):
+                 * its files answer ENODEV until the directory is gone */
+                *ret = p;
+                return 0;
+        }
         if (r == -ENOENT)
                 p.mode = CGPART_NO_CPUSET;
         else if (r < 0)
@@ -93,6 +99,10 @@ int cgpart_read(const struct fsroot *fs, const char *cgpath, unsigned ncpus, str
         r = read_cpus(fs, dir, "cpuset.cpus", ncpus, &p.cpus);
         if (r >= 0)
                 r = read_cpus(fs, dir, "cpuset.cpus.effective", ncpus, &p.effective);
+        if (r == -ENODEV) {
+                *ret = (struct cgpart) { .mode = CGPART_ABSENT };       /* removed meanwhile */
+                return 0;
+        }
         if (r < 0)
                 return r;
         free(file);
