@@ -27,7 +27,7 @@ rc=0
 # REPORT_ONLY=1: tabulate the last runs again without booting
 [ "${REPORT_ONLY:-0}" = 1 ] && FLAVOURS=
 for f in $FLAVOURS; do
-	"$top/tests/vm/run.sh" --flavour "$f" --mode full --quiet --timeout 2400 \
+	"$top/tests/vm/run.sh" --flavour "$f" --mode full --quiet --timeout 2400 --hold-tracepoints \
 		--env DUR="$DUR" --env ODUR="$ODUR" \
 		--scenario "$top/tests/vm/scenarios/bench-noise.sh" || rc=1
 done

@@ -59,6 +59,19 @@ wait_system_running() {
 	echo "$s"
 }
 
+# wait_restarted UNIT OLDPID: after a kill -9 of UNIT's main process OLDPID,
+# wait up to 20 s for systemd to restart it (Restart=); 0 when UNIT is active
+# again with another main PID.
+wait_restarted() {
+	n=0
+	while [ $n -lt 100 ]; do
+		np=$(systemctl show -p MainPID --value "$1")
+		[ "$np" != 0 ] && [ "$np" != "$2" ] && [ "$(systemctl is-active "$1")" = active ] && return 0
+		sleep 0.2; n=$((n + 1))
+	done
+	return 1
+}
+
 # cpulist_expand LIST: "0-2,5" -> "0,1,2,5" (the kernel's cpulist grammar
 # without strides, as /proc/irq/*/smp_affinity_list prints it)
 cpulist_expand() {
@@ -67,4 +80,24 @@ cpulist_expand() {
 		[ -n "$b" ] || b=$a
 		seq "$a" "$b"
 	done | paste -sd, -
+}
+
+# ---- tlbisol.ko scenarios (busybox guest; tlbisol_nl and tlbisol_test.ko)
+# stat_of FILE CPU KEY: KEY of CPU's line in a 'tlbisol_nl stats' dump
+stat_of() {
+	awk -v c="cpu=$2" -v k="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"
+}
+# info_of KEY: KEY of 'tlbisol_nl info' (defer, defer_reason, sync, ...)
+info_of() { "$BIN_DIR/tlbisol_nl" info | sed -n "s/^$1=//p"; }
+# churn N: N lazy vmalloc purges by tlbisol_test.ko, from CPU 0
+churn() { taskset -c 0 sh -c "echo $1 > /sys/module/tlbisol_test/parameters/purge_churn"; }
+# irq2: interrupts CPU 2 took, except function-call and TLB IPIs (CAL, TLB):
+# its kernel entries other than IPIs (a nohz_full CPU still takes some
+# timer interrupts: ~5/s here; a purge that finds it in the kernel IPIs it,
+# correctly). Column 4 of /proc/interrupts is CPU 2.
+irq2() { awk '$1 != "CAL:" && $1 != "TLB:" && $4 ~ /^[0-9]+$/ { s += $4 } END { print s + 0 }' /proc/interrupts; }
+# foreign_ipis2 STATS-FILE: IPIs CPU 2 received that the deferral did not send
+foreign_ipis2() {
+	awk '$1 == "cpu=2" { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print v["rx_user_flush"] + v["rx_table_sync"] + v["rx_text_poke"] + v["rx_other"] + v["rx_kernel_flush"] - v["notdeferred_kflush"] }' "$1"
 }

@@ -195,13 +195,7 @@ isolate 1 >/dev/null || fail "isolate 1 (before kill) failed"
 pid=$(systemctl show -p MainPID --value tlbisold)
 cp /run/tlbisol/state "$RESULTS/state-before-kill.txt"
 kill -9 "$pid"
-n=0
-while [ $n -lt 100 ]; do
-	np=$(systemctl show -p MainPID --value tlbisold)
-	[ "$np" != 0 ] && [ "$np" != "$pid" ] && [ "$(systemctl is-active tlbisold)" = active ] && break
-	sleep 0.2; n=$((n + 1))
-done
-[ "$(systemctl is-active tlbisold)" = active ] || fail "not restarted after kill -9"
+wait_restarted tlbisold "$pid" || fail "not restarted after kill -9"
 journalctl -u tlbisold --no-pager | grep -i "previous run" | tail -1
 [ "$(prop IsolatedCPUs)" = 1-3 ] || fail "after kill -9: IsolatedCPUs=$(prop IsolatedCPUs) (runtime request lost)"
 irqs_avoid 1 || fail "after kill -9: IRQs on CPU 1"

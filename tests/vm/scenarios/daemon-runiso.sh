@@ -207,13 +207,7 @@ for delay in 0.05 0.2 0.5 1; do
 	sleep $delay
 	kill -9 "$pid"
 	wait $! 2>/dev/null
-	n=0
-	while [ $n -lt 100 ]; do
-		np=$(systemctl show -p MainPID --value tlbisold)
-		[ "$np" != 0 ] && [ "$np" != "$pid" ] && [ "$(systemctl is-active tlbisold)" = active ] && break
-		sleep 0.2; n=$((n + 1))
-	done
-	[ "$(systemctl is-active tlbisold)" = active ] || fail "not restarted after kill -9 (delay $delay)"
+	wait_restarted tlbisold "$pid" || fail "not restarted after kill -9 (delay $delay)"
 	iso=$(prop IsolatedCPUs)
 	mode=$(cat $SL/cpuset.cpus.partition 2>/dev/null || echo absent)
 	echo "kill -9 after ${delay}s: IsolatedCPUs=$iso, tlbisol.slice $mode"

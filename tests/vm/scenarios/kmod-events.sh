@@ -23,7 +23,6 @@ set -u
 NL=$BIN_DIR/tlbisol_nl
 LISTEN=12
 
-info_of() { $NL info | sed -n "s/^$1=//p"; }
 # purges through vm_unmap_aliases(): quick, from this shell (a kernel-flush
 # IPI to the kernel-mode CPU 2 despite the deferral, either way; the lazy
 # purge runs in a kworker and takes longer per purge)

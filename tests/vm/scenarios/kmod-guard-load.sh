@@ -22,11 +22,6 @@ T=/sys/kernel/tracing
 P=/sys/module/tlbisol_test/parameters
 rc=0
 bad() { echo "FAIL: $*"; rc=1; }
-stat_of() { # FILE CPU KEY
-	awk -v c="cpu=$2" -v k="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"
-}
-info_of() { $NL info | sed -n "s/^$1=//p"; }
-churn() { taskset -c 0 sh -c "echo $1 > $P/purge_churn"; }
 
 insmod "$KMOD_DIR/test/tlbisol_test.ko" || fail "insmod tlbisol_test"
 insmod "$KMOD_DIR/test/tlbisol.ko" sync=1 defer=1 protocol_check=1 || fail "insmod tlbisol (test build)"

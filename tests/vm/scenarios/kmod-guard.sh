@@ -44,21 +44,6 @@ N=${N:-20}
 rc=0
 bad() { echo "FAIL: $*"; rc=1; }
 
-stat_of() { # FILE CPU KEY
-	awk -v c="cpu=$2" -v k="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"
-}
-info_of() { $NL info | sed -n "s/^$1=//p"; }
-churn() { taskset -c 0 sh -c "echo $1 > $P/purge_churn"; }
-# Interrupts CPU 2 took, except function-call and TLB IPIs (CAL, TLB):
-# its kernel entries other than IPIs (a nohz_full CPU still takes some
-# timer interrupts: ~5/s here; a purge that finds it in the kernel IPIs it,
-# correctly). Column 4 of /proc/interrupts is CPU 2.
-irq2() { awk '$1 != "CAL:" && $1 != "TLB:" && $4 ~ /^[0-9]+$/ { s += $4 } END { print s + 0 }' /proc/interrupts; }
-# IPIs CPU 2 received that the deferral did not send (file: stats)
-foreign_ipis2() {
-	awk '$1 == "cpu=2" { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		print v["rx_user_flush"] + v["rx_table_sync"] + v["rx_text_poke"] + v["rx_other"] + v["rx_kernel_flush"] - v["notdeferred_kflush"] }' "$1"
-}
 # purges while CPU 2 runs user code: prints CPU 2's kernel-flush IPIs
 cpu2_ipis() {
 	$NL reset

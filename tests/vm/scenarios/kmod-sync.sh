@@ -22,9 +22,6 @@ rt)	 echo 8 > /proc/sys/vm/nr_hugepages
 esac
 metric iterations "$N"
 
-stat_of() { # FILE CPU KEY
-	awk -v c="cpu=$2" -v k="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"
-}
 
 run() { # LABEL [insmod args...]   -> $RESULTS/LABEL.{cal0,cal1,stats,wl}
 	label=$1; shift
