@@ -114,6 +114,7 @@ int tlbisol_guard_check(const char **reason);
 int tlbisol_guard_attach(const char **reason);
 int tlbisol_guard_verify(unsigned long entry_start, const char **reason);
 int tlbisol_guard_tripped(const char **reason);
+bool tlbisol_guard_start_deferral(void);
 const char *tlbisol_guard_reason_now(void);
 const char *tlbisol_guard_last_trip(void);
 void tlbisol_guard_func(unsigned long ip, unsigned long parent_ip, struct ftrace_regs *fregs);

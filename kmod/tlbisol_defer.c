@@ -471,13 +471,12 @@ int tlbisol_defer_enable(const struct cpumask *mask, const char **reason)
 	tlbisol_proto_reset();
 	/* hooks are live on every CPU (ftrace patched text with sync IPIs) */
 	smp_mb();
-	WRITE_ONCE(tlbisol_defer_on, true);
-	/* pairs with the guard: it saw defer_on, or we see what it saw */
-	smp_mb();
-	r = tlbisol_guard_tripped(reason);
-	if (r) {
-		tlbisol_defer_disable();
-		return r;
+	/* under the guard's lock: a trip either came first, or flushes */
+	if (!tlbisol_guard_start_deferral()) {
+		/* defer_on was never set: no CPU skipped, nothing to flush */
+		cpumask_clear(&tlbisol_defer_mask);
+		r = tlbisol_guard_tripped(reason);
+		goto out_detach;
 	}
 	return 0;
 

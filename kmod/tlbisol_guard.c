@@ -46,8 +46,8 @@
  *
  * Usage (tlbisol_defer.c, ctl lock held): tlbisol_guard_check() in the
  * preconditions, tlbisol_guard_attach() before the other hooks,
- * tlbisol_guard_verify() after them, tlbisol_guard_tripped() after
- * defer_on is set; tlbisol_guard_disarm() before our own detach,
+ * tlbisol_guard_verify() after them, tlbisol_guard_start_deferral() to set
+ * defer_on; tlbisol_guard_disarm() before our own detach,
  * tlbisol_guard_detach() last.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -56,6 +56,7 @@
 #include <linux/ftrace.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
+#include <linux/panic.h>
 #include <linux/rculist.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -145,24 +146,83 @@ static void guard_work_fn(struct work_struct *w)
 }
 
 /*
+ * "The guard trips" and "enable sets defer_on" are mutually exclusive, not
+ * merely ordered (review 2, finding 2). With store-buffering barriers alone
+ * one side only had to notice the other: a trip that still read defer_on
+ * false returned without flushing, its caller linked the foreign code in,
+ * enable then set defer_on, a sender skipped a CPU, and that CPU ran the
+ * foreign code before its catch-up until enable's re-check turned the
+ * deferral off again. Under this lock either the trip comes first
+ * (guard_reason is set, enable does not set defer_on) or enable does (the
+ * trip reads defer_on set and flushes every skipped CPU before its caller
+ * changes the text). Raw: guard_trip() may run with IRQs off, and
+ * PREEMPT_RT turns a spinlock_t into a sleeping lock. Held for a few
+ * stores only; never taken in NMI (none of the guarded functions runs
+ * there).
+ */
+static DEFINE_RAW_SPINLOCK(guard_lock);
+
+/* Set defer_on unless the guard tripped since it was attached. */
+bool tlbisol_guard_start_deferral(void)
+{
+	unsigned long flags;
+	bool on;
+
+	raw_spin_lock_irqsave(&guard_lock, flags);
+	on = !READ_ONCE(guard_reason);
+	if (on)
+		WRITE_ONCE(tlbisol_defer_on, true);
+	raw_spin_unlock_irqrestore(&guard_lock, flags);
+	return on;
+}
+
+/*
+ * The system is going down: panic() (IRQs off, oops_in_progress set by
+ * bust_spinlocks()), kexec-on-panic, reboot/halt/poweroff. Stopping the
+ * other CPUs then registers an NMI_FLAG_FIRST handler with IRQs off
+ * (native_stop_other_cpus() "smp_stop", nmi_shootdown_cpus() "crash";
+ * arch/x86/kernel/smp.c, reboot.c, 6.12).
+ */
+static bool going_down(void)
+{
+	return oops_in_progress || panic_in_progress() || system_state > SYSTEM_RUNNING;
+}
+
+/*
  * Foreign code is about to be reachable before the catch-up. Stop skipping
  * and flush every deferral CPU now, before returning to the caller that is
- * about to link it in. Pairs with tlbisol_defer_enable(): either we see
- * defer_on, or it sees guard_reason.
+ * about to link it in.
  */
 static void guard_trip(const char *why)
 {
+	unsigned long flags;
+	bool was_on;
+
+	if (irqs_disabled() && going_down()) {
+		/*
+		 * Stopping CPUs: their stale kernel TLB entries do not matter
+		 * any more, and we can neither wait for a flush with IRQs off
+		 * nor take guard_lock (a CPU already stopped may hold it).
+		 * Senders stop skipping; no WARN inside a panic.
+		 */
+		cmpxchg(&guard_reason, NULL, why);
+		WRITE_ONCE(tlbisol_defer_on, false);
+		return;
+	}
+	raw_spin_lock_irqsave(&guard_lock, flags);
 	cmpxchg(&guard_reason, NULL, why);
-	smp_mb();
 #ifdef TLBISOL_TEST
 	if (READ_ONCE(test_guard_off)) {
+		raw_spin_unlock_irqrestore(&guard_lock, flags);
 		pr_warn("test: guard off, not acting on: %s\n", why);
 		return;
 	}
 #endif
-	if (!READ_ONCE(tlbisol_defer_on))
-		return;
+	was_on = READ_ONCE(tlbisol_defer_on);
 	WRITE_ONCE(tlbisol_defer_on, false);
+	raw_spin_unlock_irqrestore(&guard_lock, flags);
+	if (!was_on)
+		return;		/* never set (enable will refuse) or already off */
 	/*
 	 * Senders re-read defer_on after their pending stores and smp_mb()
 	 * (defer_cond()); one that still saw it set left its pending flag
@@ -170,11 +230,11 @@ static void guard_trip(const char *why)
 	 */
 	smp_mb();
 	/*
-	 * Every guarded function runs with IRQs on in 6.12 (text_mutex,
-	 * nmi_reg_lock taken with irqsave inside). Should one not, we cannot
-	 * wait for the flush: the foreign code is linked while skipped CPUs
-	 * may still hold stale entries (DEFERRAL.md "Not guaranteed"); the
-	 * WARN makes the test bed fail the run.
+	 * Outside a shutdown, every guarded function runs with IRQs on in
+	 * 6.12 (text_mutex, nmi_reg_lock taken with irqsave inside). Should
+	 * one not, we cannot wait for the flush: the foreign code is linked
+	 * while skipped CPUs may still hold stale entries (DEFERRAL.md "Not
+	 * guaranteed"); the WARN makes the test bed fail the run.
 	 */
 	if (!WARN_ONCE(irqs_disabled(), "tlbisol: guard tripped with IRQs off: cannot wait for the flush"))
 		on_each_cpu_mask(&tlbisol_defer_mask, tlbisol_defer_ipi, NULL, true);
