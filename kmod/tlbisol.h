@@ -27,6 +27,7 @@
 void tlbisol_sym_init(void);
 void tlbisol_sym_exit(void);
 unsigned long tlbisol_sym_addr(const char *name);
+void tlbisol_sym_allow_recheck(bool allow);
 int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end);
 const char *tlbisol_sym_why(int err);
 

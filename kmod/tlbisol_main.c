@@ -81,9 +81,14 @@ const char *tlbisol_defer_reason(void)
 {
 	const char *reason;
 
+	int r;
+
 	if (tlbisol_defer_enabled())
 		return NULL;
-	if (tlbisol_defer_check(&cfg_mask, &reason))
+	tlbisol_sym_allow_recheck(false);	/* unprivileged: no kprobe events */
+	r = tlbisol_defer_check(&cfg_mask, &reason);
+	tlbisol_sym_allow_recheck(true);
+	if (r)
 		return reason;
 	return tlbisol_guard_reason_now();
 }
@@ -146,7 +151,13 @@ int tlbisol_ctl_set(int sync_on, int defer_on, const struct cpumask *mask,
 	new_mask = mask ?: &cfg_mask;
 	want_defer = defer_on == 1 || (defer_on == -1 && old_defer);
 
-	if (mask || want_defer) {
+	/*
+	 * Not while the deferral stays on as it is (e.g. a SET of sync
+	 * alone): the check rewrites what the armed guard and the redirect
+	 * read without locks (review 2, finding 6). A new mask while on is
+	 * still checked first (the values written are the cached ones).
+	 */
+	if ((mask || want_defer) && !(old_defer && want_defer && !mask)) {
 		r = tlbisol_defer_check(new_mask, &reason);
 		if (r) {
 			NL_SET_ERR_MSG_FMT(extack, "%s", reason);

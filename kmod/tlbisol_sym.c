@@ -153,6 +153,20 @@ static void sym_check_entry(unsigned int i)
 	}
 }
 
+/*
+ * Whether a lookup may check a name's uniqueness again after a transient
+ * failure. GET_INFO (any user) clears it around its precondition check, so
+ * that only SET (admins) and load create kprobe events (review 2, finding
+ * 5); it then reports the transient failure ("retry"). Written and read
+ * under the ctl lock only.
+ */
+static bool sym_may_recheck = true;
+
+void tlbisol_sym_allow_recheck(bool allow)
+{
+	sym_may_recheck = allow;
+}
+
 /* Module exit: delete the base event (one RCU grace period). */
 void tlbisol_sym_exit(void)
 {
@@ -220,7 +234,7 @@ int tlbisol_sym_range(const char *name, unsigned long *start, unsigned long *end
 		if (strcmp(name, sym_names[i]))
 			continue;
 		if (i >= SYM_FIRST_UNIQUE && sym_cache[i].start &&
-		    !sym_cache[i].unique_checked)
+		    !sym_cache[i].unique_checked && sym_may_recheck)
 			sym_check_entry(i);	/* the last check was transient */
 		if (sym_cache[i].err)
 			return sym_cache[i].err;

@@ -10,6 +10,7 @@
 # is refused, item 11); a SET that fails half-way restores every control
 # it changed (item 10); a long SET does not stall other genetlink requests
 # (parallel_ops, item 8: GET_STATS answers while SETs toggle the deferral).
+# Review 2: an unprivileged GET_INFO creates no kprobe event.
 set -u
 . "$SCENARIO_LIB"
 NL=$BIN_DIR/tlbisol_nl
@@ -118,6 +119,31 @@ else
 fi
 wait $setpid || { echo "FAIL: the slow SET failed"; cat "$RESULTS/slow_set"; rc=1; }
 echo 0 > /sys/module/tlbisol/parameters/test_set_delay_ms
+rmmod tlbisol || fail "rmmod"
+
+# --- GET_INFO, which any user may send, never creates kprobe events (review
+#     2, finding 5). The uniqueness checks at load fail transiently while
+#     another kprobe event holds their name (tlbisol_unique); with the name
+#     free again, an unprivileged info must not check again (it reports the
+#     transient failure), an admin's SET does (positive control: the
+#     re-check path exists and then creates the event).
+grep -q tlbisol_unique $T/kprobe_events && fail "tlbisol_unique left over by the module"
+echo 'p:kprobes/tlbisol_unique vfs_write' >> $T/kprobe_events || fail "taking the name tlbisol_unique"
+insmod "$KMOD_DIR/tlbisol.ko" || fail "insmod (name taken)"
+echo '-:kprobes/tlbisol_unique' >> $T/kprobe_events || fail "freeing the name tlbisol_unique"
+$NL --drop-priv info > "$RESULTS/info.unpriv_transient" 2>&1 || { echo "FAIL: unprivileged info"; rc=1; }
+echo "unprivileged info, checks transient: $(grep '^defer_reason=' "$RESULTS/info.unpriv_transient")"
+if grep -q tlbisol_unique $T/kprobe_events; then
+	echo "FAIL: an unprivileged GET_INFO created the kprobe event tlbisol_unique"; rc=1
+	metric unpriv_info_created_event true
+else
+	metric unpriv_info_created_event false
+fi
+grep -q '^defer_reason=.*transient' "$RESULTS/info.unpriv_transient" ||
+	{ echo "FAIL: info does not report the transient uniqueness check"; rc=1; }
+$NL set --defer 1 --mask 2-3 || { echo "FAIL: an admin's SET did not check again"; rc=1; }
+grep -q tlbisol_unique $T/kprobe_events || { echo "FAIL: the admin's SET created no uniqueness event (control)"; rc=1; }
+$NL set --defer 0 || fail "set --defer 0"
 rmmod tlbisol || fail "rmmod"
 rmmod tlbisol_test
 metric checks "$n"
