@@ -1,14 +1,13 @@
 #!/bin/sh
 # Scenario: a guard trip under load (review finding 4c). NOT in make test:
 # on rt (2026-11-29, one run) the busy loop on CPU 2 crashed with RIP 0 in
-# a syscall entry while the kprobe on vtime_user_exit attached ("BUG:
-# kernel NULL pointer dereference", stack top __ct_user_exit+0x70, i.e. an
-# ftrace trampoline at vtime_user_exit returned to a regs->ip of 0); the
-# generic run passed. Not yet known whether tlbisol, ftrace/kprobes or
-# multi-threaded TCG's handling of cross-modified code is at fault (the
-# test bed has seen TCG mis-execute live-patched ftrace sites before, see
-# kmod-loadloop.sh). Run by hand until that is settled:
-#   vmslot tests/vm/run.sh --flavour rt --scenario tests/vm/scenarios/kmod-guard-load.sh
+# a syscall entry while the kprobe on vtime_user_exit attached (stack top
+# __ct_user_exit+0x70: an ftrace trampoline at vtime_user_exit returned to
+# a regs->ip of 0); the generic run passed. The same crash happened with
+# tlbisol.ko never loaded (kmod-ftrace-control.sh, 2026-11-30): it is not
+# tlbisol's, most likely multi-threaded TCG running stale code after live
+# patching (kmod/DEFERRAL.md). Run by hand, single-threaded TCG:
+#   vmslot tests/vm/run.sh --flavour rt --tcg single --scenario tests/vm/scenarios/kmod-guard-load.sh
 #
 # TEST build, protocol check on, guard on. CPU 2 enters the kernel often,
 # purges and NMIs run while a kprobe on vtime_user_exit, then a late
