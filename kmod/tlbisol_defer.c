@@ -332,7 +332,7 @@ static struct tlbisol_hook kflush_hook = TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_h
 int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 {
 	static char why[128];		/* a reason; ctl lock held */
-	unsigned long native_flush;
+	unsigned long native_flush, end;
 	unsigned int i;
 	int cpu, r;
 
@@ -377,9 +377,13 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 			return -EINVAL;
 		}
 	}
-	native_flush = tlbisol_sym_addr("native_flush_tlb_global");
-	if (!native_flush ||
-	    (unsigned long)pv_ops.mmu.flush_tlb_kernel != native_flush) {
+	r = tlbisol_sym_range("native_flush_tlb_global", &native_flush, &end);
+	if (r) {
+		snprintf(why, sizeof(why), "native_flush_tlb_global %s", tlbisol_sym_why(r));
+		*reason = why;
+		return -EOPNOTSUPP;
+	}
+	if ((unsigned long)pv_ops.mmu.flush_tlb_kernel != native_flush) {
 		*reason = "the kernel TLB flush is paravirtualised (not native_flush_tlb_global)";
 		return -EOPNOTSUPP;
 	}

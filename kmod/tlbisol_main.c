@@ -81,14 +81,9 @@ const char *tlbisol_defer_reason(void)
 {
 	const char *reason;
 
-	int r;
-
 	if (tlbisol_defer_enabled())
 		return NULL;
-	tlbisol_sym_allow_recheck(false);	/* unprivileged: no kprobe events */
-	r = tlbisol_defer_check(&cfg_mask, &reason);
-	tlbisol_sym_allow_recheck(true);
-	if (r)
+	if (tlbisol_defer_check(&cfg_mask, &reason))
 		return reason;
 	return tlbisol_guard_reason_now();
 }

@@ -183,7 +183,9 @@ int tlbisol_nl_get_info_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_free;
 	}
 	mutex_lock(&tlbisol_ctl_lock);
+	tlbisol_sym_allow_recheck(false);	/* any user: no kprobe events from here */
 	r = tlbisol_fill_info(msg);
+	tlbisol_sym_allow_recheck(true);
 	mutex_unlock(&tlbisol_ctl_lock);
 	if (r)
 		goto out_free;

@@ -110,6 +110,10 @@ int tlbisol_sync_enable(const char **reason)
 
 	if (sync_on)
 		return 0;
+	/* a symbol that cannot be used says why (not an ftrace conflict) */
+	*reason = tlbisol_sync_unavailable();
+	if (*reason)
+		return -EOPNOTSUPP;
 	r = tlbisol_hook_attach(&tlbisol_redirect_ops, &sync_hook);
 	if (r) {
 		*reason = r == -EBUSY ?
