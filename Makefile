@@ -94,7 +94,9 @@ check-unit-valgrind: $(UNIT_TESTS)
 
 test: check-unit test-vm
 
+# the package scenario installs the .debs (unit tests ran already: nocheck)
 test-vm: all
+	DEB_BUILD_OPTIONS=nocheck $(MAKE) deb
 	tests/vm/run-all.sh
 
 # The demo shows a report, not compiler lines: the build goes to a log file

@@ -16,9 +16,10 @@ fi
 while read -r flavour mode scenario extra; do
 	case "$flavour" in ''|\#*) continue ;; esac
 	[ -n "$pattern" ] && [[ "$scenario" != *$pattern* ]] && continue
-	# shellcheck disable=SC2086 # extra holds run.sh arguments
+	# extra holds run.sh arguments, with shell quoting ("--isolation 'a b'")
+	eval "args=($extra)"
 	"$TOP/tests/vm/run.sh" --quiet --flavour "$flavour" --mode "$mode" \
-		--scenario "$TOP/tests/vm/scenarios/$scenario.sh" $extra
+		--scenario "$TOP/tests/vm/scenarios/$scenario.sh" "${args[@]}"
 	case $? in
 	0) pass=$((pass + 1)) ;;
 	77) skip=$((skip + 1)) ;;

@@ -29,8 +29,10 @@ usage() {
 Options:
   --flavour F        generic (THP, khugepaged) or rt (PREEMPT_RT, osnoise)
   --scenario FILE    the script to run in the guest
-  --mode M           busybox (default; boots in seconds) or full (Debian
-                     rootfs with systemd, see mkrootfs.sh)
+  --mode M           busybox (default; boots in seconds), full (Debian
+                     rootfs with systemd, see mkrootfs.sh) or pkg (the full
+                     guest without tlbisol but with dkms, gcc and the
+                     kernel's headers; the .debs of 'make deb' in \$DEB_DIR)
   --isolation ARGS   isolation part of the kernel command line
                      (default: "$DEFAULT_ISOLATION")
   --append ARGS      more kernel command-line arguments
@@ -90,13 +92,21 @@ case "$mode" in
 busybox)
 	initrd=$("$TOP/tests/vm/mkinitramfs-busybox.sh" "$rel")
 	boot_budget=120 init=rdinit=/init devices=() mem=${mem:-2048} ;;
-full)
+full|pkg)
 	mkdir -p "$VM_BUILD/runs"   # the overlay goes there; a fresh clone has no build/ yet
 	# a NIC whose IRQs the daemon can move; restrict=on: no traffic leaves the VM
-	initrd=$(OVERLAY_OUT="$VM_BUILD/runs/.initrd-$flavour-$$.cpio" "$TOP/tests/vm/mkrootfs.sh" "$rel")
+	variant=installed
+	if [ "$mode" = pkg ]; then
+		variant=pkg
+		version=$(cat "$TOP/VERSION")
+		for d in "tlbisol_${version}_amd64.deb" "tlbisol-dkms_${version}_all.deb"; do
+			[ -s "$B/deb/$d" ] || die "no $B/deb/$d; run 'make deb' first"
+		done
+	fi
+	initrd=$(ROOTFS_VARIANT=$variant OVERLAY_OUT="$VM_BUILD/runs/.initrd-$flavour-$$.cpio" "$TOP/tests/vm/mkrootfs.sh" "$rel")
 	boot_budget=300 init=rdinit=/sbin/init mem=${mem:-3072}
 	devices=(-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0) ;;
-*) echo "run.sh: --mode must be busybox or full" >&2; exit 2 ;;
+*) echo "run.sh: --mode must be busybox, full or pkg" >&2; exit 2 ;;
 esac
 
 name=$(basename "$scenario" .sh)
@@ -106,6 +116,7 @@ mkdir -p "$run/share/results" "$run/share/bin"
 cp -r "$kmod" "$run/share/kmod"
 if [ -d "$B/tests/workloads" ]; then cp -r "$B/tests/workloads/." "$run/share/bin/"; fi
 cp "$scenario" "$run/share/scenario.sh"
+if [ "$mode" = pkg ]; then mkdir -p "$run/share/debs" && cp "$B"/deb/*.deb "$run/share/debs/"; fi
 cp "$TOP/tests/vm/guest/scenario-lib.sh" "$run/share/lib.sh"
 cat > "$run/share/run.env" <<ENV
 SCENARIO_NAME=$name
@@ -114,6 +125,7 @@ TLBISOL_FLAVOUR=$flavour
 TLBISOL_RELEASE=$rel
 SCENARIO_LIB=/mnt/share/lib.sh
 ENV
+if [ "$mode" = pkg ]; then echo "export DEB_DIR=/mnt/share/debs" >> "$run/share/run.env"; fi
 for e in "${envs[@]+"${envs[@]}"}"; do
 	printf 'export %s=%q\n' "${e%%=*}" "${e#*=}" >> "$run/share/run.env"
 done
@@ -181,6 +193,8 @@ if tcg_flake; then
 	boot_vm
 fi
 elapsed=$(( $(date +%s) - start ))
+# the full/pkg guest's per-run initrd (base + overlay, 250-500 MB) is not kept
+case "$initrd" in "$VM_BUILD/runs/.initrd-"*) rm -f "$initrd" ;; esac
 
 # The verdict. Every reason to fail is collected, so one look says it all.
 reasons=()
