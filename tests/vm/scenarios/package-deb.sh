@@ -27,6 +27,15 @@ wait_for() {
 		sleep 0.5
 	done
 }
+# phase NAME: the wall time since the previous phase mark (the first: since
+# the scenario started), printed and recorded as metric phase.NAME_seconds
+phase_t=$(cut -d. -f1 /proc/uptime)
+phase() {
+	now=$(cut -d. -f1 /proc/uptime)
+	echo "phase $1: $((now - phase_t)) s"
+	metric "phase.$1_seconds" $((now - phase_t))
+	phase_t=$now
+}
 profile_is() { tuned-adm active 2>/dev/null | grep -q "Current active profile: $1\$"; }
 fail_with_logs() {
 	journalctl -u tuned -u tlbisold -u tlbisol-module --no-pager > "$RESULTS/units-journal.txt" 2>&1
@@ -40,7 +49,9 @@ fail_with_logs() {
 #   sysctl  every sysctl but the counters the kernel moves by itself;
 #   sys     the sysfs/procfs knobs tuned and tlbisold write;
 #   kthread affinity of every kernel thread (compared for pids in both);
-#   state   loaded modules, unit files, DKMS, services tuned and tlbisol touch.
+#   state   loaded modules, packages, unit files, services tuned and tlbisol
+#           touch. (DKMS's tree and tuned's active profile are files: under
+#           'files' and 'etc'; their commands take tens of seconds in TCG.)
 snapshot() {
 	d=$1; mkdir -p "$d"
 	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /mnt -o -path /tmp \
@@ -52,31 +63,32 @@ snapshot() {
 	find /etc -xdev -type f ! -path /etc/ld.so.cache -exec sha256sum {} + | LC_ALL=C sort -k2 > "$d/etc"
 	sysctl -a 2>/dev/null | grep -v -E '^(kernel\.random\.|fs\.(dentry-state|inode-nr|inode-state|file-nr|aio-nr)|kernel\.ns_last_pid|kernel\.pty\.nr|kernel\.tainted|kernel\.perf_event_max_sample_rate|net\.netfilter\.nf_conntrack_count|fs\.quota\.)' |
 		LC_ALL=C sort > "$d/sysctl"
-	for f in /sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/defrag \
+	# one process per kind of file, not one per file: forks are what costs
+	# in the TCG guest (the first version spent 2.5 minutes per snapshot)
+	grep -H -s '' /sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/defrag \
 		/sys/kernel/mm/transparent_hugepage/khugepaged/defrag /sys/kernel/mm/ksm/run \
 		/sys/devices/virtual/workqueue/cpumask /sys/devices/virtual/workqueue/*/cpumask \
 		/sys/bus/workqueue/devices/writeback/cpumask /proc/irq/default_smp_affinity \
 		/proc/irq/*/smp_affinity_list /sys/devices/system/machinecheck/machinecheck*/ignore_ce \
-		/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor /sys/devices/system/cpu/cpu*/power/energy_perf_bias; do
-		[ -r "$f" ] && echo "$f $(cat "$f" 2>/dev/null | tr '\n' ' ')"
-	done > "$d/sys"
-	for p in /proc/[0-9]*; do
-		ppid=$(awk '/^PPid:/ { print $2 }' "$p/status" 2>/dev/null)
-		[ "$ppid" = 2 ] || [ "${p#/proc/}" = 2 ] || continue
-		echo "${p#/proc/} $(cat "$p/comm" 2>/dev/null) $(awk '/^Cpus_allowed_list:/ { print $2 }' "$p/status" 2>/dev/null)"
-	done | sort -n > "$d/kthread"
+		/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor /sys/devices/system/cpu/cpu*/power/energy_perf_bias \
+		> "$d/sys"
+	# kernel threads (kthreadd, pid 2, and its children): "pid name cpus"
+	grep -H -s -E '^(Name|PPid|Cpus_allowed_list):' /proc/[0-9]*/status |
+		awk -F'\t' '{ split($1, p, "/"); pid = p[3]; key = p[4]; sub(/^status:/, "", key) }
+			key == "Name:" { name = $2; gsub(/ /, "_", name) }
+			key == "PPid:" { ppid = $2 }
+			key == "Cpus_allowed_list:" && (ppid == 2 || pid == 2) { print pid, name, $2 }' |
+		sort -n > "$d/kthread"
 	{
 		echo "modules: $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
-		echo "dkms: $(dkms status 2>/dev/null | tr '\n' ' ')"
 		echo "packages: $(dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 'tlbisol*' 2>/dev/null | grep -v '^un ' | tr '\n' ' ')"
 		echo "dpkg-info: $(ls /var/lib/dpkg/info | grep tlbisol | tr '\n' ' ')"
 		systemctl list-unit-files --no-legend --no-pager | awk '{ print "unit-file:", $1, $2 }'
-		for u in tuned irqbalance tlbisold tlbisol-module; do
-			echo "unit $u: $(systemctl is-active $u 2>/dev/null) $(systemctl is-enabled $u 2>/dev/null) $(systemctl show -p LoadState --value $u 2>/dev/null)"
-		done
-		echo "tuned: $(tuned-adm active 2>/dev/null | tr '\n' ' ')"
+		systemctl show -p Id,LoadState,ActiveState,UnitFileState tuned irqbalance tlbisold tlbisol-module |
+			awk 'BEGIN { RS = ""; FS = "\n" }   # one paragraph per unit
+				{ u = ""; for (i = 1; i <= NF; i++) if ($i ~ /^Id=/) u = substr($i, 4)
+				  for (i = 1; i <= NF; i++) if ($i !~ /^Id=/) print "unit " u ": " $i }'
 	} | LC_ALL=C sort > "$d/state"
-	awk '/^kernel.tainted/ { print $3 }' /proc/sys/kernel/tainted > /dev/null 2>&1
 	cat /proc/sys/kernel/tainted > "$d/tainted"
 }
 
@@ -98,6 +110,7 @@ compare() {
 	return $bad
 }
 
+metric phase.boot_seconds "$phase_t"   # kernel start to the scenario
 state=$(wait_system_running 180)
 echo "system state: $state"
 for c in tuned-adm dkms apt gcc; do command -v $c > /dev/null || fail "the pkg guest lacks $c"; done
@@ -114,14 +127,20 @@ tuned-adm profile balanced || fail "tuned-adm profile balanced (baseline)"
 wait_for 60 profile_is balanced || fail "tuned did not switch to balanced"
 cp /etc/tuned/realtime-variables.conf "$RESULTS/realtime-variables.orig"
 snapshot "$S/before"
+phase baseline
 [ -d /sys/module/tlbisol ] && fail "tlbisol.ko is loaded before anything was installed"
 
 # ---- 1: apt install, offline ----
+# stamp: each line prefixed with the uptime (builtins only: no fork per line)
+stamp() { while IFS= read -r l; do read -r up _ < /proc/uptime; echo "[$up] $l"; done; }
 t0=$(date +%s)
-apt-get install -y "$1" "$2" > "$RESULTS/apt-install.log" 2>&1 || {
+{ apt-get install -y "$1" "$2" 2>&1; echo $? > "$RESULTS/apt-install.rc"; } | stamp > "$RESULTS/apt-install.log"
+[ "$(cat "$RESULTS/apt-install.rc")" = 0 ] || {
 	tail -30 "$RESULTS/apt-install.log"; fail "apt install of the two .debs failed (offline)"; }
 metric install_seconds $(( $(date +%s) - t0 ))
+phase install
 grep -E 'Building|Installing|DKMS|dkms|Error|error' "$RESULTS/apt-install.log" | head -20
+find /var/lib/dkms/tlbisol -name make.log -exec cp {} "$RESULTS/dkms-make.log" \; 2>/dev/null
 dkms status | tee "$RESULTS/dkms-status.txt"
 grep -q "tlbisol/.*$rel.*installed" "$RESULTS/dkms-status.txt" || fail "DKMS did not build and install tlbisol for $rel"
 ko=$(modinfo -n tlbisol 2>/dev/null)
@@ -134,6 +153,7 @@ metric dkms.built_for "$rel"
 [ "$(systemctl is-enabled tlbisold 2>/dev/null)" = enabled ] && fail "installing the package enabled tlbisold"
 [ -f /usr/lib/tuned/tlbisol-realtime/tuned.conf ] || fail "no tuned profile installed"
 metric install.started_nothing true
+phase install_checks
 
 # ---- 2: the tuned profile brings tlbisold up, with the module ----
 echo "isolated_cores=2-3" > /etc/tuned/realtime-variables.conf
@@ -157,6 +177,7 @@ metric profile.bootcmdline "$boot"
 missing=
 for a in $boot; do case " $(cat /proc/cmdline) " in *" $a "*) ;; *) missing="$missing $a" ;; esac; done
 [ -z "$missing" ] || echo "NOTE: booted without:$missing (scenarios.list --isolation must carry them)"
+phase profile_up
 
 # ---- 3: tuned-adm verify ----
 if tuned-adm verify > "$RESULTS/verify.txt" 2>&1; then
@@ -167,6 +188,7 @@ else
 	fail_with_logs "tuned-adm verify fails on tlbisol-realtime"
 fi
 cat "$RESULTS/verify.txt"
+phase verify
 
 # ---- 4: back to balanced: tlbisold stopped, module unloaded ----
 tuned-adm profile balanced || fail_with_logs "tuned-adm profile balanced failed"
@@ -175,10 +197,12 @@ wait_for 30 sh -c '! systemctl is-active -q tlbisold' || fail_with_logs "tlbisol
 wait_for 30 sh -c '! test -d /sys/module/tlbisol' || fail_with_logs "tlbisol.ko still loaded after tlbisold stopped"
 metric balanced.daemon_stopped true
 metric balanced.module_unloaded true
+phase balanced
 
 # ---- 5: purge: nothing left ----
 cp "$RESULTS/realtime-variables.orig" /etc/tuned/realtime-variables.conf   # the test's own edit
-apt-get purge -y tlbisol tlbisol-dkms > "$RESULTS/apt-purge.log" 2>&1 || {
+{ apt-get purge -y tlbisol tlbisol-dkms 2>&1; echo $? > "$RESULTS/apt-purge.rc"; } | stamp > "$RESULTS/apt-purge.log"
+[ "$(cat "$RESULTS/apt-purge.rc")" = 0 ] || {
 	tail -30 "$RESULTS/apt-purge.log"; fail "apt purge failed"; }
 snapshot "$S/after"
 if compare "$S/before" "$S/after"; then
@@ -187,6 +211,7 @@ if compare "$S/before" "$S/after"; then
 else
 	fail_with_logs "apt purge left the system different from before installation (above)"
 fi
+phase purge
 
 # ---- negative control: the comparison sees a leftover file and setting ----
 mkdir -p /usr/lib/tuned/tlbisol-realtime && echo x > /usr/lib/tuned/tlbisol-realtime/leftover
@@ -198,4 +223,5 @@ cat "$RESULTS/control.txt"
 [ $crc -ne 0 ] && grep -q 'tlbisol-realtime/leftover' "$RESULTS/control.txt" && grep -q 'vm.stat_interval' "$RESULTS/control.txt" ||
 	fail "negative control: the snapshot comparison missed a left file or a changed sysctl"
 metric negative_control.detected true
+phase negative_control
 echo "PASS"
