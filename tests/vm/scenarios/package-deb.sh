@@ -44,23 +44,33 @@ fail_with_logs() {
 }
 
 # snapshot DIR: what a package may leave behind or change.
-#   files   every path outside the volatile trees (type and mode);
-#   etc     content of every file in /etc;
+#   files   every path outside the volatile trees (type and mode), /run
+#           included (a tmpfs of its own: tlbisold's state and tmpfiles dir);
+#   etc     content of every file in /etc; /etc/tuned/bootcmdline by the
+#           values it sets (tuned rewrites it on every profile switch away
+#           from a [bootloader] profile, TUNED_BOOT_CMDLINE= becoming
+#           TUNED_BOOT_CMDLINE="": the same for grub's 00_tuned, which
+#           sources it, but other bytes);
 #   sysctl  every sysctl but the counters the kernel moves by itself;
 #   sys     the sysfs/procfs knobs tuned and tlbisold write;
 #   kthread affinity of every kernel thread (compared for pids in both);
 #   state   loaded modules, packages, unit files, services tuned and tlbisol
-#           touch. (DKMS's tree and tuned's active profile are files: under
+#           touch, the top-level cgroups (tlbisold's transient
+#           tlbisol.slice) and the CPUs isolated by cgroup partitions. (DKMS's tree and tuned's active profile are files: under
 #           'files' and 'etc'; their commands take tens of seconds in TCG.)
 snapshot() {
 	d=$1; mkdir -p "$d"
-	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /mnt -o -path /tmp \
+	find / /run -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /mnt -o -path /tmp \
 		-o -path /var/tmp -o -path /var/log -o -path /var/cache -o -path /var/lib/apt \
 		-o -path /var/lib/dpkg -o -path /var/lib/systemd/timers -o -path /var/lib/systemd/random-seed \
 		-o -path /var/lib/systemd/catalog -o -path /run/systemd -o -path /run/udev -o -path /run/log \
 		-o -path /run/user -o -path /run/tuned -o -path /run/dbus -o -path /run/lock -o -path /root \
 		-o -path /etc/ld.so.cache \) -prune -o -printf '%y %m %p\n' | LC_ALL=C sort > "$d/files"
-	find /etc -xdev -type f ! -path /etc/ld.so.cache -exec sha256sum {} + | LC_ALL=C sort -k2 > "$d/etc"
+	{
+		find /etc -xdev -type f ! -path /etc/ld.so.cache ! -path /etc/tuned/bootcmdline -exec sha256sum {} +
+		[ ! -f /etc/tuned/bootcmdline ] ||
+			env -i sh -c 'cd / && set -a && . /etc/tuned/bootcmdline && env' | LC_ALL=C sort | sed 's|^|/etc/tuned/bootcmdline sets |'
+	} | LC_ALL=C sort -k2 > "$d/etc"
 	sysctl -a 2>/dev/null | grep -v -E '^(kernel\.random\.|fs\.(dentry-state|inode-nr|inode-state|file-nr|aio-nr)|kernel\.ns_last_pid|kernel\.pty\.nr|kernel\.tainted|kernel\.perf_event_max_sample_rate|net\.netfilter\.nf_conntrack_count|fs\.quota\.)' |
 		LC_ALL=C sort > "$d/sysctl"
 	# one process per kind of file, not one per file: forks are what costs
@@ -71,7 +81,7 @@ snapshot() {
 		/sys/bus/workqueue/devices/writeback/cpumask /proc/irq/default_smp_affinity \
 		/proc/irq/*/smp_affinity_list /sys/devices/system/machinecheck/machinecheck*/ignore_ce \
 		/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor /sys/devices/system/cpu/cpu*/power/energy_perf_bias \
-		> "$d/sys"
+		/sys/fs/cgroup/cpuset.cpus.isolated > "$d/sys"
 	# kernel threads (kthreadd, pid 2, and its children): "pid name cpus"
 	grep -H -s -E '^(Name|PPid|Cpus_allowed_list):' /proc/[0-9]*/status |
 		awk -F'\t' '{ split($1, p, "/"); pid = p[3]; key = p[4]; sub(/^status:/, "", key) }
@@ -83,6 +93,7 @@ snapshot() {
 		echo "modules: $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 		echo "packages: $(dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 'tlbisol*' 2>/dev/null | grep -v '^un ' | tr '\n' ' ')"
 		echo "dpkg-info: $(ls /var/lib/dpkg/info | grep tlbisol | tr '\n' ' ')"
+		echo "cgroups: $(cd /sys/fs/cgroup && ls -d */ | tr '\n' ' ')"
 		systemctl list-unit-files --no-legend --no-pager | awk '{ print "unit-file:", $1, $2 }'
 		systemctl show -p Id,LoadState,ActiveState,UnitFileState tuned irqbalance tlbisold tlbisol-module |
 			awk 'BEGIN { RS = ""; FS = "\n" }   # one paragraph per unit
