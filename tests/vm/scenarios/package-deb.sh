@@ -11,7 +11,8 @@
 #   4. tuned-adm profile balanced: tlbisold stopped, module unloaded;
 #   5. apt purge: every file, unit and setting as before step 1 (snapshot
 #      before, compare after). Negative control: the same comparison must
-#      see a file left in /usr/lib/tuned and a changed sysctl.
+#      see a file left in /usr/lib/tuned, a directory left in /run, a changed
+#      sysctl and a moved kernel thread.
 set -u
 . "$SCENARIO_LIB"
 rel=$(uname -r)
@@ -69,7 +70,7 @@ snapshot() {
 	{
 		find /etc -xdev -type f ! -path /etc/ld.so.cache ! -path /etc/tuned/bootcmdline -exec sha256sum {} +
 		[ ! -f /etc/tuned/bootcmdline ] ||
-			env -i sh -c 'cd / && set -a && . /etc/tuned/bootcmdline && env' | LC_ALL=C sort | sed 's|^|/etc/tuned/bootcmdline sets |'
+			(cd / && env -i sh -c 'set -a && . /etc/tuned/bootcmdline && env') | LC_ALL=C sort | sed 's|^|/etc/tuned/bootcmdline sets |'
 	} | LC_ALL=C sort -k2 > "$d/etc"
 	sysctl -a 2>/dev/null | grep -v -E '^(kernel\.random\.|fs\.(dentry-state|inode-nr|inode-state|file-nr|aio-nr)|kernel\.ns_last_pid|kernel\.pty\.nr|kernel\.tainted|kernel\.perf_event_max_sample_rate|net\.netfilter\.nf_conntrack_count|fs\.quota\.)' |
 		LC_ALL=C sort > "$d/sysctl"
@@ -88,7 +89,7 @@ snapshot() {
 			key == "Name:" { name = $2; gsub(/ /, "_", name) }
 			key == "PPid:" { ppid = $2 }
 			key == "Cpus_allowed_list:" && (ppid == 2 || pid == 2) { print pid, name, $2 }' |
-		sort -n > "$d/kthread"
+		LC_ALL=C sort -k1,1 > "$d/kthread"   # join's order, not numeric
 	{
 		echo "modules: $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 		echo "packages: $(dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 'tlbisol*' 2>/dev/null | grep -v '^un ' | tr '\n' ' ')"
@@ -114,7 +115,7 @@ compare() {
 			echo "differs: $f"; sed -n '3,40p' "$b/$f.diff" | grep '^[-+]' | sed 's/^/    /'; bad=1
 		fi
 	done
-	join "$a/kthread" "$b/kthread" | awk '$2 == $4 && $3 != $5 { print "    kthread " $1 " " $2 ": " $3 " -> " $5 }' > "$b/kthread.diff"
+	LC_ALL=C join "$a/kthread" "$b/kthread" | awk '$2 == $4 && $3 != $5 { print "    kthread " $1 " " $2 ": " $3 " -> " $5 }' > "$b/kthread.diff"
 	if [ -s "$b/kthread.diff" ]; then echo "differs: kthread affinity"; cat "$b/kthread.diff"; bad=1; fi
 	t0=$(cat "$a/tainted") t1=$(cat "$b/tainted")
 	if [ $(( t1 & ~(t0 | 4096 | 8192) )) -ne 0 ]; then echo "differs: kernel.tainted $t0 -> $t1"; bad=1; fi
@@ -224,15 +225,22 @@ else
 fi
 phase purge
 
-# ---- negative control: the comparison sees a leftover file and setting ----
+# ---- negative control: the comparison sees a leftover file (under /usr
+# and under /run), a changed sysctl and a moved kernel thread (kthreadd) ----
 mkdir -p /usr/lib/tuned/tlbisol-realtime && echo x > /usr/lib/tuned/tlbisol-realtime/leftover
+mkdir /run/tlbisol || fail "negative control: /run/tlbisol exists after purge"
 old=$(cat /proc/sys/vm/stat_interval); echo $((old + 7)) > /proc/sys/vm/stat_interval
+kt_old=$(taskset -pc 2 | sed 's/.*: //'); kt_new=0; [ "$kt_old" != 0 ] || kt_new=1
+taskset -pc "$kt_new" 2 > /dev/null || fail "negative control: cannot move kthreadd"
 snapshot "$S/control"
 compare "$S/before" "$S/control" > "$RESULTS/control.txt"; crc=$?
-rm -rf /usr/lib/tuned/tlbisol-realtime; echo "$old" > /proc/sys/vm/stat_interval
+rm -rf /usr/lib/tuned/tlbisol-realtime /run/tlbisol; echo "$old" > /proc/sys/vm/stat_interval
+taskset -pc "$kt_old" 2 > /dev/null
 cat "$RESULTS/control.txt"
-[ $crc -ne 0 ] && grep -q 'tlbisol-realtime/leftover' "$RESULTS/control.txt" && grep -q 'vm.stat_interval' "$RESULTS/control.txt" ||
-	fail "negative control: the snapshot comparison missed a left file or a changed sysctl"
+[ $crc -ne 0 ] || fail "negative control: the snapshot comparison saw no difference"
+for seen in 'tlbisol-realtime/leftover' ' /run/tlbisol$' 'vm.stat_interval' 'kthread 2 kthreadd: '; do
+	grep -q -- "$seen" "$RESULTS/control.txt" || fail "negative control: the snapshot comparison missed '$seen'"
+done
 metric negative_control.detected true
 phase negative_control
 echo "PASS"
