@@ -183,6 +183,11 @@ case "$ms" in loaded*) ;; *) fail_with_logs "tlbisold does not see the module: $
 wq=$(cat /sys/devices/virtual/workqueue/cpumask)
 echo "workqueue cpumask: $wq"
 [ $(( 0x$wq & 0xc )) -eq 0 ] || fail_with_logs "unbound workqueues still allowed on CPUs 2-3 ($wq)"
+# the parent's ignore_ce=1, which the profile writes through machinecheck0
+# only (one setting behind the per-CPU files), holds for every CPU
+ce=$(cat /sys/devices/system/machinecheck/machinecheck*/ignore_ce 2>/dev/null | sort -u | tr '\n' ' ')
+echo "machinecheck ignore_ce: $ce"
+case "$ce" in "" | "1 ") ;; *) fail_with_logs "ignore_ce is not 1 on every CPU under the profile: $ce" ;; esac
 boot=$(sed -n 's/^TUNED_BOOT_CMDLINE="\(.*\)"$/\1/p' /etc/tuned/bootcmdline)
 echo "boot command line the profile asks for: $boot"
 metric profile.bootcmdline "$boot"
