@@ -8,7 +8,7 @@
 #   make nl-gen        regenerate the netlink family's C files from netlink/specs/
 #   make test          unit tests, then the VM scenarios on both 6.12 flavours
 #   make test-pkg      make deb, then the packages end to end in the VM (rt;
-#                      apt install, DKMS, tuned profile, purge; ~20 min)
+#                      apt install, DKMS, tuned profile, purge; 10-20 min)
 #   make demo          boot the VM and show what tlbisol does
 #   make bench         interrupts on isolated CPUs, stock vs tuned vs tlbisol, in the
 #                      VM (tests/bench/noise-bench.sh; ~20 min; FLAVOURS=rt for one kernel)
