@@ -387,6 +387,12 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		*reason = "the kernel TLB flush is paravirtualised (not native_flush_tlb_global)";
 		return -EOPNOTSUPP;
 	}
+	r = tlbisol_sym_range(KFLUSH_SYM, &native_flush, &end);
+	if (r) {
+		snprintf(why, sizeof(why), KFLUSH_SYM " (the redirected flush) %s", tlbisol_sym_why(r));
+		*reason = why;
+		return -EOPNOTSUPP;
+	}
 	r = tlbisol_sym_range(purge.name, &purge.start, &purge.end);
 	for (i = 0; !r && i < ARRAY_SIZE(purge_callers); i++)
 		r = tlbisol_sym_range(purge_callers[i].name, &purge_callers[i].start,
@@ -408,6 +414,18 @@ static int defer_hooks_attach(const char **reason)
 	r = tlbisol_guard_attach(reason);
 	if (r)
 		return r;
+	/*
+	 * A __register_nmi_handler() that passed its (now hooked) entry
+	 * before the guard was armed, or whose trip an earlier enable saw
+	 * and tlbisol_guard_attach() forgot, may still be on its way to
+	 * list_add under desc->lock, preempted for any time on PREEMPT_RT:
+	 * its NMI_FLAG_FIRST handler would land ahead of ours with no trip
+	 * (review 3, finding 1). Such a task has not switched voluntarily
+	 * since (nothing there sleeps), so an RCU-tasks grace period waits
+	 * until it has linked its handler; ours, registered after, goes
+	 * first. Registrations that start later hit the armed guard.
+	 */
+	synchronize_rcu_tasks();
 	r = register_nmi_handler(NMI_LOCAL, defer_nmi_handler, NMI_FLAG_FIRST,
 				 "tlbisol");
 	if (r) {

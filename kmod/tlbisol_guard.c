@@ -177,15 +177,18 @@ bool tlbisol_guard_start_deferral(void)
 }
 
 /*
- * The system is going down: panic() (IRQs off, oops_in_progress set by
- * bust_spinlocks()), kexec-on-panic, reboot/halt/poweroff. Stopping the
- * other CPUs then registers an NMI_FLAG_FIRST handler with IRQs off
- * (native_stop_other_cpus() "smp_stop", nmi_shootdown_cpus() "crash";
- * arch/x86/kernel/smp.c, reboot.c, 6.12).
+ * The system is going down: panic() or reboot/halt/poweroff. Stopping the
+ * other CPUs then falls back, when a CPU did not answer the reboot IPI
+ * within a second, to registering an NMI_FLAG_FIRST handler with IRQs off
+ * (native_stop_other_cpus() "smp_stop", arch/x86/kernel/smp.c, 6.12; the
+ * kdump path, nmi_shootdown_cpus(), uses set_emergency_nmi_handler() and
+ * never reaches the guard). Not suspend, not an oops elsewhere: an
+ * IRQs-off trip there keeps its WARN.
  */
 static bool going_down(void)
 {
-	return oops_in_progress || panic_in_progress() || system_state > SYSTEM_RUNNING;
+	return panic_in_progress() ||
+	       (system_state >= SYSTEM_HALT && system_state <= SYSTEM_RESTART);
 }
 
 /*
@@ -200,8 +203,10 @@ static void guard_trip(const char *why)
 
 	if (irqs_disabled() && going_down()) {
 		/*
-		 * Stopping CPUs: their stale kernel TLB entries do not matter
-		 * any more, and we can neither wait for a flush with IRQs off
+		 * Stopping CPUs. A CPU that needs the NMI fallback ignored the
+		 * reboot IPI: it runs in the kernel with IRQs off, so it is
+		 * not one a sender skips (skipped CPUs are in user mode, and
+		 * take the IPI). We can neither wait for a flush with IRQs off
 		 * nor take guard_lock (a CPU already stopped may hold it).
 		 * Senders stop skipping; no WARN inside a panic.
 		 */

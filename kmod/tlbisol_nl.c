@@ -182,8 +182,15 @@ int tlbisol_nl_get_info_doit(struct sk_buff *skb, struct genl_info *info)
 		r = -EMSGSIZE;
 		goto out_free;
 	}
+	/*
+	 * Any user may ask: only a CAP_NET_ADMIN caller (tlbisold, tlbctl as
+	 * root) re-runs a uniqueness check that failed transiently, which
+	 * creates kprobe events (review 2 finding 5; review 3 finding 2: the
+	 * daemon only asks, so without it a transient failure at load would
+	 * last until the module is reloaded).
+	 */
 	mutex_lock(&tlbisol_ctl_lock);
-	tlbisol_sym_allow_recheck(false);	/* any user: no kprobe events from here */
+	tlbisol_sym_allow_recheck(netlink_capable(skb, CAP_NET_ADMIN));
 	r = tlbisol_fill_info(msg);
 	tlbisol_sym_allow_recheck(true);
 	mutex_unlock(&tlbisol_ctl_lock);

@@ -155,10 +155,11 @@ static void sym_check_entry(unsigned int i)
 
 /*
  * Whether a lookup may check a name's uniqueness again after a transient
- * failure. GET_INFO (any user) clears it while it fills its reply (the
- * reasons run the preconditions), so that only SET (admins) and load
- * create kprobe events (review 2, finding 5); it then reports the
- * transient failure ("retry"). Written and read under the ctl lock only.
+ * failure. GET_INFO from a caller without CAP_NET_ADMIN clears it while
+ * it fills its reply (the reasons run the preconditions), so that only
+ * load, SET and privileged GET_INFO create kprobe events (review 2,
+ * finding 5); it then reports the transient failure ("retry"). Written
+ * and read under the ctl lock only.
  */
 static bool sym_may_recheck = true;
 
