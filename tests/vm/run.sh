@@ -169,8 +169,8 @@ boot_vm() {
 	set -e
 }
 
-# One kind of splat is QEMU's, not the project's, and gets ONE more boot
-# (recorded in bed.json and on the verdict line; a real bug reproduces):
+# One kind of splat is QEMU's, not the project's, and gets another boot, at
+# most two more (recorded in bed.json and on the verdict line):
 # any splat while the kernel boots, before the scenario started and before
 # anything of ours was loaded. Multi-threaded TCG does not keep its vCPUs
 # coherent with the kernel's boot-time text patching (seen: "Oops: int3" in
@@ -185,13 +185,19 @@ tcg_flake() {
 
 start=$(date +%s)
 retried=
+# Up to two more boots, for that case only: the flake at "sched_clock:
+# Marking stable" (a static key enabled by a late initcall, on every boot,
+# while the other CPUs run) hit both boots of one scenario in the CI run of
+# 2026-11-30 03:32. Every boot that is retried is named and kept.
 boot_vm
-if tcg_flake; then
-	mv "$run/console.log" "$run/console.flake.log"
-	retried="TCG flake: $(grep -a -m 1 -E "$SPLAT_RE" "$run/console.flake.log" | cut -c1-100) (console.flake.log); booted again"
-	[ "$quiet" = 1 ] || note "$retried"
+tries=1
+while [ $tries -lt 3 ] && tcg_flake; do
+	mv "$run/console.log" "$run/console.flake$tries.log"
+	retried="${retried:+$retried; }TCG flake at boot: $(grep -a -m 1 -E "$SPLAT_RE" "$run/console.flake$tries.log" | cut -c1-100) (console.flake$tries.log)"
+	[ "$quiet" = 1 ] || note "$retried; booting again"
 	boot_vm
-fi
+	tries=$((tries + 1))
+done
 elapsed=$(( $(date +%s) - start ))
 # the full/pkg guest's per-run initrd (base + overlay, 250-500 MB) is not kept
 case "$initrd" in "$VM_BUILD/runs/.initrd-"*) rm -f "$initrd" ;; esac
@@ -257,6 +263,6 @@ if [ "$quiet" = 0 ] && [ -s "$run/share/results/scenario.log" ] && [ "$verdict" 
 fi
 printf 'vm: %-4s %-8s %-28s %4ss' "$(echo "$verdict" | tr a-z A-Z)" "$flavour" "$name" "$elapsed"
 [ ${#reasons[@]} -gt 0 ] && printf '  — %s' "$(IFS='; '; echo "${reasons[*]}")"
-[ -n "$retried" ] && printf '  (retried once: %s)' "$retried"
+[ -n "$retried" ] && printf '  (booted %d times: %s)' "$tries" "$retried"
 echo
 case "$verdict" in pass) exit 0 ;; skip) exit 77 ;; *) exit 1 ;; esac
