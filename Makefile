@@ -6,9 +6,10 @@
 #   make deps          install every build and test dependency (Debian 12)
 #   make check-unit    fast unit tests: no root, no VM
 #   make nl-gen        regenerate the netlink family's C files from netlink/specs/
-#   make test          unit tests, then the VM scenarios on both 6.12 flavours
-#   make test-pkg      make deb, then the packages end to end in the VM (rt;
-#                      apt install, DKMS, tuned profile, purge; 10-20 min)
+#   make test          unit tests, make deb, then the VM scenarios on both 6.12
+#                      flavours (the packages end to end on rt among them)
+#   make test-pkg      make deb, then the packages end to end on the generic
+#                      kernel too (apt install, DKMS, tuned profile, purge)
 #   make demo          boot the VM and show what tlbisol does
 #   make bench         interrupts on isolated CPUs, stock vs tuned vs tlbisol, in the
 #                      VM (tests/bench/noise-bench.sh; ~20 min; FLAVOURS=rt for one kernel)
@@ -96,14 +97,17 @@ check-unit-valgrind: $(UNIT_TESTS)
 
 test: check-unit test-vm
 
+# The packages under test are built from this tree first (package-deb installs
+# them in the guest). The unit tests are make check-unit's: nocheck here.
 test-vm: all
+	DEB_BUILD_OPTIONS=nocheck $(MAKE) --no-print-directory deb
 	tests/vm/run-all.sh
 
-# The Debian packages end to end in the VM (tests/vm/scenarios-pkg.list): a
-# scenario too long for 'make test' (the guest compiles the module with
-# DKMS under TCG). The unit tests are make check-unit's: nocheck here.
+# The Debian packages end to end on the other kernel (tests/vm/scenarios-pkg.list):
+# make test runs them on rt; the guest compiles the module with DKMS under TCG
+# (~12 min), too long to run twice in make test.
 test-pkg: all
-	DEB_BUILD_OPTIONS=nocheck $(MAKE) deb
+	DEB_BUILD_OPTIONS=nocheck $(MAKE) --no-print-directory deb
 	VM_SCENARIOS=tests/vm/scenarios-pkg.list tests/vm/run-all.sh
 
 # The demo shows a report, not compiler lines: the build goes to a log file
