@@ -393,6 +393,19 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		*reason = why;
 		return -EOPNOTSUPP;
 	}
+	/*
+	 * While the hooks are attached, the redirect (purge, purge_callers)
+	 * and the armed guard (tlbisol_guard_check()'s watch[], batch[],
+	 * entry site, kprobe table) read what the rest resolves, without a
+	 * lock. The enable that attached them resolved all of it; kernel text
+	 * does not move, and a name found unique stays so (tlbisol_sym.c), so
+	 * it is not resolved again: a SET with a new mask while the deferral
+	 * is on, or a GET_INFO between a guard trip and its work item, no
+	 * longer rewrites it (review 3, finding 6). The checks above, which
+	 * read only the kernel's present state, still run every time.
+	 */
+	if (hooks_on)
+		return 0;
 	r = tlbisol_sym_range(purge.name, &purge.start, &purge.end);
 	for (i = 0; !r && i < ARRAY_SIZE(purge_callers); i++)
 		r = tlbisol_sym_range(purge_callers[i].name, &purge_callers[i].start,

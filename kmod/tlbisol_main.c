@@ -150,7 +150,8 @@ int tlbisol_ctl_set(int sync_on, int defer_on, const struct cpumask *mask,
 	 * Not while the deferral stays on as it is (e.g. a SET of sync
 	 * alone): the check rewrites what the armed guard and the redirect
 	 * read without locks (review 2, finding 6). A new mask while on is
-	 * still checked first (the values written are the cached ones).
+	 * still checked first; with the hooks attached the check resolves
+	 * nothing again (tlbisol_defer_check(), review 3, finding 6).
 	 */
 	if ((mask || want_defer) && !(old_defer && want_defer && !mask)) {
 		r = tlbisol_defer_check(new_mask, &reason);
