@@ -55,6 +55,10 @@ struct json_object *attrib_json_sources(const struct attrib_cpu *c) {
                 json_object_object_add(e, "count", json_u64(g->count));
                 json_object_object_add(e, "total_ns", json_u64(g->total_ns));
                 json_object_object_add(e, "max_ns", json_u64(g->max_ns));
+                json_object_object_add(e, "tick_state", g->kind == ATTRIB_TICK ?
+                                       json_str_or_null(attrib_tick_state_name(g->tick_state)) : NULL);
+                json_object_object_add(e, "tick_dependency", g->kind == ATTRIB_TICK && g->tick_dep ?
+                                       json_str_or_null(attrib_tick_dep_name(g->tick_dep)) : NULL);
                 json_object_object_add(e, "remedy", json_object_new_string(g->remedy));
                 json_object_array_add(a, e);
         }

@@ -4,7 +4,8 @@
  * Sequence: start the workload (a user-space busy loop per CPU by default:
  * osnoise's kernel-thread workload does not have the user mm loaded and so
  * never receives user TLB shootdowns), create instance "tlbctl-<pid>",
- * enable osnoise:* and csd:csd_function_entry there, set the osnoise
+ * enable osnoise:* and csd:csd_function_entry there (and the sender-side
+ * events of trace-sources.c, with timer:tick_stop), set the osnoise
  * tracer, count /proc/interrupts and the module before and after, then read
  * the per-CPU buffers once (no trace_pipe polling: a waiting reader makes
  * the kernel wake it with irq_work, which is noise on the traced CPU).
@@ -293,6 +294,7 @@ static int tracing_setup(struct noise_run *n) {
         if (!n->csd)
                 n->csd_reason = strdup("no csd:csd_function_entry tracepoint (kernel older than 6.5?)");
         trace_sources_enable(&n->src, n->inst, &n->cpus);
+        attrib_tick_stop_traced(n->attrib, n->src.tick_stop);
 
         n->tep = tracefs_local_events_system(NULL, systems);
         if (!n->tep)
@@ -583,6 +585,7 @@ static struct json_object *noise_json(const struct noise_run *n) {
         json_object_object_add(o, "lost_events", n->osnoise ? json_u64(n->lost) : NULL);
         json_object_object_add(o, "sources_reason", n->osnoise && !n->src.enabled ?
                                json_object_new_string(n->src.reason ? n->src.reason : "not traced") : NULL);
+        json_object_object_add(o, "tick_stop_traced", json_object_new_boolean(n->osnoise && n->src.tick_stop));
         CPUMAP_FOREACH(cpu, &n->cpus) {
                 const struct noise_cpu *c = n->osnoise ? noise_acc_cpu(n->acc, (unsigned) cpu) : NULL;
                 struct json_object *e = json_object_new_object(), *d = json_object_new_object();
@@ -653,10 +656,12 @@ static double us(uint64_t ns) { return (double) ns / 1000.0; }
 
 /* One line per group: what it is, who sent it from where, what it
  * carried; the remedy below it. */
-static void print_group(const struct attrib_group *g) {
+static void print_group(const struct attrib_group *g, double secs) {
         char what[96], who[128], cpus[64];
 
-        if (g->kind == ATTRIB_IPI)
+        if (g->kind == ATTRIB_TICK)
+                snprintf(what, sizeof(what), "tick %s", attrib_tick_label(g->tick_state, g->tick_dep));
+        else if (g->kind == ATTRIB_IPI)
                 snprintf(what, sizeof(what), "%s", g->vector);
         else if (g->kind == ATTRIB_DEVICE)
                 snprintf(what, sizeof(what), "irq %d %s", g->irq, g->vector ? g->vector : "?");
@@ -666,7 +671,9 @@ static void print_group(const struct attrib_group *g) {
                 snprintf(what, sizeof(what), "%s %s", attrib_kind_name(g->kind), g->vector);
         else
                 snprintf(what, sizeof(what), "%s", attrib_kind_name(g->kind));
-        if (g->kind != ATTRIB_IPI)
+        if (g->kind == ATTRIB_TICK && secs > 0)
+                snprintf(who, sizeof(who), "%.1f/s", (double) g->count / secs);
+        else if (g->kind != ATTRIB_IPI)
                 who[0] = 0;
         else if (!g->attributed)
                 snprintf(who, sizeof(who), "unattributed");
@@ -702,7 +709,7 @@ static void print_sources(const struct noise_run *n) {
                        c->ipis_unattributed, attrib_pct(c->ipis_unattributed, c->ipis));
                 printf("    %6s %10s %9s  %-22s %s\n", "COUNT", "TOTAL(us)", "MAX(us)", "SOURCE", "SENDER");
                 for (size_t i = 0; i < c->ngroups && i < SOURCES_TOP; i++)
-                        print_group(&c->groups[i]);
+                        print_group(&c->groups[i], (double) c->span_ns / 1e9);
                 if (c->ngroups > SOURCES_TOP)
                         printf("    (%zu more groups: --json lists all)\n", c->ngroups - SOURCES_TOP);
         }

@@ -275,6 +275,7 @@ static void print_interval(const struct top_run *tr, double secs, unsigned iter,
                         printf("  %7.2f  %-20s %-16s %-28s %s\n", (double) g->count / secs,
                                g->vector ? g->vector : attrib_kind_name(g->kind),
                                g->kind == ATTRIB_IPI ? (g->attributed ? g->sender : "unattributed") : "",
+                               g->kind == ATTRIB_TICK ? attrib_tick_label(g->tick_state, g->tick_dep) :
                                g->origin ? g->origin : g->site ? g->site : "",
                                g->carried ? g->carried : g->woken ? g->woken : "");
                         printf("  %7s  -> %s\n", "", g->remedy);
@@ -377,6 +378,8 @@ int verb_top(struct tlbctl *t, int argc, char **argv) {
         r = top_setup(&tr);
         if (r >= 0)
                 r = attrib_new(&tr.cpus, &tr.attrib);
+        if (r >= 0)
+                attrib_tick_stop_traced(tr.attrib, tr.src.tick_stop);
         /* what the set-up itself caused is not shown */
         if (r >= 0)
                 r = top_read(&tr, mono_ns(), true);

@@ -116,6 +116,8 @@ void trace_sources_enable(struct trace_sources *s, struct tracefs_instance *inst
                 return;
         }
         s->enabled = true;
+        /* 6.12 has it with CONFIG_NO_HZ_COMMON; without it ticks go by rate */
+        s->tick_stop = trace_event_enable_filtered(inst, cpus, "timer", "tick_stop", "CPU", NULL) >= 0;
         for (size_t i = 0; i < ELEMENTSOF(stack_triggers); i++) {
                 _cleanup_free_ char *t = trigger_string(s, i, false);
 
@@ -153,6 +155,7 @@ void trace_sources_bind(struct trace_sources *s, struct tep_handle *tep, bool ha
         s->id_waking = event_id(tep, "sched", "sched_waking");
         s->id_timer = event_id(tep, "timer", "hrtimer_expire_entry");
         s->id_stack = event_id(tep, "ftrace", "kernel_stack");
+        s->id_tick_stop = s->tick_stop ? event_id(tep, "timer", "tick_stop") : -1;
 }
 
 #define FRAMES_MAX 48
@@ -167,7 +170,7 @@ int trace_sources_record(struct trace_sources *s, struct attrib *a, struct tep_e
 
         if (!s->enabled || !s->tep || id < 0 ||
             (id != s->id_send_cpu && id != s->id_send_mask && id != s->id_csd_queue &&
-             id != s->id_waking && id != s->id_timer && id != s->id_stack))
+             id != s->id_waking && id != s->id_timer && id != s->id_stack && id != s->id_tick_stop))
                 return 0;
         flags = tep_data_flags(s->tep, r);
         ev.pid = tep_data_pid(s->tep, r);
@@ -202,6 +205,9 @@ int trace_sources_record(struct trace_sources *s, struct attrib *a, struct tep_e
                 ev.name = trace_field_str(e, r, "comm", comm, sizeof(comm));
                 ev.num = (int) trace_field_u64(e, r, "pid");
                 ev.target = (unsigned) trace_field_u64(e, r, "target_cpu");
+        } else if (id == s->id_tick_stop) {
+                ev.type = ATTRIB_EV_TICK_STOP;
+                ev.num = trace_field_u64(e, r, "success") ? 0 : (int) trace_field_u64(e, r, "dependency");
         } else if (id == s->id_timer) {
                 ev.type = ATTRIB_EV_TIMER;
                 ev.name = trace_ksym(s->tep, s->have_ksyms, trace_field_u64(e, r, "function"), func, sizeof(func));

@@ -2,15 +2,19 @@
  * in a tracefs instance and decoded into lib/attrib.h events: who sent each
  * IPI (ipi:ipi_send_cpu/ipi_send_cpumask) from where (with a stacktrace
  * trigger: the caller), what it carried (csd:csd_queue_cpu), whom it woke
- * (sched:sched_waking), and which timers a local timer interrupt ran
- * (timer:hrtimer_expire_entry). Every event is filtered in the kernel to
+ * (sched:sched_waking), which timers a local timer interrupt ran
+ * (timer:hrtimer_expire_entry) and, when the kernel has it, which tick
+ * dependency kept the tick running (timer:tick_stop, written on the
+ * measured CPU itself at interrupt exit; optional: without it the tick is
+ * judged by its rate, lib/attrib-tick.h). Every event is filtered in the kernel to
  * the measured CPUs, so housekeeping traffic costs no buffer space.
  * Shared by 'tlbctl noise' (receive side: osnoise) and 'tlbctl top'
  * (receive side: irq_vectors, irq).
  *
  * Usage:
  *   struct trace_sources s = { 0 };
- *   trace_sources_enable(&s, inst, &cpus);      // s.enabled, or s.reason
+ *   trace_sources_enable(&s, inst, &cpus);      // s.enabled, or s.reason; s.tick_stop
+ *   attrib_tick_stop_traced(attrib, s.tick_stop);
  *   ... tep = tracefs_local_events_system(...); trace_sources_bind(&s, tep, have_ksyms);
  *   in the record callback: r = trace_sources_record(&s, attrib, event, record, cpu);
  *   trace_sources_disable(&s, inst);            // before the instance goes
@@ -33,10 +37,11 @@
 struct trace_sources {
         struct cpumap cpus;
         bool enabled;                   /* every sender-side event on */
+        bool tick_stop;                 /* timer:tick_stop on too */
         char *reason;                   /* why not */
         struct tep_handle *tep;
         bool have_ksyms;
-        int id_send_cpu, id_send_mask, id_csd_queue, id_waking, id_timer, id_stack;
+        int id_send_cpu, id_send_mask, id_csd_queue, id_waking, id_timer, id_stack, id_tick_stop;
 };
 
 /* "FIELD == 2 || FIELD == 3" over cpus; NULL on -ENOMEM. */

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "attrib-tick.h"
+
 enum attrib_kind {
         ATTRIB_IPI,             /* an IPI vector */
         ATTRIB_TICK,            /* local_timer that ran the scheduler tick */
@@ -33,6 +35,9 @@ struct attrib_group {
         const char *woken;      /* IPI: task woken on this CPU; NULL */
         int woken_pid;
         const char *waker;      /* its waker (the sender for a wake-up) */
+        int tick_dep;           /* tick: the TICK_DEP_MASK_* that kept it (timer:tick_stop); 0 none */
+        enum attrib_tick_state tick_state;      /* tick: residual, kept, not stopped; else NA */
+        bool tick_stop_traced;  /* tick: timer:tick_stop was recorded */
         const char *remedy;     /* what removes it; never NULL */
         uint64_t count, total_ns, max_ns;
 };

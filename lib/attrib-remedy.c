@@ -1,7 +1,8 @@
 /* attrib-remedy.c — what removes a group of interrupts (attrib-group.h):
  * a tlbisol control, a tlbisold setting (tlbisold.conf(5)), a kernel
- * parameter or sysctl, or nothing but the application itself. One table,
- * first match wins; each rule matches on the group's kind and, when given,
+ * parameter or sysctl, or nothing but the application itself. The tick
+ * has its own (attrib-tick.c: by the dependency that kept it); for the
+ * rest one table, first match wins; each rule matches on the group's kind and, when given,
  * the start of its carried function, call site/timer, origin or name. */
 #include <string.h>
 
@@ -78,12 +79,8 @@ static const struct rule rules[] = {
         { ATTRIB_IPI, NULL, NULL, NULL, "irq_work",
           "work this CPU raised for itself (the function shows whose)" },
         /* the rest */
-        { ATTRIB_TICK, NULL, NULL, NULL, NULL,
-          "residual scheduler tick of nohz_full (1/s while a task runs); stays" },
         { ATTRIB_TIMER, NULL, "hrtimer_wakeup", NULL, NULL,
           APP ": a sleep/timeout of a task on this CPU (nanosleep, cyclictest)" },
-        { ATTRIB_TIMER, NULL, "tick_", NULL, NULL,
-          "residual scheduler tick of nohz_full; stays" },
         { ATTRIB_TIMER, NULL, "dl_task_timer", NULL, NULL,
           "deadline fair server (6.12) timer: fair_server runtime 0 for this CPU at boot" },
         { ATTRIB_TIMER, NULL, NULL, NULL, NULL,
@@ -111,6 +108,8 @@ static bool prefix(const char *s, const char *p) {
 }
 
 const char *attrib_remedy(const struct attrib_group *g) {
+        if (g->kind == ATTRIB_TICK)
+                return attrib_tick_remedy(g->tick_state, g->tick_dep, g->tick_stop_traced);
         if (g->kind == ATTRIB_IPI && !g->attributed)
                 return "unknown: no send was seen (event lost, or sent before the window)";
         for (size_t i = 0; i < ELEMENTSOF(rules); i++) {

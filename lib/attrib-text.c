@@ -7,6 +7,7 @@
  *   "csd_function_entry: func=do_sync_core, csd=00000000114ca0ae"
  *   "sched_waking: comm=ktimers/2 pid=45 prio=98 target_cpu=002"
  *   "hrtimer_expire_entry: hrtimer=00000000d515be90 function=tick_nohz_handler now=68176404312"
+ *   "tick_stop: success=0 dependency=SCHED"
  * and a stacktrace trigger's "<stack trace>" followed by " => sym" lines.
  * A NULL %pS prints "0x0": no callback. */
 #include <errno.h>
@@ -179,6 +180,15 @@ int attrib_parse_line(const char *line, struct attrib_event *ev, struct cpumap *
                 e.name = kv(payload, "function", false, buf, buflen, &off);
                 if (!e.name)
                         return -EINVAL;
+        } else if (IS("tick_stop")) {
+                const char *dep = kv(payload, "dependency", false, buf, buflen, &off);
+                int mask;
+
+                e.type = ATTRIB_EV_TICK_STOP;
+                if (kv_num(payload, "success", 10, &v) < 0 || v > 1 ||
+                    attrib_tick_dep_from_name(dep, &mask) < 0)
+                        return -EINVAL;
+                e.num = v ? 0 : mask;
         } else
                 return 0;
 #undef IS

@@ -48,8 +48,16 @@ struct waking {                 /* last sched_waking written on a CPU */
         bool valid;
 };
 
+/* A tick waiting for the timer:tick_stop its interrupt exit writes. */
+struct held_tick {
+        struct attrib_group key;
+        uint64_t duration;
+        bool valid, counted;
+};
+
 struct target {
         struct attrib_cpu out;
+        struct held_tick tick;
         struct queue sends, csds;
         const char *timers[8];  /* hrtimer functions since the last local_timer */
         size_t ntimers;
@@ -71,6 +79,8 @@ struct attrib {
         struct waking *wakings; /* by writer CPU */
         unsigned nwakings;
         bool counting;          /* the record being matched is counted */
+        bool tick_stop_traced;
+        uint64_t round_start;   /* end of the last round (ns); 0 before the first */
         bool advanced;          /* attrib_advance() ran: results readable */
         bool finished;
         size_t seq;             /* records added so far */
@@ -198,6 +208,10 @@ void attrib_set_window(struct attrib *a, uint64_t start_ns, uint64_t end_ns) {
         measure_window_set(&a->win, start_ns, end_ns);
 }
 
+void attrib_tick_stop_traced(struct attrib *a, bool traced) {
+        a->tick_stop_traced = traced;
+}
+
 int attrib_workload_pid(struct attrib *a, int pid) {
         return measure_window_add_workload(&a->win, pid);
 }
@@ -283,6 +297,7 @@ int attrib_add(struct attrib *a, const struct attrib_event *ev) {
                 return add_stack(a, ev);
         case ATTRIB_EV_IRQ: case ATTRIB_EV_SOFTIRQ: case ATTRIB_EV_NMI:
         case ATTRIB_EV_THREAD: case ATTRIB_EV_CSD_ENTRY: case ATTRIB_EV_TIMER:
+        case ATTRIB_EV_TICK_STOP:
                 if (!measured(a, ev->cpu))
                         return 0;
                 break;
@@ -481,7 +496,7 @@ static int group_add(struct attrib *a, struct target *t, const struct attrib_gro
                 if (x->kind == key->kind && x->attributed == key->attributed && same(x->vector, key->vector) &&
                     x->irq == key->irq && same(x->sender, key->sender) && same(x->site, key->site) &&
                     same(x->origin, key->origin) && same(x->carried, key->carried) &&
-                    same(x->woken, key->woken)) {
+                    same(x->woken, key->woken) && x->tick_dep == key->tick_dep) {
                         g = x;
                         break;
                 }
@@ -579,18 +594,41 @@ static int on_ipi(struct attrib *a, struct target *t, const struct rec *r, const
         return group_add(a, t, &key, r->duration, s->sender_cpu, ncarried);
 }
 
+/* The held tick goes to its group, kept by dep (0: none named). */
+static int tick_release(struct attrib *a, struct target *t, int dep) {
+        struct held_tick *h = &t->tick;
+        bool counting = a->counting;
+        int r;
+
+        if (!h->valid)
+                return 0;
+        h->valid = false;
+        h->key.tick_dep = dep;
+        a->counting = h->counted;
+        t->out.ticks += a->counting;
+        r = group_add(a, t, &h->key, h->duration, 0, 0);
+        a->counting = counting;
+        return r;
+}
+
+/* A tick is held until its interrupt exit says whether a dependency kept
+ * it (timer:tick_stop on its CPU before its next interrupt). */
 static int on_local_timer(struct attrib *a, struct target *t, const struct rec *r) {
         struct attrib_group key = { .kind = ATTRIB_TIMER, .vector = r->name, .irq = -1, .attributed = true };
 
         for (size_t i = 0; i < t->ntimers; i++)
                 if (t->timers[i] && strncmp(t->timers[i], "tick_", 5) == 0)
                         key.kind = ATTRIB_TICK;
-        if (key.kind == ATTRIB_TICK) {
-                t->out.ticks += a->counting;
-                key.site = NULL;
-        } else
-                key.site = t->ntimers ? t->timers[0] : NULL;
+        key.site = key.kind == ATTRIB_TIMER && t->ntimers ? t->timers[0] : NULL;
         t->ntimers = 0;
+        if (key.kind == ATTRIB_TICK) {
+                key.tick_state = ATTRIB_TICK_RESIDUAL;  /* until attrib_advance() decides */
+                key.tick_stop_traced = a->tick_stop_traced;
+                key.remedy = attrib_remedy(&key);
+                t->tick = (struct held_tick) { .key = key, .duration = r->duration, .valid = true,
+                                               .counted = a->counting };
+                return 0;
+        }
         key.remedy = attrib_remedy(&key);
         return group_add(a, t, &key, r->duration, 0, 0);
 }
@@ -603,6 +641,8 @@ static int on_receiver(struct attrib *a, const struct rec *r) {
 
         switch (r->type) {
         case ATTRIB_EV_IRQ:
+                if (tick_release(a, t, 0) < 0)  /* no tick_stop after the last tick */
+                        return -ENOMEM;
                 t->out.interrupts += a->counting;
                 v = ipi_vector_by_desc(r->name);
                 if (v && streq(v->desc, "local_timer"))
@@ -630,6 +670,8 @@ static int on_receiver(struct attrib *a, const struct rec *r) {
                 key.kind = ATTRIB_THREAD;
                 key.vector = r->name;
                 break;
+        case ATTRIB_EV_TICK_STOP:
+                return tick_release(a, t, r->num);
         case ATTRIB_EV_TIMER:
                 if (r->in_hardirq && t->ntimers < ELEMENTSOF(t->timers))
                         t->timers[t->ntimers++] = r->name;
@@ -661,7 +703,39 @@ static int group_cmp(const void *x, const void *y) {
         return p->total_ns > q->total_ns ? -1 : p->total_ns < q->total_ns;
 }
 
+/* The time a round covers: from the end of the last one (or its first
+ * record) to upto (or its last record), inside the window. */
+static uint64_t round_span(struct attrib *a, uint64_t upto, bool any, uint64_t first, uint64_t last) {
+        uint64_t hi = upto != UINT64_MAX ? upto : any ? last : a->round_start;
+        uint64_t lo = a->round_start ? a->round_start : any ? first : hi;
+
+        if (a->win.end_ns) {
+                if (lo < a->win.start_ns)
+                        lo = a->win.start_ns;
+                if (hi > a->win.end_ns)
+                        hi = a->win.end_ns;
+        }
+        if (hi > a->round_start)
+                a->round_start = hi;
+        return hi > lo ? hi - lo : 0;
+}
+
+/* Residual or not stopped, by rate: once the round's counts are in. */
+static void ticks_judge(struct target *t) {
+        double secs = (double) t->out.span_ns / 1e9;
+
+        for (size_t i = 0; i < t->out.ngroups; i++) {
+                struct attrib_group *g = &t->out.groups[i];
+
+                if (g->kind != ATTRIB_TICK)
+                        continue;
+                g->tick_state = attrib_tick_state(g->tick_dep, g->count, secs);
+                g->remedy = attrib_remedy(g);
+        }
+}
+
 int attrib_advance(struct attrib *a, uint64_t upto) {
+        uint64_t first = UINT64_MAX, last = 0, span;
         size_t i, keep = 0;
         int r = 0;
 
@@ -677,6 +751,10 @@ int attrib_advance(struct attrib *a, uint64_t upto) {
                         a->recs[keep++] = *x;
                         continue;
                 }
+                if (x->ts < first)
+                        first = x->ts;
+                if (x->ts > last)
+                        last = x->ts;
                 switch (x->type) {
                 case ATTRIB_EV_IPI_SEND: case ATTRIB_EV_CSD_QUEUE: case ATTRIB_EV_WAKING:
                         r = on_sender(a, x);
@@ -687,9 +765,21 @@ int attrib_advance(struct attrib *a, uint64_t upto) {
                 }
         }
         a->nrecs = keep;
-        for (unsigned c = 0; c < a->ncpu; c++)
-                if (a->t[c] && a->t[c]->out.ngroups)
-                        qsort(a->t[c]->out.groups, a->t[c]->out.ngroups, sizeof(struct attrib_group), group_cmp);
+        span = round_span(a, upto, first != UINT64_MAX, first, last);
+        for (unsigned c = 0; c < a->ncpu && r >= 0; c++) {
+                struct target *t = a->t[c];
+
+                if (!t)
+                        continue;
+                /* the last tick has no interrupt after it: at the end, it
+                 * goes with what was seen; in a live round it waits */
+                if (upto == UINT64_MAX)
+                        r = tick_release(a, t, 0);
+                t->out.span_ns += span;
+                ticks_judge(t);
+                if (t->out.ngroups)
+                        qsort(t->out.groups, t->out.ngroups, sizeof(struct attrib_group), group_cmp);
+        }
         a->advanced = true;
         return r < 0 ? r : 0;
 }
@@ -703,6 +793,7 @@ void attrib_reset(struct attrib *a) {
                 t->out.ngroups = 0;
                 t->out.interrupts = t->out.ipis = t->out.ipis_unattributed = 0;
                 t->out.ticks = t->out.csd_local = 0;
+                t->out.span_ns = 0;
         }
 }
 

@@ -22,7 +22,9 @@
  *   - the receiver (a measured CPU) writes osnoise:irq_noise at the
  *     interrupt's exit, with its duration; timer:hrtimer_expire_entry names
  *     the timers a local_timer interrupt ran; csd:csd_function_entry outside
- *     hardirq context marks a queued function run without an IPI.
+ *     hardirq context marks a queued function run without an IPI, and
+ *     timer:tick_stop at the exit of a tick names the dependency that
+ *     kept the tick running (attrib-tick.h).
  * An IPI interrupt takes the oldest send of its vector to its CPU written
  * before it began (x86 merges a second send that arrives while the vector
  * is pending, so every other send before it goes too), and a function-call
@@ -32,13 +34,16 @@
  * Groups: per measured CPU, interrupts with the same (kind, vector, sender
  * task name, call site, origin, carried function, woken task name) are one
  * group with count, total and largest duration, and a remedy: what removes
- * it (attrib-remedy.c).
+ * it (attrib-remedy.c). Ticks are grouped by the dependency that kept them;
+ * those with none named are the residual tick or, faster than ~2/s over the
+ * time the counts cover, a tick that did not stop (attrib-tick.h).
  *
  * Usage:
  *   _cleanup_(attrib_freep) struct attrib *a = NULL;
  *   r = attrib_new(&cpus, &a);
  *   attrib_workload_pid(a, pid);        // the workload's threads: not noise
  *   attrib_set_window(a, t0, t1);       // optional
+ *   attrib_tick_stop_traced(a, true);   // timer:tick_stop is recorded
  *   for each record: attrib_add(a, &ev);
  *   attrib_finish(a);                   // sorts and matches
  *   const struct attrib_cpu *c = attrib_cpu(a, 2);
@@ -53,6 +58,7 @@
 
 #include "attrib-group.h"
 #include "attrib-remedy.h"
+#include "attrib-tick.h"
 #include "cpumap.h"
 
 #define ATTRIB_SLACK_NS 3000        /* a send "before" an IRQ: up to this after its estimated entry */
@@ -70,6 +76,7 @@ enum attrib_type {
         ATTRIB_EV_WAKING,       /* sched:sched_waking (name = wakee comm, num = wakee pid, target) */
         ATTRIB_EV_TIMER,        /* timer:hrtimer_expire_entry (name = function) */
         ATTRIB_EV_STACK,        /* ftrace:kernel_stack after a send on the same CPU */
+        ATTRIB_EV_TICK_STOP,    /* timer:tick_stop (num = TICK_DEP_MASK_* that kept the tick, 0 stopped) */
 };
 
 struct attrib_event {
@@ -96,6 +103,7 @@ struct attrib_cpu {
         uint64_t ipis, ipis_unattributed;
         uint64_t ticks;                 /* ATTRIB_TICK interrupts */
         uint64_t csd_local;             /* csds run without an IPI */
+        uint64_t span_ns;               /* the time these counts cover (window, round) */
         struct attrib_group *groups;    /* largest count first */
         size_t ngroups;
 };
@@ -108,6 +116,9 @@ static inline void attrib_freep(struct attrib **a) { attrib_free(*a); }
 /* Receive-side records outside [start_ns, end_ns] are not counted; sender
  * records before the window still match (the send precedes its IRQ). */
 void attrib_set_window(struct attrib *a, uint64_t start_ns, uint64_t end_ns);
+/* Whether timer:tick_stop is among the records (default no): a fast tick
+ * with no dependency named is then one the kernel gave no reason for. */
+void attrib_tick_stop_traced(struct attrib *a, bool traced);
 /* Thread noise of this pid is the workload: not an interrupt source. */
 int attrib_workload_pid(struct attrib *a, int pid);
 /* Records in any order across CPUs, in order within one CPU (a STACK goes

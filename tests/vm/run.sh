@@ -147,7 +147,7 @@ done
 # tracefs' comm recording hooks (sched_switch, sched_wakeup[_new]).
 # cli-noise checks the effect: no sync-core IPIs reach an idle CPU while
 # tlbctl noise sets up and tears down, and an unheld tracepoint does send them.
-HOLD_TRACEPOINTS="ipi:*,csd:*,irq_vectors:*,irq:*,osnoise:*,sched:sched_waking,sched:sched_wakeup,sched:sched_wakeup_new,sched:sched_switch,sched:sched_migrate_task,timer:hrtimer_expire_entry"
+HOLD_TRACEPOINTS="ipi:*,csd:*,irq_vectors:*,irq:*,osnoise:*,sched:sched_waking,sched:sched_wakeup,sched:sched_wakeup_new,sched:sched_switch,sched:sched_migrate_task,timer:hrtimer_expire_entry,timer:tick_stop"
 [ "$hold" = 1 ] && append="$append trace_instance=bed_hold1^traceoff,$HOLD_TRACEPOINTS trace_instance=bed_hold2^traceoff,$HOLD_TRACEPOINTS"
 cmdline="console=ttyS0,115200 loglevel=7 panic=-1 $init $isolation $append"
 vm_timeout=$((timeout + boot_budget))

@@ -97,6 +97,8 @@ ls $T/events/csd > "$RESULTS/csd-events.txt" 2>&1
 "$BIN_DIR/cli_tlbipi" -t 2 -s 0 -d 600 -p 5000 > "$RESULTS/tlbipi.out" &
 ipi_pid=$!
 sleep 2
+tsc_re="Marking TSC unstable|Marking clocksource 'tsc' as unstable"
+tsc_unstable_before=$(dmesg | grep -c -E "$tsc_re")
 taskset -c 0 tlbctl noise -c 2-3 -d 10s --workload none --json > "$RESULTS/noise-user.json" &
 npid=$!
 setup_ms=$(wait_window $npid) || fail "tlbctl noise never opened its window"
@@ -146,6 +148,7 @@ metric user.cpu2.workload_ns "$c2_wl"
 metric user.csd_events "$(q .data.csd_events)"
 metric user.csd_reason "$(q .data.csd_reason)"
 metric user.lost_events "$(q .data.lost_events)"
+
 # Attribution by source (lib/attrib.h): the flushes come from cli_tlbipi
 # with flush_tlb_func; at most 5% of all IPIs on either CPU unnamed.
 src() { q ".data.per_cpu[] | select(.cpu == $1) | .sources.$2"; }
@@ -157,6 +160,22 @@ for c in 2 3; do
 	[ $(( $(src $c ipis_unattributed) * 20 )) -le "$(src $c ipis)" ] ||
 		fail "CPU $c: $(src $c ipis_unattributed) of $(src $c ipis) IPIs without a source"
 done
+# The tick: timer:tick_stop is traced (the rt kernel has it), every tick
+# group says why the tick ran (residual, kept by a named dependency, or
+# not stopped). With the TSC marked unstable (seen on a loaded host) the
+# busy CPUs' tick must be named CLOCK_UNSTABLE, not "residual".
+[ "$(q .data.tick_stop_traced)" = true ] || fail "timer:tick_stop was not traced"
+for c in 2 3; do
+	metric user.cpu$c.ticks "$(src $c ticks)"
+	metric user.cpu$c.tick_groups "$(q "[.data.per_cpu[] | select(.cpu == $c) | .sources.groups[] | select(.kind == \"tick\") | \"\(.tick_state)/\(.tick_dependency // \"-\")/\(.count)\"] | join(\",\")")"
+done
+untold=$(q '[.data.per_cpu[].sources.groups[] | select(.kind == "tick" and (.tick_state == null or (.tick_state == "kept" and .tick_dependency == null)))] | length')
+[ "$untold" -eq 0 ] || fail "$untold tick groups without a state or dependency"
+if [ "$tsc_unstable_before" -gt 0 ]; then
+	metric user.tsc_unstable true
+	cu=$(q '[.data.per_cpu[] | select(.cpu == 3) | .sources.groups[] | select(.kind == "tick" and .tick_dependency == "CLOCK_UNSTABLE") | .count] | add // 0')
+	[ "$cu" -gt 0 ] || fail "the TSC was marked unstable, but no tick on busy CPU 3 was named CLOCK_UNSTABLE"
+fi
 [ $((c2_src_tlb * 10)) -ge $((c2_cf * 8)) ] || fail "only $c2_src_tlb of $c2_cf IPIs on CPU 2 named as cli_tlbipi's flush_tlb_func"
 [ "$c2_cf" -ge 100 ] || fail "CPU 2 saw only $c2_cf call-function IPIs"
 [ $((c2_user * 10)) -ge $((c2_cf * 8)) ] || fail "only $c2_user of $c2_cf IPIs on CPU 2 attributed to user TLB flush"
