@@ -6,7 +6,14 @@
  * a tick dependency holds it, it writes timer:tick_stop with success=0 and
  * the first dependency it found (TICK_DEP_MASK_*); when the tick stops,
  * success=1 dependency=NONE (once, on the transition). So a tick followed
- * on its CPU by tick_stop success=0 was kept by that dependency. A tick
+ * on its CPU by tick_stop success=0 was kept by that dependency, and one
+ * followed by success=1 ran because of the dependency named before it on
+ * that CPU, if any (seen: the 6.12 fair server's kick restarts the tick
+ * with SCHED, the next tick stops it). A tick with no tick_stop after it
+ * (its exit did not look: nested in a softirq-disabled section, the idle
+ * loop; or the trace ends) goes with the last one on its CPU: the kernel's
+ * last word stands until it writes another (success=1 when the tick
+ * stops, idle included). A tick
  * with no dependency named is either the residual tick of nohz_full (the
  * scheduler wants one tick a second while a task runs: at most ~1/s) or,
  * faster than that, a tick that did not stop for a reason the kernel did

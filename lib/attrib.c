@@ -58,6 +58,7 @@ struct held_tick {
 struct target {
         struct attrib_cpu out;
         struct held_tick tick;
+        int tick_dep;           /* dependency of the last timer:tick_stop here; 0 after a stop */
         struct queue sends, csds;
         const char *timers[8];  /* hrtimer functions since the last local_timer */
         size_t ntimers;
@@ -641,7 +642,10 @@ static int on_receiver(struct attrib *a, const struct rec *r) {
 
         switch (r->type) {
         case ATTRIB_EV_IRQ:
-                if (tick_release(a, t, 0) < 0)  /* no tick_stop after the last tick */
+                /* no tick_stop after the last tick: its exit did not
+                 * look (nested in a softirq section; the idle loop): the
+                 * kernel's last word on this CPU stands */
+                if (tick_release(a, t, t->tick_dep) < 0)
                         return -ENOMEM;
                 t->out.interrupts += a->counting;
                 v = ipi_vector_by_desc(r->name);
@@ -670,8 +674,15 @@ static int on_receiver(struct attrib *a, const struct rec *r) {
                 key.kind = ATTRIB_THREAD;
                 key.vector = r->name;
                 break;
-        case ATTRIB_EV_TICK_STOP:
-                return tick_release(a, t, r->num);
+        case ATTRIB_EV_TICK_STOP: {
+                /* success=0: the dependency keeps the tick on; success=1:
+                 * it stops after this tick, which the dependency before
+                 * (if any) had restarted */
+                int armed = t->tick_dep;
+
+                t->tick_dep = r->num;
+                return tick_release(a, t, r->num ? r->num : armed);
+        }
         case ATTRIB_EV_TIMER:
                 if (r->in_hardirq && t->ntimers < ELEMENTSOF(t->timers))
                         t->timers[t->ntimers++] = r->name;
@@ -703,11 +714,12 @@ static int group_cmp(const void *x, const void *y) {
         return p->total_ns > q->total_ns ? -1 : p->total_ns < q->total_ns;
 }
 
-/* The time a round covers: from the end of the last one (or its first
- * record) to upto (or its last record), inside the window. */
+/* The time a round covers: from the end of the last one (or the start of
+ * the window, or else the round's first record) to upto (or the end of the
+ * window, or else its last record). */
 static uint64_t round_span(struct attrib *a, uint64_t upto, bool any, uint64_t first, uint64_t last) {
-        uint64_t hi = upto != UINT64_MAX ? upto : any ? last : a->round_start;
-        uint64_t lo = a->round_start ? a->round_start : any ? first : hi;
+        uint64_t hi = upto != UINT64_MAX ? upto : a->win.end_ns ? a->win.end_ns : any ? last : a->round_start;
+        uint64_t lo = a->round_start ? a->round_start : a->win.end_ns ? a->win.start_ns : any ? first : hi;
 
         if (a->win.end_ns) {
                 if (lo < a->win.start_ns)
@@ -771,10 +783,11 @@ int attrib_advance(struct attrib *a, uint64_t upto) {
 
                 if (!t)
                         continue;
-                /* the last tick has no interrupt after it: at the end, it
-                 * goes with what was seen; in a live round it waits */
+                /* the last tick has no interrupt after it: at the end, the
+                 * dependency seen last stands (its tick_stop was cut off);
+                 * in a live round it waits for the next */
                 if (upto == UINT64_MAX)
-                        r = tick_release(a, t, 0);
+                        r = tick_release(a, t, t->tick_dep);
                 t->out.span_ns += span;
                 ticks_judge(t);
                 if (t->out.ngroups)

@@ -28,6 +28,12 @@
  *                  perf NMIs cannot exercise tlbisol's NMI catch-up; these do.
  *          cat /sys/module/tlbisol_test/parameters/nmi_kick
  *                  NMIs sent and NMIs received, summed over CPUs
+ *          echo 1 > /sys/module/tlbisol_test/parameters/mark_tsc_unstable
+ *                  mark the TSC unstable (mark_tsc_unstable()), as the
+ *                  clocksource watchdog does in a guest its host could not
+ *                  run on time: the tick then runs on every nohz_full CPU
+ *                  (tick dependency CLOCK_UNSTABLE) until reboot. Only for
+ *                  a boot of its own (tests/vm/scenarios/tick-record.sh).
  *          echo 1|2 > /sys/module/tlbisol_test/parameters/sleep_watch
  *                  (2: count only; echo 1 > .../sleep_bait is its positive
  *                  control, with the TEST build of tlbisol.ko)
@@ -58,6 +64,7 @@
 #include <linux/stacktrace.h>
 #include <asm/apic.h>
 #include <asm/nmi.h>
+#include <asm/tsc.h>
 
 static bool bug_on_load;
 module_param(bug_on_load, bool, 0444);
@@ -176,6 +183,30 @@ MODULE_PARM_DESC(unmap_aliases_churn, "Write N: run N purges through vm_unmap_al
 
 void tlbisol_test_skip_catchup(int where);	/* tlbisol.ko TEST build: 1 entry, 2 NMI */
 void tlbisol_test_guard_off(bool off);		/* tlbisol.ko TEST build */
+
+/*
+ * mark_tsc_unstable: the path a clocksource watchdog verdict takes
+ * (tsc_cs_mark_unstable() and mark_tsc_unstable() both end in
+ * clear_sched_clock_stable(), which sets TICK_DEP_BIT_CLOCK_UNSTABLE on
+ * every CPU). One way: nothing makes the TSC stable again before reboot.
+ */
+static int tsc_unstable_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int r = kstrtobool(val, &on);
+
+	if (r)
+		return r;
+	if (on)
+		mark_tsc_unstable("tlbisol_test mark_tsc_unstable=1");
+	return 0;
+}
+
+static const struct kernel_param_ops tsc_unstable_ops = {
+	.set = tsc_unstable_set,
+};
+module_param_cb(mark_tsc_unstable, &tsc_unstable_ops, NULL, 0200);
+MODULE_PARM_DESC(mark_tsc_unstable, "Write 1: mark the TSC unstable until reboot (the tick then runs on every nohz_full CPU)");
 
 static int skip_set(const char *val, const struct kernel_param *kp)
 {

@@ -14,8 +14,8 @@
 
 #define S_NS UINT64_C(1000000000)
 
-static struct attrib *replay(const char *name, const char *drop, uint64_t win_start, uint64_t win_end,
-                             int workload_pid) {
+static struct attrib *replay_traced(const char *name, const char *drop, uint64_t win_start, uint64_t win_end,
+                                    int workload_pid, bool tick_stop_traced) {
         char path[512], *buf = NULL, line[1024];
         size_t len = 0;
         FILE *in, *mem;
@@ -48,6 +48,7 @@ static struct attrib *replay(const char *name, const char *drop, uint64_t win_st
                 assert_int_equal(attrib_workload_pid(a, workload_pid), 0);
         if (win_end)
                 attrib_set_window(a, win_start, win_end);
+        attrib_tick_stop_traced(a, tick_stop_traced);
         mem = fmemopen(buf, len, "r");
         assert_non_null(mem);
         assert_int_equal(attrib_add_trace(a, mem, &bad), 0);
@@ -55,6 +56,11 @@ static struct attrib *replay(const char *name, const char *drop, uint64_t win_st
         free(buf);
         assert_int_equal(attrib_finish(a), 0);
         return a;
+}
+
+static struct attrib *replay(const char *name, const char *drop, uint64_t win_start, uint64_t win_end,
+                             int workload_pid) {
+        return replay_traced(name, drop, win_start, win_end, workload_pid, false);
 }
 
 /* The group of cpu with this kind, vector, carried function and origin
@@ -318,6 +324,341 @@ static void test_merge_and_local(void **state) {
         attrib_free(a);
 }
 
+/* ---- the tick: why it ran (lib/attrib-tick.h) ---- */
+
+/* A trace of CPU 2 running a busy loop (pid 500) for secs seconds with a
+ * tick every 1/hz s; after each tick's interrupt, as the kernel writes it
+ * at the interrupt exit, "tick_stop: success=0 dependency=DEP" when dep is
+ * given, and a TIMER softirq between the two every fifth tick. */
+static void tick_lines(FILE *m, double t0, double secs, unsigned hz, const char *dep) {
+        unsigned n = (unsigned) (secs * hz);
+
+        for (unsigned i = 0; i < n; i++) {
+                double t = t0 + (double) i / hz;
+
+                fprintf(m, "        busyloop-500     [002] d.h1.   %.6f: hrtimer_expire_entry: hrtimer=00000000042debe5"
+                        " function=tick_nohz_handler now=%.0f\n", t, t * 1e9);
+                fprintf(m, "        busyloop-500     [002] d.h1.   %.6f: irq_noise: local_timer:236 start %.9f duration 6000 ns\n",
+                        t + 0.000008, t + 0.000002);
+                if (i % 5 == 0)
+                        fprintf(m, "        busyloop-500     [002] ..s1.   %.6f: softirq_noise:    TIMER:1 start %.9f duration 3000 ns\n",
+                                t + 0.000012, t + 0.000009);
+                if (dep)
+                        fprintf(m, "        busyloop-500     [002] d..1.   %.6f: tick_stop: success=0 dependency=%s\n",
+                                t + 0.000015, dep);
+        }
+}
+
+/* Replays text over the window [t0, t0 + secs] of CPU 2. */
+static struct attrib *tick_replay(const char *text, size_t len, double t0, double secs, bool traced) {
+        struct cpumap cpus;
+        struct attrib *a;
+        unsigned bad = 0;
+        FILE *f;
+
+        cpumap_zero(&cpus);
+        cpumap_set(&cpus, 2);
+        assert_int_equal(attrib_new(&cpus, &a), 0);
+        assert_int_equal(attrib_workload_pid(a, 500), 0);
+        attrib_tick_stop_traced(a, traced);
+        attrib_set_window(a, (uint64_t) (t0 * 1e9), (uint64_t) ((t0 + secs) * 1e9));
+        f = fmemopen((void *) text, len, "r");
+        assert_non_null(f);
+        assert_int_equal(attrib_add_trace(a, f, &bad), 0);
+        fclose(f);
+        assert_int_equal(attrib_finish(a), 0);
+        return a;
+}
+
+/* A trace written in memory, then replayed with tick_replay(). */
+struct memtrace {
+        char *buf;
+        size_t len;
+        FILE *f;
+};
+
+static FILE *memtrace_open(struct memtrace *t) {
+        *t = (struct memtrace) { 0 };
+        t->f = open_memstream(&t->buf, &t->len);
+        assert_non_null(t->f);
+        return t->f;
+}
+
+static struct attrib *memtrace_replay(struct memtrace *t, double t0, double secs, bool traced) {
+        if (t->f)
+                fclose(t->f);
+        t->f = NULL;
+        return tick_replay(t->buf, t->len, t0, secs, traced);
+}
+
+/* The tick groups of CPU 2; asserts their counts add up to its ticks. */
+static size_t tick_groups(const struct attrib *a, const struct attrib_group **out, size_t max) {
+        const struct attrib_cpu *c = attrib_cpu(a, 2);
+        uint64_t sum = 0;
+        size_t n = 0;
+
+        assert_non_null(c);
+        for (size_t i = 0; i < c->ngroups; i++)
+                if (c->groups[i].kind == ATTRIB_TICK) {
+                        assert_true(n < max);
+                        out[n++] = &c->groups[i];
+                        sum += c->groups[i].count;
+                }
+        assert_int_equal(sum, c->ticks);
+        return n;
+}
+
+/* One busy loop, tick stopped: one tick a second, and no tick_stop after
+ * them (the tick stays stopped; success=1 is written once, when it stops). */
+static void test_tick_residual(void **state) {
+        (void) state;
+        struct memtrace tr;
+        FILE *m = memtrace_open(&tr);
+        const struct attrib_group *g[4];
+        struct attrib *a;
+
+        fprintf(m, "        busyloop-500     [002] d..1.   99.999000: tick_stop: success=1 dependency=NONE\n");
+        tick_lines(m, 100.5, 10, 1, NULL);
+        a = memtrace_replay(&tr, 100, 10.9, true);
+        assert_int_equal(tick_groups(a, g, 4), 1);
+        assert_int_equal(g[0]->count, 10);
+        assert_int_equal(g[0]->tick_state, ATTRIB_TICK_RESIDUAL);
+        assert_int_equal(g[0]->tick_dep, 0);
+        assert_non_null(strstr(g[0]->remedy, "residual"));
+        assert_int_equal(attrib_cpu(a, 2)->span_ns, 10900000000ull);
+        attrib_free(a);
+        free(tr.buf);
+}
+
+/* The TSC marked unstable: the tick runs at HZ on the busy CPU (seen at
+ * ~92/s in a bench on a loaded host, 2764 ticks in 30 s), each tick's exit
+ * writing tick_stop success=0 dependency=CLOCK_UNSTABLE. */
+static void test_tick_clock_unstable(void **state) {
+        (void) state;
+        struct memtrace tr;
+        FILE *m = memtrace_open(&tr);
+        const struct attrib_group *g[4];
+        struct attrib *a;
+
+        tick_lines(m, 200.001, 5, 90, "CLOCK_UNSTABLE");
+        /* an IPI between ticks does not take a tick's dependency */
+        fprintf(m, "          <idle>-0       [002] dNh2.   205.500000: irq_noise: reschedule:253 start 205.499990000 duration 1000 ns\n");
+        a = memtrace_replay(&tr, 200, 6, true);
+        assert_int_equal(tick_groups(a, g, 4), 1);
+        assert_int_equal(g[0]->count, 450);
+        assert_int_equal(g[0]->tick_state, ATTRIB_TICK_KEPT);
+        assert_int_equal(g[0]->tick_dep, ATTRIB_TICK_DEP_CLOCK_UNSTABLE);
+        assert_string_equal(attrib_tick_dep_name(g[0]->tick_dep), "CLOCK_UNSTABLE");
+        assert_non_null(strstr(g[0]->remedy, "Marking TSC unstable"));
+        assert_non_null(strstr(g[0]->remedy, "tsc=reliable"));
+        assert_null(strstr(g[0]->remedy, "residual"));
+        assert_int_equal(attrib_cpu(a, 2)->interrupts, 451);
+        attrib_free(a);
+        free(tr.buf);
+}
+
+/* A second task on the CPU for 3 s (SCHED keeps the tick at 90/s), then
+ * alone again: the tick SCHED kept stops after one more (success=1), and
+ * the residual tick remains. */
+static void test_tick_sched(void **state) {
+        (void) state;
+        struct memtrace tr;
+        FILE *m = memtrace_open(&tr);
+        const struct attrib_group *g[4], *sched = NULL, *res = NULL;
+        struct attrib *a;
+        size_t n;
+
+        tick_lines(m, 300.001, 3, 90, "SCHED");
+        fprintf(m, "        busyloop-500     [002] d.h1.   303.001000: hrtimer_expire_entry: hrtimer=00000000042debe5 function=tick_nohz_handler now=303001000000\n");
+        fprintf(m, "        busyloop-500     [002] d.h1.   303.001008: irq_noise: local_timer:236 start 303.001002000 duration 6000 ns\n");
+        fprintf(m, "        busyloop-500     [002] d..1.   303.001015: tick_stop: success=1 dependency=NONE\n");
+        tick_lines(m, 304.0, 6, 1, NULL);
+        a = memtrace_replay(&tr, 300, 10, true);
+        n = tick_groups(a, g, 4);
+        assert_int_equal(n, 2);
+        for (size_t i = 0; i < n; i++) {
+                if (g[i]->tick_dep == ATTRIB_TICK_DEP_SCHED)
+                        sched = g[i];
+                else
+                        res = g[i];
+        }
+        if (!sched || !res)
+                fail_msg("no SCHED group and residual group");
+        assert_int_equal(sched->count, 271);
+        assert_int_equal(sched->tick_state, ATTRIB_TICK_KEPT);
+        assert_non_null(strstr(sched->remedy, "more than one runnable task"));
+        assert_non_null(strstr(sched->remedy, "UserTasks=yes"));
+        /* the tick after which it stopped was still SCHED's; six residual */
+        assert_int_equal(res->count, 6);
+        assert_int_equal(res->tick_state, ATTRIB_TICK_RESIDUAL);
+        assert_int_equal(attrib_cpu(a, 2)->ticks, 277);
+        attrib_free(a);
+        free(tr.buf);
+}
+
+/* Without timer:tick_stop (an older kernel, or the event not recorded) a
+ * tick at 90/s cannot be called residual: it did not stop, reason unknown;
+ * at 1/s it still is residual. Traced but silent: no dependency named. */
+static void test_tick_without_tick_stop(void **state) {
+        (void) state;
+        struct memtrace fast, slow;
+        const struct attrib_group *g[4];
+        struct attrib *a;
+
+        tick_lines(memtrace_open(&fast), 400.001, 5, 90, NULL);
+        a = memtrace_replay(&fast, 400, 5, false);
+        assert_int_equal(tick_groups(a, g, 4), 1);
+        assert_int_equal(g[0]->count, 450);
+        assert_int_equal(g[0]->tick_state, ATTRIB_TICK_NOT_STOPPED);
+        assert_int_equal(g[0]->tick_dep, 0);
+        assert_non_null(strstr(g[0]->remedy, "did not stop"));
+        assert_non_null(strstr(g[0]->remedy, "not traced"));
+        assert_null(strstr(g[0]->remedy, "residual scheduler tick"));
+        attrib_free(a);
+        a = memtrace_replay(&fast, 400, 5, true);
+        assert_int_equal(tick_groups(a, g, 4), 1);
+        assert_int_equal(g[0]->tick_state, ATTRIB_TICK_NOT_STOPPED);
+        assert_non_null(strstr(g[0]->remedy, "named no dependency"));
+        attrib_free(a);
+
+        tick_lines(memtrace_open(&slow), 400.5, 5, 1, NULL);
+        a = memtrace_replay(&slow, 400, 5.9, false);
+        assert_int_equal(tick_groups(a, g, 4), 1);
+        assert_int_equal(g[0]->count, 5);
+        assert_int_equal(g[0]->tick_state, ATTRIB_TICK_RESIDUAL);
+        attrib_free(a);
+        free(fast.buf);
+        free(slow.buf);
+}
+
+/* The same on the recordings of tests/vm/scenarios/tick-record.sh (rt
+ * guest, CPUs 2-3 nohz_full; tests/fixtures/attrib/README). Counts of the
+ * fixture lines, for reference: residual, CPU 2: 9 ticks, 3 "success=0
+ * dependency=SCHED" (the 6.12 fair server's kick) and 3 "success=1";
+ * CPU 3 (idle): 4 ticks, no tick_stop. sched, CPU 2: 228 ticks, 227
+ * SCHED. unstable, CPU 2: 202 ticks, 202 CLOCK_UNSTABLE. */
+static const struct attrib_group *tick_group(const struct attrib *a, unsigned cpu, enum attrib_tick_state st,
+                                             int dep) {
+        const struct attrib_cpu *c = attrib_cpu(a, cpu);
+
+        assert_non_null(c);
+        for (size_t i = 0; i < c->ngroups; i++)
+                if (c->groups[i].kind == ATTRIB_TICK && c->groups[i].tick_state == st &&
+                    c->groups[i].tick_dep == dep)
+                        return &c->groups[i];
+        return NULL;
+}
+
+static void test_tick_recorded(void **state) {
+        (void) state;
+        struct attrib *a;
+        const struct attrib_group *g;
+
+        /* one busy loop: residual, plus the ticks the fair server's SCHED
+         * kick restarted (each stops after one tick) */
+        a = replay_traced("rt-tick-residual.txt", NULL, 15 * S_NS, 20700 * (S_NS / 1000), 201, true);
+        g = tick_group(a, 2, ATTRIB_TICK_RESIDUAL, 0);
+        assert_non_null(g);
+        assert_true(g->count >= 4 && (double) g->count <= 2 * 5.7 + 1);
+        assert_non_null(strstr(g->remedy, "residual"));
+        g = tick_group(a, 2, ATTRIB_TICK_KEPT, ATTRIB_TICK_DEP_SCHED);
+        assert_non_null(g);
+        assert_int_equal(g->count, 3);
+        assert_non_null(strstr(g->remedy, "fair server"));
+        assert_int_equal(attrib_cpu(a, 2)->ticks, 9);
+        assert_null(tick_group(a, 2, ATTRIB_TICK_NOT_STOPPED, 0));
+        g = tick_group(a, 3, ATTRIB_TICK_RESIDUAL, 0);
+        assert_non_null(g);
+        assert_int_equal(g->count, 4);
+        attrib_free(a);
+
+        /* two busy loops on CPU 2: the scheduler keeps the tick (~114/s) */
+        a = replay_traced("rt-tick-sched.txt", NULL, 27 * S_NS, 29 * S_NS, 201, true);
+        g = tick_group(a, 2, ATTRIB_TICK_KEPT, ATTRIB_TICK_DEP_SCHED);
+        assert_non_null(g);
+        assert_int_equal(g->count, 228);        /* the last one's tick_stop is past the slice */
+        assert_int_equal(attrib_cpu(a, 2)->ticks, 228);
+        assert_null(tick_group(a, 2, ATTRIB_TICK_RESIDUAL, 0));
+        attrib_free(a);
+
+        /* the TSC marked unstable: CLOCK_UNSTABLE on every tick, ~200/s */
+        a = replay_traced("rt-tick-unstable.txt", NULL, 43 * S_NS, 44 * S_NS, 238, true);
+        g = tick_group(a, 2, ATTRIB_TICK_KEPT, ATTRIB_TICK_DEP_CLOCK_UNSTABLE);
+        assert_non_null(g);
+        assert_int_equal(g->count, 202);
+        assert_int_equal(attrib_cpu(a, 2)->ticks, 202);
+        assert_non_null(strstr(g->remedy, "Marking TSC unstable"));
+        assert_null(tick_group(a, 2, ATTRIB_TICK_RESIDUAL, 0));
+        attrib_free(a);
+
+        /* negative control: the same without tick_stop (not recorded, or a
+         * kernel without it) is a tick that did not stop, never residual */
+        a = replay_traced("rt-tick-unstable.txt", "tick_stop:", 43 * S_NS, 44 * S_NS, 238, false);
+        g = tick_group(a, 2, ATTRIB_TICK_NOT_STOPPED, 0);
+        assert_non_null(g);
+        assert_int_equal(g->count, 202);
+        assert_non_null(strstr(g->remedy, "not traced"));
+        assert_null(tick_group(a, 2, ATTRIB_TICK_RESIDUAL, 0));
+        attrib_free(a);
+        a = replay_traced("rt-tick-sched.txt", "tick_stop:", 27 * S_NS, 29 * S_NS, 201, false);
+        assert_non_null(tick_group(a, 2, ATTRIB_TICK_NOT_STOPPED, 0));
+        attrib_free(a);
+        /* and the residual tick stays residual without it */
+        a = replay_traced("rt-tick-residual.txt", "tick_stop:", 15 * S_NS, 20700 * (S_NS / 1000), 201, false);
+        g = tick_group(a, 2, ATTRIB_TICK_RESIDUAL, 0);
+        assert_non_null(g);
+        assert_int_equal(g->count, 9);
+        attrib_free(a);
+}
+
+/* The rate rule at its edge, and the names. */
+static void test_tick_names(void **state) {
+        (void) state;
+        struct attrib_event ev;
+        struct cpumap t;
+        char buf[256];
+        int dep = -1;
+
+        /* 2/s plus one for the window's edges */
+        assert_int_equal(attrib_tick_state(0, 21, 10.0), ATTRIB_TICK_RESIDUAL);
+        assert_int_equal(attrib_tick_state(0, 22, 10.0), ATTRIB_TICK_NOT_STOPPED);
+        assert_int_equal(attrib_tick_state(0, 1, 0), ATTRIB_TICK_RESIDUAL);
+        assert_int_equal(attrib_tick_state(0, 2, 0), ATTRIB_TICK_NOT_STOPPED);
+        assert_int_equal(attrib_tick_state(ATTRIB_TICK_DEP_RCU, 1, 10.0), ATTRIB_TICK_KEPT);
+        for (int d = 1; d <= ATTRIB_TICK_DEP_RCU_EXP; d <<= 1) {
+                const char *r = attrib_tick_remedy(ATTRIB_TICK_KEPT, d, true);
+
+                assert_non_null(attrib_tick_dep_name(d));
+                assert_int_equal(attrib_tick_dep_from_name(attrib_tick_dep_name(d), &dep), 0);
+                assert_int_equal(dep, d);
+                assert_null(strstr(r, "residual"));
+                assert_null(strstr(r, "does not know"));
+        }
+        assert_non_null(strstr(attrib_tick_remedy(ATTRIB_TICK_KEPT, ATTRIB_TICK_DEP_POSIX_TIMER, true), "POSIX CPU"));
+        assert_non_null(strstr(attrib_tick_remedy(ATTRIB_TICK_KEPT, ATTRIB_TICK_DEP_PERF_EVENTS, true), "perf"));
+        assert_non_null(strstr(attrib_tick_remedy(ATTRIB_TICK_KEPT, ATTRIB_TICK_DEP_RCU, true), "rcu_nocbs="));
+        assert_non_null(strstr(attrib_tick_remedy(ATTRIB_TICK_KEPT, 64, true), "does not know"));
+        assert_null(attrib_tick_dep_name(3));
+        assert_int_equal(attrib_tick_dep_from_name("BOGUS", &dep), -EINVAL);
+        assert_int_equal(attrib_tick_dep_from_name("0x", &dep), -EINVAL);
+        assert_int_equal(attrib_tick_dep_from_name("0x40", &dep), 0);
+        assert_int_equal(dep, 64);
+        assert_string_equal(attrib_tick_label(ATTRIB_TICK_KEPT, ATTRIB_TICK_DEP_SCHED), "SCHED");
+        assert_string_equal(attrib_tick_label(ATTRIB_TICK_NOT_STOPPED, 0), "not_stopped");
+        assert_int_equal(attrib_parse_line("  sh-1 [002] d..1.  1.000000: tick_stop: success=0 dependency=CLOCK_UNSTABLE",
+                                           &ev, &t, buf, sizeof(buf)), 1);
+        assert_int_equal(ev.type, ATTRIB_EV_TICK_STOP);
+        assert_int_equal(ev.num, ATTRIB_TICK_DEP_CLOCK_UNSTABLE);
+        assert_int_equal(ev.cpu, 2);
+        assert_int_equal(attrib_parse_line("  sh-1 [002] d..1.  1.000000: tick_stop: success=1 dependency=NONE",
+                                           &ev, &t, buf, sizeof(buf)), 1);
+        assert_int_equal(ev.num, 0);
+        assert_int_equal(attrib_parse_line("  sh-1 [002] d..1.  1.000000: tick_stop: success=0 dependency=WHAT",
+                                           &ev, &t, buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(attrib_parse_line("  sh-1 [002] d..1.  1.000000: tick_stop: dependency=SCHED",
+                                           &ev, &t, buf, sizeof(buf)), -EINVAL);
+}
+
 static void test_parse_errors(void **state) {
         (void) state;
         struct attrib_event ev;
@@ -357,6 +698,12 @@ int main(void) {
                 cmocka_unit_test(test_advance),
                 cmocka_unit_test(test_other_kinds),
                 cmocka_unit_test(test_merge_and_local),
+                cmocka_unit_test(test_tick_residual),
+                cmocka_unit_test(test_tick_clock_unstable),
+                cmocka_unit_test(test_tick_sched),
+                cmocka_unit_test(test_tick_without_tick_stop),
+                cmocka_unit_test(test_tick_recorded),
+                cmocka_unit_test(test_tick_names),
                 cmocka_unit_test(test_parse_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
