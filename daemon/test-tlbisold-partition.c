@@ -20,6 +20,7 @@ struct fake {
         bool refuse_cpus;               /* kernel: cpuset.cpus write refused (EINVAL) */
         const char *systemd_error;      /* systemd: the call fails with this message */
         bool unreadable_after_stop;     /* stop leaves a cgroup whose partition file cannot be read */
+        bool stop_does_nothing;         /* systemd: stop answers yes, the cgroup stays */
         bool populated;
 };
 
@@ -86,10 +87,14 @@ static int fake_set_cpus(const struct cpumap *cpus, bool running, char *err, siz
 static int fake_stop(char *err, size_t errlen, void *ud) {
         struct fake *k = ud;
         _cleanup_free_ char *abs = NULL, *cmd = NULL;
-        (void) err;
-        (void) errlen;
 
         logf_(k, "stop;");
+        if (k->systemd_error) {
+                snprintf(err, errlen, "%s", k->systemd_error);
+                return -EIO;
+        }
+        if (k->stop_does_nothing)
+                return 0;
         assert_int_equal(fsroot_path(k->fs, DIR_CG, &abs), 0);
         assert_true(asprintf(&cmd, "rm -rf '%s'", abs) > 0);
         assert_int_equal(system(cmd), 0);
@@ -267,6 +272,18 @@ static void test_systemd_failure(void **state) {
         assert_int_equal(converge_to(w, "1"), -EIO);
         assert_non_null(strstr(w->err, "systemd: starting tlbisol.slice with AllowedCPUs=1: Access denied; rolled back"));
         assert_int_equal(part(w).mode, CGPART_ABSENT);
+
+        /* the stop refused, or answered but not done: each named */
+        w->k.systemd_error = NULL;
+        assert_int_equal(converge_to(w, "1"), 1);
+        w->k.systemd_error = "Access denied";
+        assert_int_equal(converge_to(w, ""), -EIO);
+        assert_string_equal(w->err, "systemd: stopping tlbisol.slice: Access denied");
+        w->k.systemd_error = NULL;
+        w->k.stop_does_nothing = true;
+        assert_int_equal(converge_to(w, ""), -EBUSY);
+        assert_string_equal(w->err, "systemd: /tlbisol.slice is still there after it was stopped");
+        assert_string_equal(w->k.log, "stop;");
 }
 
 static void test_populated_slice_kept(void **state) {

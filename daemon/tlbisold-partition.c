@@ -121,36 +121,71 @@ static bool is_gone(const struct cgpart *st, const struct cpumap *want) {
         return st->mode == CGPART_ABSENT;
 }
 
-/* systemd sets AllowedCPUs=want; the kernel must show it in cpuset.cpus. */
-static int set_cpus(const struct fsroot *fs, unsigned ncpus, const struct partition_ops *ops, bool running,
-                    const struct cpumap *want, char *err, size_t errlen) {
-        char sd[256] = "", a[64], b[64];
-        struct cgpart st;
-        int r;
+/* What a request to systemd must bring about, and how each way it fails is
+ * named: systemd's refusal "systemd: DOING: WHY", the cgroup unreadable
+ * "reading CGROUP<read_after>: WHY", the effect not seen in time by
+ * not_seen() (given the last state read). */
+struct systemd_effect {
+        bool (*done)(const struct cgpart *st, const struct cpumap *want);
+        const char *read_after;
+        void (*not_seen)(const struct cgpart *st, const struct cpumap *want, char *err, size_t errlen);
+};
 
-        r = ops->set_cpus(want, running, sd, sizeof(sd), ops->userdata);
+/* r and sd: systemd's answer to the request named by doing; then waits
+ * until e->done holds. 0, or a negative errno with err naming the failure
+ * (-EBUSY: not seen in time). */
+static int systemd_then_wait(const struct fsroot *fs, unsigned ncpus, const struct partition_ops *ops,
+                             int r, const char *sd, const char *doing, const struct systemd_effect *e,
+                             const struct cpumap *want, char *err, size_t errlen) {
+        struct cgpart st;
+
         if (r < 0) {
-                errf(err, errlen, "systemd: %s %s with AllowedCPUs=%s: %s", running ? "changing" : "starting",
-                     PARTITION_SLICE, list(want, a, sizeof(a)), *sd ? sd : strerror(-r));
+                errf(err, errlen, "systemd: %s: %s", doing, *sd ? sd : strerror(-r));
                 return r;
         }
-        r = wait_for(fs, ncpus, ops, has_cpus, want, &st);
+        r = wait_for(fs, ncpus, ops, e->done, want, &st);
         if (r < 0) {
-                errf(err, errlen, "reading %s: %s", PARTITION_CGROUP, strerror(-r));
+                errf(err, errlen, "reading %s%s: %s", PARTITION_CGROUP, e->read_after, strerror(-r));
                 return r;
         }
         if (r == 0) {
-                if (st.mode == CGPART_ABSENT || st.mode == CGPART_NO_CPUSET)
-                        errf(err, errlen, "cpuset.cpus: systemd did not create %s with the cpuset controller",
-                             PARTITION_CGROUP);
-                else
-                        errf(err, errlen, "cpuset.cpus: the kernel refused %s for %s (it still reads '%s'): "
-                             "a sibling cgroup holds these CPUs exclusively (see systemd's journal)",
-                             list(want, a, sizeof(a)), PARTITION_CGROUP, cpulist_format(&st.cpus, b, sizeof(b)) < 0
-                             ? "?" : b);
+                e->not_seen(&st, want, err, errlen);
                 return -EBUSY;
         }
         return 0;
+}
+
+static void cpus_not_seen(const struct cgpart *st, const struct cpumap *want, char *err, size_t errlen) {
+        char a[64], b[64];
+
+        if (st->mode == CGPART_ABSENT || st->mode == CGPART_NO_CPUSET)
+                errf(err, errlen, "cpuset.cpus: systemd did not create %s with the cpuset controller",
+                     PARTITION_CGROUP);
+        else
+                errf(err, errlen, "cpuset.cpus: the kernel refused %s for %s (it still reads '%s'): "
+                     "a sibling cgroup holds these CPUs exclusively (see systemd's journal)",
+                     list(want, a, sizeof(a)), PARTITION_CGROUP, cpulist_format(&st->cpus, b, sizeof(b)) < 0
+                     ? "?" : b);
+}
+
+static void still_there(const struct cgpart *st, const struct cpumap *want, char *err, size_t errlen) {
+        (void) st, (void) want;
+        errf(err, errlen, "systemd: %s is still there after it was stopped", PARTITION_CGROUP);
+}
+
+static const struct systemd_effect cpus_set = { has_cpus, "", cpus_not_seen };
+static const struct systemd_effect slice_gone = { is_gone, " after systemd stopped it", still_there };
+
+/* systemd sets AllowedCPUs=want; the kernel must show it in cpuset.cpus. */
+static int set_cpus(const struct fsroot *fs, unsigned ncpus, const struct partition_ops *ops, bool running,
+                    const struct cpumap *want, char *err, size_t errlen) {
+        char sd[256] = "", doing[160], a[64];
+        int r;
+
+        snprintf(doing, sizeof(doing), "%s %s with AllowedCPUs=%s", running ? "changing" : "starting",
+                 PARTITION_SLICE, list(want, a, sizeof(a)));
+        r = ops->set_cpus(want, running, sd, sizeof(sd), ops->userdata);
+        return systemd_then_wait(fs, ncpus, ops, r, sd, doing, &cpus_set, want, err, errlen);
 }
 
 /* Makes the slice an isolated partition and checks what the kernel says. */
@@ -228,20 +263,8 @@ static int remove_partition(const struct fsroot *fs, unsigned ncpus, const struc
                 return 1;
         }
         r = ops->stop(sd, sizeof(sd), ops->userdata);
-        if (r < 0) {
-                errf(err, errlen, "systemd: stopping %s: %s", PARTITION_SLICE, *sd ? sd : strerror(-r));
-                return r;
-        }
-        r = wait_for(fs, ncpus, ops, is_gone, NULL, &st);
-        if (r < 0) {
-                errf(err, errlen, "reading %s after systemd stopped it: %s", PARTITION_CGROUP, strerror(-r));
-                return r;
-        }
-        if (r == 0) {
-                errf(err, errlen, "systemd: %s is still there after it was stopped", PARTITION_CGROUP);
-                return -EBUSY;
-        }
-        return 1;
+        r = systemd_then_wait(fs, ncpus, ops, r, sd, "stopping " PARTITION_SLICE, &slice_gone, NULL, err, errlen);
+        return r < 0 ? r : 1;
 }
 
 /* Back to before: no slice, or the old CPUs and state. */

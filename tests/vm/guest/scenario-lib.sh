@@ -72,6 +72,36 @@ wait_restarted() {
 	return 1
 }
 
+# watched_files: the files tlbisold may touch (IRQ affinities, the unbound
+# workqueue mask, the sysctls and knobs it saves), for a scenario's
+# snapshot() to compare before and after; absent ones are listed too.
+watched_files() {
+	echo /proc/irq/*/smp_affinity_list /proc/irq/default_smp_affinity \
+		/sys/devices/virtual/workqueue/cpumask /sys/devices/virtual/workqueue/cpumask_requested \
+		/proc/sys/kernel/numa_balancing /proc/sys/vm/stat_interval /proc/sys/kernel/nmi_watchdog \
+		/proc/sys/kernel/watchdog_cpumask /proc/sys/kernel/timer_migration \
+		/sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/khugepaged/defrag \
+		/sys/kernel/mm/ksm/run /proc/sys/kernel/sched_rt_runtime_us
+}
+
+# print_files FILE...: "FILE<TAB>content" of each readable FILE
+print_files() {
+	for f in "$@"; do
+		[ -r "$f" ] && printf '%s\t%s\n' "$f" "$(cat "$f" 2>/dev/null)"
+	done
+	return 0
+}
+
+# snapshot_holds_watched SNAPSHOT: it has the IRQ affinities and the
+# workqueue mask (an empty snapshot would make every comparison pass);
+# records its line count
+snapshot_holds_watched() {
+	metric snapshot_lines "$(wc -l < "$1")"
+	awk -F'\t' '$1 ~ /^\/proc\/irq\/[0-9]+\/smp_affinity_list$/ { irq = 1 }
+		$1 == "/sys/devices/virtual/workqueue/cpumask" { wq = 1 } END { exit !(irq && wq) }' "$1" ||
+		fail "snapshot $1 lacks the IRQ affinities or the workqueue mask ($(wc -l < "$1") lines)"
+}
+
 # cpulist_expand LIST: "0-2,5" -> "0,1,2,5" (the kernel's cpulist grammar
 # without strides, as /proc/irq/*/smp_affinity_list prints it)
 cpulist_expand() {

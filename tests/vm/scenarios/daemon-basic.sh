@@ -22,17 +22,7 @@ isolate() { if command -v tlbctl >/dev/null; then tlbctl isolate "$1"; else call
 release() { if command -v tlbctl >/dev/null; then tlbctl release "$1"; else call Release s "$1"; fi; }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
 
-# the files tlbisold may touch
-snapshot() {
-	for f in /proc/irq/*/smp_affinity_list /proc/irq/default_smp_affinity \
-		/sys/devices/virtual/workqueue/cpumask /sys/devices/virtual/workqueue/cpumask_requested \
-		/proc/sys/kernel/numa_balancing /proc/sys/vm/stat_interval /proc/sys/kernel/nmi_watchdog \
-		/proc/sys/kernel/watchdog_cpumask /proc/sys/kernel/timer_migration \
-		/sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/khugepaged/defrag \
-		/sys/kernel/mm/ksm/run /proc/sys/kernel/sched_rt_runtime_us; do
-		[ -r "$f" ] && printf '%s\t%s\n' "$f" "$(cat "$f" 2>/dev/null)"
-	done
-}
+snapshot() { print_files $(watched_files); }
 
 # every movable IRQ avoids the CPUs in $1 (a cpulist of single CPUs or a-b ranges)
 irqs_avoid() {
@@ -71,6 +61,7 @@ echo "system state: $state"
 irqbalance_was_active=$(systemctl is-active irqbalance)
 systemctl stop irqbalance
 snapshot > "$RESULTS/before.tsv"
+snapshot_holds_watched "$RESULTS/before.tsv"
 
 # ---- start ----
 t0=$(now_us)

@@ -28,15 +28,7 @@ fail() {
 
 # the files tlbisold may touch, and the cgroup state a partition changes
 snapshot() {
-	for f in /proc/irq/*/smp_affinity_list /proc/irq/default_smp_affinity \
-		/sys/devices/virtual/workqueue/cpumask /sys/devices/virtual/workqueue/cpumask_requested \
-		/proc/sys/kernel/numa_balancing /proc/sys/vm/stat_interval /proc/sys/kernel/nmi_watchdog \
-		/proc/sys/kernel/watchdog_cpumask /proc/sys/kernel/timer_migration \
-		/sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/khugepaged/defrag \
-		/sys/kernel/mm/ksm/run /proc/sys/kernel/sched_rt_runtime_us \
-		$CG/cpuset.cpus.effective $CG/cpuset.cpus.isolated; do
-		[ -r "$f" ] && printf '%s\t%s\n' "$f" "$(cat "$f" 2>/dev/null)"
-	done
+	print_files $(watched_files) $CG/cpuset.cpus.effective $CG/cpuset.cpus.isolated
 	printf 'tlbisol.slice\t%s\n' "$([ -d $SL ] && cat $SL/cpuset.cpus.partition 2>/dev/null || echo absent)"
 	printf 'kthreadd\t%s\n' "$(grep Cpus_allowed_list /proc/2/status | cut -f2)"
 }
@@ -99,6 +91,7 @@ systemctl stop irqbalance 2>/dev/null
 grep -qw cpuset $CG/cgroup.controllers || fail "no cpuset controller in the root cgroup"
 command -v tlbctl >/dev/null || fail "tlbctl is not installed"
 snapshot > "$RESULTS/before-start.tsv"
+snapshot_holds_watched "$RESULTS/before-start.tsv"
 systemctl start tlbisold || fail "tlbisold did not start"
 [ "$(prop IsolatedCPUs)" = 2-3 ] || fail "IsolatedCPUs=$(prop IsolatedCPUs) at start"
 snapshot > "$RESULTS/before.tsv"
