@@ -2,7 +2,9 @@
  * test-tlbisold-partition-tasks.c): a copy of a fixture /proc tree in
  * /tmp, and task_ops whose sched_setaffinity() rewrites the copy's
  * Cpus_allowed_list as the kernel would and records each call
- * ("tid:cpus tid:cpus"); assert_task_list() compares a plan the same way. */
+ * ("tid:cpus tid:cpus"); assert_task_list() compares a plan the same way.
+ * A test that moves tasks runs in a struct tasks_world (tasks_world_setup(),
+ * tasks_world_teardown(): cmocka setup and teardown). */
 #pragma once
 #include <stdlib.h>
 #include <string.h>
@@ -90,4 +92,37 @@ static inline void drop_tree(char *dir) {
         assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
         assert_int_equal(system(cmd), 0);
         free(dir);
+}
+
+/* One test's world: a writable copy of a fixture tree, the fake task_ops
+ * over it (nothing failing: f.fail_tid -1), an empty state. */
+struct tasks_world {
+        char *dir;
+        struct fsroot *fs;
+        struct fake f;
+        struct task_ops ops;
+        struct state st;
+};
+
+static inline int tasks_world_setup(void **state, const char *tree) {
+        struct tasks_world *w = calloc(1, sizeof(*w));
+
+        assert_non_null(w);
+        w->dir = copy_tree(tree);
+        assert_int_equal(fsroot_new(w->dir, &w->fs), 0);
+        w->f = (struct fake) { .fs = w->fs, .fail_tid = -1 };
+        w->ops = (struct task_ops) { fake_setaffinity, fake_persist, fake_report, &w->f };
+        state_init(&w->st);
+        *state = w;
+        return 0;
+}
+
+static inline int tasks_world_teardown(void **state) {
+        struct tasks_world *w = *state;
+
+        state_done(&w->st);
+        fsroot_free(w->fs);
+        drop_tree(w->dir);
+        free(w);
+        return 0;
 }

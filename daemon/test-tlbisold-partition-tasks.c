@@ -86,6 +86,15 @@ static void test_plan(void **state) {
 
 /* ---- pin, hold and restore with a fake sched_setaffinity ---- */
 
+static int setup(void **state) {
+        kube.cpus = cpus("2");
+        return tasks_world_setup(state, "daemon/root-ptasks");
+}
+
+static int teardown(void **state) {
+        return tasks_world_teardown(state);
+}
+
 static void assert_allowed(const struct fsroot *fs, int tid, const char *list) {
         _cleanup_free_ char *dir = NULL;
         struct task_info t;
@@ -96,119 +105,100 @@ static void assert_allowed(const struct fsroot *fs, int tid, const char *list) {
 }
 
 static void test_cycle(void **state) {
-        char *dir = copy_tree("daemon/root-ptasks");
-        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct tasks_world *w = *state;
         struct cpumap one = cpus("1"), none = {}, hk = cpus("0"), parts = cpus("1-2");
         struct isolation iso = { .isolated = cpus("1-3"), .housekeeping = cpus("0"), .online = cpus("0-3"),
                                  .ncpus = 4 };
         /* neither kthreads nor user tasks moved by the rules: only the hold */
         struct task_plan_opts o = { .self = 800, .partition = &one, .partitioned = &parts };
-        struct fake f = { .fail_tid = -1 };
-        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
         struct task_list l = {};
-        struct state st;
-
-        assert_int_equal(fsroot_new(dir, &fs), 0);
-        f.fs = fs;
-        kube.cpus = cpus("2");
-        state_init(&st);
 
         /* pin before isolating CPU 1: saved and persisted before the first
          * request; every one asked, even those that have it already */
-        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &one, &hk, 800, &l), 0);
-        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 0);
+        assert_int_equal(partition_tasks_plan(w->fs, &w->st, OWN, &kube, 1, &one, &hk, 800, &l), 0);
+        assert_int_equal(partition_tasks_pin(w->fs, &w->st, &l, &w->ops), 0);
         task_list_done(&l);
-        assert_int_equal(f.persisted_at_first_call, 1);
-        assert_string_equal(f.calls, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
-        assert_int_equal(st.n_tasks, 7);
-        assert_list(&state_find_task(&st, 41, 41)->orig, "1");
-        assert_list(&state_find_task(&st, 41, 41)->set, "0");
-        assert_list(&state_find_task(&st, 501, 91)->orig, "0-1");
-        assert_allowed(fs, 501, "0");
+        assert_int_equal(w->f.persisted_at_first_call, 1);
+        assert_string_equal(w->f.calls, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
+        assert_int_equal(w->st.n_tasks, 7);
+        assert_list(&state_find_task(&w->st, 41, 41)->orig, "1");
+        assert_list(&state_find_task(&w->st, 41, 41)->set, "0");
+        assert_list(&state_find_task(&w->st, 501, 91)->orig, "0-1");
+        assert_allowed(w->fs, 501, "0");
 
         /* while the partition exists: held at orig minus the partitions
          * (kdriver/1: nothing left, the housekeeping CPUs); nothing to do */
-        f.calls[0] = 0;
-        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        w->f.calls[0] = 0;
+        assert_int_equal(plan_tasks(w->fs, &w->st, &iso, &o, NULL, &l), 0);
         assert_task_list(&l, "1:0 2:0 40:0 41:0 500:0 501:0 530:0");
-        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
-        assert_string_equal(f.calls, "");
+        assert_int_equal(converge_tasks(w->fs, &w->st, &l, NULL, &w->ops), 0);
+        assert_string_equal(w->f.calls, "");
         task_list_done(&l);
 
         /* the kernel cannot undo what the pin asked for; someone else can:
          * rtapp-w is given 0,3 by another tool */
-        fake_set_allowed(fs, 501, "0,3");
+        fake_set_allowed(w->fs, 501, "0,3");
 
         /* release: the pin keeps what each has (rtapp-w: its new affinity,
          * now its original), the partition goes, then all restored but
          * rtapp-w (already as it is to stay) and irq/24 (never changed) */
-        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &none, &hk, 800, &l), 0);
+        assert_int_equal(partition_tasks_plan(w->fs, &w->st, OWN, &kube, 1, &none, &hk, 800, &l), 0);
         assert_task_list(&l, "1:0 2:0 40:0 41:0 500:0 501:0,3 530:0");
-        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 0);
+        assert_int_equal(partition_tasks_pin(w->fs, &w->st, &l, &w->ops), 0);
         task_list_done(&l);
-        assert_list(&state_find_task(&st, 501, 91)->orig, "0,3");
-        f.calls[0] = 0;
+        assert_list(&state_find_task(&w->st, 501, 91)->orig, "0,3");
+        w->f.calls[0] = 0;
         o.partition = &none;
-        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(plan_tasks(w->fs, &w->st, &iso, &o, NULL, &l), 0);
         assert_int_equal(l.n, 0);
-        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
+        assert_int_equal(converge_tasks(w->fs, &w->st, &l, NULL, &w->ops), 0);
         task_list_done(&l);
-        assert_string_equal(f.calls, "530:0-1 500:0-1 41:1 2:0-1 1:0-1");
-        assert_int_equal(st.n_tasks, 0);
-        assert_allowed(fs, 41, "1");
-        assert_allowed(fs, 501, "0,3");
-        state_done(&st);
-        drop_tree(dir);
+        assert_string_equal(w->f.calls, "530:0-1 500:0-1 41:1 2:0-1 1:0-1");
+        assert_int_equal(w->st.n_tasks, 0);
+        assert_allowed(w->fs, 41, "1");
+        assert_allowed(w->fs, 501, "0,3");
 }
 
 static void test_pin_failures(void **state) {
-        char *dir = copy_tree("daemon/root-ptasks");
-        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct tasks_world *w = *state;
         struct cpumap one = cpus("1"), hk = cpus("0");
-        struct fake f = { .fail_tid = 500, .fail_r = -EINVAL };
-        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
         struct task_list l = {};
-        struct state st;
 
-        assert_int_equal(fsroot_new(dir, &fs), 0);
-        f.fs = fs;
-        kube.cpus = cpus("2");
-        state_init(&st);
+        w->f.fail_tid = 500;
+        w->f.fail_r = -EINVAL;
 
         /* a refusal of a task saved for this pin: one failure, its entry dropped */
-        assert_int_equal(state_add_task(&st, 2, 4, "kthreadd", &(struct cpumap) { { 0xf } }), 0);
-        state_find_task(&st, 2, 4)->set = cpus("0-1");
-        assert_int_equal(partition_tasks_plan(fs, &st, OWN, &kube, 1, &one, &hk, 800, &l), 0);
-        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 1);
-        assert_int_equal(f.ev[TASK_MOVE_FAILED], 1);
-        assert_null(state_find_task(&st, 500, 90));
-        assert_int_equal(f.persisted, 2);
+        assert_int_equal(state_add_task(&w->st, 2, 4, "kthreadd", &(struct cpumap) { { 0xf } }), 0);
+        state_find_task(&w->st, 2, 4)->set = cpus("0-1");
+        assert_int_equal(partition_tasks_plan(w->fs, &w->st, OWN, &kube, 1, &one, &hk, 800, &l), 0);
+        assert_int_equal(partition_tasks_pin(w->fs, &w->st, &l, &w->ops), 1);
+        assert_int_equal(w->f.ev[TASK_MOVE_FAILED], 1);
+        assert_null(state_find_task(&w->st, 500, 90));
+        assert_int_equal(w->f.persisted, 2);
 
         /* a refusal of a task saved before: its entry as it was */
-        f.fail_tid = 2;
-        fake_set_allowed(fs, 2, "0-1");
-        state_find_task(&st, 2, 4)->set = cpus("0-1");
-        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 1);
-        assert_list(&state_find_task(&st, 2, 4)->set, "0-1");
-        assert_list(&state_find_task(&st, 2, 4)->orig, "0-3");
+        w->f.fail_tid = 2;
+        fake_set_allowed(w->fs, 2, "0-1");
+        state_find_task(&w->st, 2, 4)->set = cpus("0-1");
+        assert_int_equal(partition_tasks_pin(w->fs, &w->st, &l, &w->ops), 1);
+        assert_list(&state_find_task(&w->st, 2, 4)->set, "0-1");
+        assert_list(&state_find_task(&w->st, 2, 4)->orig, "0-3");
 
         /* gone meanwhile: forgotten, not a failure */
-        f.fail_tid = 40;
-        f.fail_r = -ESRCH;
-        assert_int_equal(partition_tasks_pin(fs, &st, &l, &ops), 0);
-        assert_int_equal(f.ev[TASK_GONE], 1);
-        assert_null(state_find_task(&st, 40, 40));
+        w->f.fail_tid = 40;
+        w->f.fail_r = -ESRCH;
+        assert_int_equal(partition_tasks_pin(w->fs, &w->st, &l, &w->ops), 0);
+        assert_int_equal(w->f.ev[TASK_GONE], 1);
+        assert_null(state_find_task(&w->st, 40, 40));
         task_list_done(&l);
-        state_done(&st);
-        drop_tree(dir);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_rule),
                 cmocka_unit_test(test_plan),
-                cmocka_unit_test(test_cycle),
-                cmocka_unit_test(test_pin_failures),
+                cmocka_unit_test_setup_teardown(test_cycle, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_pin_failures, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

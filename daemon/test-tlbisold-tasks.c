@@ -96,35 +96,36 @@ static void test_plan_user_tasks(void **state) {
 
 /* ---- converge with a fake sched_setaffinity ---- */
 
+static int setup(void **state) {
+        return tasks_world_setup(state, "daemon/root-tasks");
+}
+
+static int teardown(void **state) {
+        return tasks_world_teardown(state);
+}
+
 static void test_converge(void **state) {
-        char *dir = copy_tree("daemon/root-tasks");
-        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct tasks_world *w = *state;
         struct isolation iso = iso_of("2-3", "0-1");
         struct task_plan_opts o = { .kthreads = true, .self = -1 };
-        struct fake f = { .fail_tid = -1 };
-        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
         struct task_list l = {}, none = {};
         _cleanup_free_ char *text = NULL;
-        struct state st, back;
+        struct state back;
         struct task_info t;
 
-        assert_int_equal(fsroot_new(dir, &fs), 0);
-        f.fs = fs;
-        state_init(&st);
-
         /* apply: originals saved and persisted before the first move */
-        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
-        assert_string_equal(f.calls, "2:0-1 20:0-1 21:0-1");
-        assert_int_equal(st.n_tasks, 3);
-        assert_int_equal(f.persisted, 1);
-        assert_int_equal(f.ev[TASK_MOVED], 3);
-        assert_int_equal(task_read(fs, "/proc/20", &t), 0);
+        assert_int_equal(plan_tasks(w->fs, &w->st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(converge_tasks(w->fs, &w->st, &l, NULL, &w->ops), 0);
+        assert_string_equal(w->f.calls, "2:0-1 20:0-1 21:0-1");
+        assert_int_equal(w->st.n_tasks, 3);
+        assert_int_equal(w->f.persisted, 1);
+        assert_int_equal(w->f.ev[TASK_MOVED], 3);
+        assert_int_equal(task_read(w->fs, "/proc/20", &t), 0);
         assert_list(&t.allowed, "0-1");
         task_list_done(&l);
 
         /* the state file keeps them across a crash */
-        assert_int_equal(state_serialize(&st, &text), 0);
+        assert_int_equal(state_serialize(&w->st, &text), 0);
         assert_non_null(strstr(text, "task\t20\t31\t0-3\t0-1\trcu_preempt\n"));
         assert_int_equal(state_parse(text, &back, NULL), 0);
         assert_int_equal(back.n_tasks, 3);
@@ -133,109 +134,91 @@ static void test_converge(void **state) {
         state_done(&back);
 
         /* apply again: planned from the saved originals, nothing to do */
-        f.calls[0] = 0;
-        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
+        w->f.calls[0] = 0;
+        assert_int_equal(plan_tasks(w->fs, &w->st, &iso, &o, NULL, &l), 0);
         assert_task_list(&l, "2:0-1 20:0-1 21:0-1");
-        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
-        assert_string_equal(f.calls, "");
+        assert_int_equal(converge_tasks(w->fs, &w->st, &l, NULL, &w->ops), 0);
+        assert_string_equal(w->f.calls, "");
         task_list_done(&l);
 
         /* rcuop/2 exits and its TID is reused: forgotten, not restored, not an error */
-        assert_int_equal(fsroot_write(fs, "/proc/21/stat",
+        assert_int_equal(fsroot_write(w->fs, "/proc/21/stat",
                                       "21 (bash) S 2 0 0 0 -1 4194560 0 0 0 0 0 5 0 0 20 0 1 0 77 0 0\n"), 0);
         /* release: the rest restored to their originals */
-        assert_int_equal(converge_tasks(fs, &st, &none, NULL, &ops), 0);
-        assert_string_equal(f.calls, "20:0-3 2:0-3");
-        assert_int_equal(f.ev[TASK_GONE], 1);
-        assert_int_equal(f.ev[TASK_RESTORED], 2);
-        assert_int_equal(st.n_tasks, 0);
-        assert_int_equal(task_read(fs, "/proc/2", &t), 0);
+        assert_int_equal(converge_tasks(w->fs, &w->st, &none, NULL, &w->ops), 0);
+        assert_string_equal(w->f.calls, "20:0-3 2:0-3");
+        assert_int_equal(w->f.ev[TASK_GONE], 1);
+        assert_int_equal(w->f.ev[TASK_RESTORED], 2);
+        assert_int_equal(w->st.n_tasks, 0);
+        assert_int_equal(task_read(w->fs, "/proc/2", &t), 0);
         assert_list(&t.allowed, "0-3");
-        state_done(&st);
-        drop_tree(dir);
 }
 
 static void test_converge_failures(void **state) {
-        char *dir = copy_tree("daemon/root-tasks");
-        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct tasks_world *w = *state;
         struct isolation iso = iso_of("1-3", "0");
         struct task_plan_opts o = { .kthreads = true, .self = -1 };
-        struct fake f = { .fail_tid = 20, .fail_r = -EINVAL };
-        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
         struct cpumap kx = cpus("2-3");
         struct task_list l = {}, none = {};
-        struct state st;
 
-        assert_int_equal(fsroot_new(dir, &fs), 0);
-        f.fs = fs;
-        state_init(&st);
+        w->f.fail_tid = 20;
+        w->f.fail_r = -EINVAL;
 
         /* a refusal is one failure, and leaves no saved entry behind */
-        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 1);
-        assert_string_equal(f.calls, "2:0 21:0");
-        assert_int_equal(f.ev[TASK_MOVE_FAILED], 1);
-        assert_int_equal(st.n_tasks, 2);
-        assert_null(state_find_task(&st, 20, 31));
+        assert_int_equal(plan_tasks(w->fs, &w->st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(converge_tasks(w->fs, &w->st, &l, NULL, &w->ops), 1);
+        assert_string_equal(w->f.calls, "2:0 21:0");
+        assert_int_equal(w->f.ev[TASK_MOVE_FAILED], 1);
+        assert_int_equal(w->st.n_tasks, 2);
+        assert_null(state_find_task(&w->st, 20, 31));
         task_list_done(&l);
 
         /* restoring on a kernel that now owns CPUs 2-3: they are left out */
-        f.calls[0] = 0;
-        assert_int_equal(converge_tasks(fs, &st, &none, &kx, &ops), 0);
-        assert_string_equal(f.calls, "21:0-1 2:0-1");
+        w->f.calls[0] = 0;
+        assert_int_equal(converge_tasks(w->fs, &w->st, &none, &kx, &w->ops), 0);
+        assert_string_equal(w->f.calls, "21:0-1 2:0-1");
 
         /* a task that exited before it could be moved is not a failure */
-        state_done(&st);
-        state_init(&st);
-        f.fail_tid = 2;
-        f.fail_r = -ESRCH;
-        f.calls[0] = 0;
-        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
-        assert_int_equal(f.ev[TASK_GONE], 1);
-        assert_null(state_find_task(&st, 2, 4));
+        state_done(&w->st);
+        state_init(&w->st);
+        w->f.fail_tid = 2;
+        w->f.fail_r = -ESRCH;
+        w->f.calls[0] = 0;
+        assert_int_equal(plan_tasks(w->fs, &w->st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(converge_tasks(w->fs, &w->st, &l, NULL, &w->ops), 0);
+        assert_int_equal(w->f.ev[TASK_GONE], 1);
+        assert_null(state_find_task(&w->st, 2, 4));
         task_list_done(&l);
-        state_done(&st);
-        drop_tree(dir);
 }
 
 /* Restored only while it has what tlbisold gave it: a task someone else
  * changed since is left as it is, and forgotten. */
 static void test_restore_changed_since(void **state) {
-        char *dir = copy_tree("daemon/root-tasks");
-        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        struct tasks_world *w = *state;
         struct isolation iso = iso_of("2-3", "0-1");
         struct task_plan_opts o = { .kthreads = true, .self = -1 };
-        struct fake f = { .fail_tid = -1 };
-        struct task_ops ops = { fake_setaffinity, fake_persist, fake_report, &f };
         struct task_list l = {}, none = {};
-        struct state st;
 
-        assert_int_equal(fsroot_new(dir, &fs), 0);
-        f.fs = fs;
-        state_init(&st);
-        assert_int_equal(plan_tasks(fs, &st, &iso, &o, NULL, &l), 0);
-        assert_int_equal(converge_tasks(fs, &st, &l, NULL, &ops), 0);
+        assert_int_equal(plan_tasks(w->fs, &w->st, &iso, &o, NULL, &l), 0);
+        assert_int_equal(converge_tasks(w->fs, &w->st, &l, NULL, &w->ops), 0);
         task_list_done(&l);
-        assert_list(&state_find_task(&st, 20, 31)->set, "0-1");
+        assert_list(&state_find_task(&w->st, 20, 31)->set, "0-1");
 
         /* another tool puts rcu_preempt on CPU 0 */
-        f.calls[0] = 0;
-        assert_int_equal(fake_setaffinity(20, &(struct cpumap) { { 0x1 } }, &f), 0);
-        f.calls[0] = 0;
-        assert_int_equal(converge_tasks(fs, &st, &none, NULL, &ops), 0);
-        assert_string_equal(f.calls, "21:0-3 2:0-3");
-        assert_int_equal(f.ev[TASK_LEFT], 1);
-        assert_int_equal(f.ev[TASK_RESTORED], 2);
-        assert_int_equal(st.n_tasks, 0);
+        w->f.calls[0] = 0;
+        assert_int_equal(fake_setaffinity(20, &(struct cpumap) { { 0x1 } }, &w->f), 0);
+        w->f.calls[0] = 0;
+        assert_int_equal(converge_tasks(w->fs, &w->st, &none, NULL, &w->ops), 0);
+        assert_string_equal(w->f.calls, "21:0-3 2:0-3");
+        assert_int_equal(w->f.ev[TASK_LEFT], 1);
+        assert_int_equal(w->f.ev[TASK_RESTORED], 2);
+        assert_int_equal(w->st.n_tasks, 0);
         {
                 struct task_info t;
 
-                assert_int_equal(task_read(fs, "/proc/20", &t), 0);
+                assert_int_equal(task_read(w->fs, "/proc/20", &t), 0);
                 assert_list(&t.allowed, "0");
         }
-        state_done(&st);
-        drop_tree(dir);
 }
 
 int main(void) {
@@ -243,9 +226,9 @@ int main(void) {
                 cmocka_unit_test(test_kernel_version),
                 cmocka_unit_test(test_plan_kthreads),
                 cmocka_unit_test(test_plan_user_tasks),
-                cmocka_unit_test(test_converge),
-                cmocka_unit_test(test_converge_failures),
-                cmocka_unit_test(test_restore_changed_since),
+                cmocka_unit_test_setup_teardown(test_converge, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_converge_failures, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_restore_changed_since, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
