@@ -189,6 +189,19 @@ jq -c '.data.per_cpu[0].per_s.surprise = 1' "$tmp/top1.json" > "$tmp/neg-top1.js
 if "$CHECK" "$SCHEMA" "$tmp/neg-top1.json" > /dev/null 2>&1; then bad top-schema-rejects-extra accepted; else ok top-schema-rejects-extra; fi
 jq -c 'del(.data.per_cpu[1].sources)' "$tmp/top1.json" > "$tmp/neg-top2.json"
 if "$CHECK" "$SCHEMA" "$tmp/neg-top2.json" > /dev/null 2>&1; then bad top-schema-rejects-missing accepted; else ok top-schema-rejects-missing; fi
+# the tick in JSON: the recorded trace of a guest whose TSC was marked
+# unstable (tests/fixtures/attrib/README): CPU 2's tick is named by the
+# dependency that kept it, with its remedy; a bad tick_state is refused
+if "$REPLAY" "$FIX/attrib/rt-tick-unstable.txt" 2-3 238 43 44 > "$tmp/top-tick.json" 2>"$tmp/err"; then
+	ok top-json-tick-replay
+else
+	bad top-json-tick-replay "$(cat "$tmp/err")"
+fi
+valid top-json-tick-schema "$tmp/top-tick.json"
+jqtrue top-json-tick-dependency "$tmp/top-tick.json" \
+	'[.data.per_cpu[] | select(.cpu == 2) | .sources.groups[] | select(.kind == "tick")] | length == 1 and .[0].tick_state == "kept" and .[0].tick_dependency == "CLOCK_UNSTABLE" and .[0].count >= 200 and (.[0].remedy | test("Marking TSC unstable"))'
+jq -c '(.data.per_cpu[0].sources.groups[] | select(.kind == "tick") | .tick_state) = "sleepy"' "$tmp/top-tick.json" > "$tmp/neg-tick.json"
+if "$CHECK" "$SCHEMA" "$tmp/neg-tick.json" > /dev/null 2>&1; then bad tick-schema-rejects-state accepted; else ok tick-schema-rejects-state; fi
 # ipi --events: the module's events group (the VM test cli-status reads
 # real ones); here the refusals and the schema of an event line
 expect ipi-events-with-count 2 "no --count or --interval" -- $NOHZ "$TLBCTL" ipi --events -n 2
