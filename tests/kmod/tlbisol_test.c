@@ -63,6 +63,8 @@
 #include <linux/ftrace.h>
 #include <linux/stacktrace.h>
 #include <asm/apic.h>
+#include <asm/ibt.h>
+#include <asm/nospec-branch.h>
 #include <asm/nmi.h>
 #include <asm/tsc.h>
 
@@ -553,6 +555,145 @@ static const struct kernel_param_ops sleep_bait_ops = {
 module_param_cb(sleep_bait, &sleep_bait_ops, NULL, 0200);
 MODULE_PARM_DESC(sleep_bait, "Write 1: tlbisol.ko (TEST build) takes a spinlock_t under a raw lock with IRQs off (sleep_watch's positive control)");
 
+/*
+ * entry_hook: the cost controls of the deferral's entry hook (issue 9,
+ * "an extra <= 5 % on a getpid loop"). kmod-defer.sh measures getpid() on
+ * a nohz_full CPU with nothing on vtime_user_exit(), with one of these,
+ * and with tlbisol.ko's deferral on, in one boot; nothing here defers or
+ * flushes anything, and tlbisol.ko's deferral must be off while one is
+ * attached (its guard would see a foreign user on vtime_user_exit and turn
+ * the deferral off; kmod-defer.sh detaches first).
+ *
+ *   "ftrace"  an ftrace_ops with an empty callback and the flags of
+ *             tlbisol's entry ops (PERMANENT only: no RECURSION flag, so
+ *             ftrace calls the callback straight from the ops' own
+ *             trampoline, no ftrace_ops_assist_func()). What ftrace's
+ *             mechanism costs: fentry call, per-ops trampoline (save and
+ *             restore of the argument registers), indirect-free call of
+ *             the callback, returns.
+ *   "direct"  an ftrace direct call (register_ftrace_direct()): the fentry
+ *             site calls entry_direct_tramp below, which does what the
+ *             deferral's fast path does (two per-CPU loads and compares,
+ *             on this module's copy of struct tlbisol_defer_cpu, always
+ *             zero) and returns: the cost a direct-call catch-up would add
+ *             when nothing is pending. Its slow path only counts (never
+ *             taken: nothing sets the fields).
+ *   "0"       detach.
+ * Read: the mode and the slow-path count.
+ */
+struct entry_test_cpu {		/* the layout of struct tlbisol_defer_cpu */
+	int pending;
+	bool catching_up;
+};
+DEFINE_PER_CPU(struct entry_test_cpu, entry_test_cpu);	/* used from asm */
+static DEFINE_PER_CPU(unsigned long, entry_test_slow);
+
+void entry_direct_tramp(void);
+
+/*
+ * Called by the fentry site of vtime_user_exit() (a direct call, not an
+ * indirect one: no ENDBR needed, kept as the kernel's sample has it). On
+ * entry the argument registers of vtime_user_exit() are live; the fast
+ * path touches only the flags (dead at a call) and returns.
+ * CALL_DEPTH_ACCOUNT: with retbleed=stuff, the call from the fentry site
+ * is not accounted by a call thunk (samples/ftrace/ftrace-direct.c does
+ * the same). ASM_RET: the return thunk under RETHUNK, patched at load.
+ * %gs:sym: the per-CPU access gcc emits for this_cpu_read() in a 6.12
+ * module (zero-based per-CPU area, first chunk: fits a 32-bit
+ * displacement).
+ */
+asm (
+"	.pushsection	.text, \"ax\", @progbits\n"
+"	.type		entry_direct_tramp, @function\n"
+"	.globl		entry_direct_tramp\n"
+"entry_direct_tramp:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT
+"	cmpl	$0, %gs:entry_test_cpu\n"
+"	jne	1f\n"
+"	cmpb	$0, %gs:entry_test_cpu+4\n"
+"	jne	1f\n"
+	ASM_RET
+"1:	incq	%gs:entry_test_slow\n"
+	ASM_RET
+"	.size		entry_direct_tramp, .-entry_direct_tramp\n"
+"	.popsection\n"
+);
+
+static void notrace entry_empty_func(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+}
+
+static struct ftrace_ops entry_empty_ops = {
+	.func	= entry_empty_func,
+	.flags	= FTRACE_OPS_FL_PERMANENT,	/* as tlbisol_entry_ops */
+};
+static struct ftrace_ops entry_direct_ops;	/* register_ftrace_direct() fills it */
+static bool entry_filters_set;
+static enum { ENTRY_NONE, ENTRY_FTRACE, ENTRY_DIRECT } entry_mode;
+
+static void entry_detach(void)
+{
+	if (entry_mode == ENTRY_FTRACE)
+		unregister_ftrace_function(&entry_empty_ops);
+	else if (entry_mode == ENTRY_DIRECT)
+		/* keep the filter: ftrace_free_filter() leaves it dangling (tlbisol_hook.c) */
+		unregister_ftrace_direct(&entry_direct_ops, (unsigned long)entry_direct_tramp, false);
+	entry_mode = ENTRY_NONE;
+}
+
+static int entry_hook_set(const char *val, const struct kernel_param *kp)
+{
+	static char sym[] = "vtime_user_exit";
+	char mode[16];
+	int r;
+
+	if (sscanf(val, "%15s", mode) != 1)
+		return -EINVAL;
+	if (strcmp(mode, "0") && strcmp(mode, "ftrace") && strcmp(mode, "direct"))
+		return -EINVAL;
+	entry_detach();
+	if (!strcmp(mode, "0"))
+		return 0;
+	if (!entry_filters_set) {
+		r = ftrace_set_filter(&entry_empty_ops, sym, strlen(sym), 1);
+		if (!r)
+			r = ftrace_set_filter(&entry_direct_ops, sym, strlen(sym), 1);
+		if (r)
+			return r;
+		entry_filters_set = true;
+	}
+	if (!strcmp(mode, "ftrace")) {
+		r = register_ftrace_function(&entry_empty_ops);
+		if (!r)
+			entry_mode = ENTRY_FTRACE;
+	} else {
+		r = register_ftrace_direct(&entry_direct_ops, (unsigned long)entry_direct_tramp);
+		if (!r)
+			entry_mode = ENTRY_DIRECT;
+	}
+	return r;
+}
+
+static int entry_hook_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned long slow = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		slow += per_cpu(entry_test_slow, cpu);
+	return sysfs_emit(buf, "mode=%s slow=%lu\n", entry_mode == ENTRY_FTRACE ? "ftrace" :
+			  entry_mode == ENTRY_DIRECT ? "direct" : "0", slow);
+}
+
+static const struct kernel_param_ops entry_hook_ops = {
+	.set = entry_hook_set,
+	.get = entry_hook_get,
+};
+module_param_cb(entry_hook, &entry_hook_ops, NULL, 0600);
+MODULE_PARM_DESC(entry_hook, "Write ftrace|direct|0: attach an empty ftrace ops / a direct call doing the deferral's fast-path check on vtime_user_exit (cost controls), or detach");
+
 static int __init tlbisol_test_init(void)
 {
 	int r;
@@ -583,6 +724,11 @@ static void __exit tlbisol_test_exit(void)
 	if (grab_on)
 		unregister_ftrace_function(&grab_ops);
 	ftrace_free_filter(&grab_ops);
+	entry_detach();
+	if (entry_filters_set) {
+		ftrace_free_filter(&entry_empty_ops);
+		ftrace_free_filter(&entry_direct_ops);
+	}
 	if (rkp_on)
 		unregister_kprobe(&rkp);
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol_test");

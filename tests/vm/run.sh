@@ -8,7 +8,7 @@
 #   $BIN_DIR   static test workloads (build/tests/workloads)
 #   $RESULTS   a directory shared back to the host over virtio-9p: write
 #              result.json (and any logs) there
-#   $TLBISOL_FLAVOUR, $TLBISOL_RELEASE
+#   $TLBISOL_FLAVOUR, $TLBISOL_RELEASE, $TLBISOL_ICOUNT (the --icount shift, or empty)
 # Its exit status is the verdict: 0 pass, 77 skip, anything else fail.
 # A NAME.host file next to the scenario (executable) runs on the host after
 # the guest, with the results directory as its argument (see below).
@@ -45,6 +45,13 @@ Options:
   --tcg single|multi QEMU's TCG threading (default multi: one host thread per
                      vCPU; single: one for all, coherent with live text
                      patching but 2-4x slower under load)
+  --icount SHIFT     count instead of time: QEMU -icount shift=SHIFT,sleep=off
+                     (implies --tcg single). The guest's clocks (TSC,
+                     clock_gettime) then advance 2^SHIFT ns per guest
+                     instruction executed (by any vCPU; a halted vCPU adds
+                     nothing), so a timing taken in the guest counts
+                     instructions and does not depend on the host's load.
+                     Slow: one host thread for all vCPUs.
   --env NAME=VALUE   export NAME=VALUE to the scenario (repeatable)
   --quiet            print only the verdict line
 USAGE
@@ -52,7 +59,7 @@ USAGE
 
 DEFAULT_ISOLATION="nohz_full=2-3 isolcpus=nohz,domain,managed_irq,2-3 rcu_nocbs=2-3 irqaffinity=0-1"
 envs=()
-flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem= quiet=0 tcg=multi hold=0
+flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem= quiet=0 tcg=multi hold=0 icount=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavour)   flavour=${2:?}; shift ;;
@@ -63,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--timeout)   timeout=${2:?}; shift ;;
 	--mem)       mem=${2:?}; shift ;;
 	--tcg)       tcg=${2:?}; shift ;;
+	--icount)    icount=${2:?}; shift ;;
 	--hold-tracepoints) hold=1 ;;
 	--quiet)     quiet=1 ;;
 	--env)
@@ -81,6 +89,12 @@ case "$flavour" in generic|rt) ;; *) echo "run.sh: --flavour must be generic or 
 case "$timeout" in ''|*[!0-9]*) echo "run.sh: --timeout must be whole seconds" >&2; exit 2 ;; esac
 case "${mem:-0}" in *[!0-9]*) echo "run.sh: --mem must be megabytes" >&2; exit 2 ;; esac
 case "$tcg" in single|multi) ;; *) echo "run.sh: --tcg must be single or multi" >&2; exit 2 ;; esac
+icount_args=()
+if [ -n "$icount" ]; then
+	case "$icount" in [0-9]|10) ;; *) echo "run.sh: --icount takes a shift of 0 to 10" >&2; exit 2 ;; esac
+	tcg=single	# QEMU refuses icount with multi-threaded TCG
+	icount_args=(-icount "shift=$icount,sleep=off")
+fi
 
 rel=$(kernel_release "$flavour")
 image=$(kernel_image "$rel")
@@ -124,6 +138,7 @@ SCENARIO_TIMEOUT=$timeout
 TLBISOL_FLAVOUR=$flavour
 TLBISOL_RELEASE=$rel
 SCENARIO_LIB=/mnt/share/lib.sh
+export TLBISOL_ICOUNT=$icount
 ENV
 if [ "$mode" = pkg ]; then echo "export DEB_DIR=/mnt/share/debs" >> "$run/share/run.env"; fi
 for e in "${envs[@]+"${envs[@]}"}"; do
@@ -159,7 +174,7 @@ boot_vm() {
 	set +e
 	timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 		-nodefaults -no-user-config -display none -no-reboot \
-		-accel tcg,thread=$tcg -cpu max -smp 4 -m "$mem" \
+		-accel tcg,thread=$tcg "${icount_args[@]+"${icount_args[@]}"}" -cpu max -smp 4 -m "$mem" \
 		-kernel "$image" -initrd "$initrd" -append "$cmdline" \
 		-serial "file:$run/console.log" -monitor none \
 		-virtfs "local,path=$run/share,mount_tag=tlbisol,security_model=none,id=share" \
@@ -249,10 +264,10 @@ fi
 if [ ${#reasons[@]} -gt 0 ]; then verdict=fail; elif [ "$rc" = 77 ]; then verdict=skip; else verdict=pass; fi
 printf '%s\n' "${reasons[@]+"${reasons[@]}"}" | jq -R . | jq -s \
 	--arg verdict "$verdict" --arg flavour "$flavour" --arg release "$rel" \
-	--arg mode "$mode" --arg scenario "$name" --arg cmdline "$cmdline" --arg tcg "$tcg" \
+	--arg mode "$mode" --arg scenario "$name" --arg cmdline "$cmdline" --arg tcg "$tcg" --arg icount "$icount" \
 	--argjson seconds "$elapsed" --arg rc "${rc:-none}" --arg retried "$retried" \
 	'{verdict: $verdict, scenario: $scenario, flavour: $flavour, release: $release,
-	  mode: $mode, tcg: $tcg, cmdline: $cmdline, seconds: $seconds, scenario_rc: $rc,
+	  mode: $mode, tcg: $tcg, icount: (if $icount == "" then null else ($icount | tonumber) end), cmdline: $cmdline, seconds: $seconds, scenario_rc: $rc,
 	  retried: (if $retried == "" then null else $retried end),
 	  reasons: map(select(length > 0))}' > "$run/bed.json"
 

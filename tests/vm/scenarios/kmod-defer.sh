@@ -36,8 +36,13 @@
 #    without flushing; the same rounds must report violations.
 # 3. Negative control: tlbisol_test skip_catchup=1 makes the catch-up a no-op;
 #    the same check must then report violations.
-# 4. Cost (production build, figures only): getpid() loop on CPU 2 with the
-#    deferral on and off, alternating, COST_S seconds each, twice.
+# 4. Cost (production build, figures only): getpid() loop on CPU 2 with
+#    nothing on vtime_user_exit(), an empty ftrace ops there, a direct call
+#    doing the fast-path check there (both tlbisol_test controls), and the
+#    deferral on; COST_ROUNDS rounds in alternating order, COST_S seconds
+#    each; medians, spreads, ratios (details at the section).
+#    COST_ONLY=1 runs only this section (e.g. under run.sh --icount, which
+#    makes the figures instruction counts: slow, but free of host noise).
 set -u
 . "$SCENARIO_LIB"
 NL=$BIN_DIR/tlbisol_nl
@@ -46,11 +51,12 @@ STRESS=${STRESS:-120}
 COST_S=${COST_S:-2}
 
 
-insmod "$KMOD_DIR/test/tlbisol.ko" sync=1 defer=1 protocol_check=1 || fail "insmod tlbisol (test build)"
 insmod "$KMOD_DIR/test/tlbisol_test.ko" || fail "insmod tlbisol_test"
+rc=0
+if [ "${COST_ONLY:-0}" != 1 ]; then
+insmod "$KMOD_DIR/test/tlbisol.ko" sync=1 defer=1 protocol_check=1 || fail "insmod tlbisol (test build)"
 $NL info | tee "$RESULTS/info" 
 grep -q '^defer=on' "$RESULTS/info" || fail "deferral is not on"
-rc=0
 
 # --- 1. effectiveness
 busy_start 2
@@ -187,23 +193,87 @@ metric negative_nmi.proto_violations "$nn"
 # disabling flushes every pending CPU; then unload
 $NL set --defer 0 || { echo "FAIL: set --defer 0"; rc=1; }
 rmmod tlbisol || fail "rmmod"
+fi	# COST_ONLY
 
-# --- 4. cost on kernel entry, production build
-insmod "$KMOD_DIR/tlbisol.ko" sync=1 defer=1 || fail "insmod tlbisol (production)"
-# ABBA order (on off off on ...) cancels a linear drift of the host's load
-ns_1=; ns_0=
-for d in 1 0 0 1 1 0 0 1; do
-	$NL set --defer $d || fail "set --defer $d"
+# --- 4. cost on kernel entry, production build, against two controls
+# Four states of CPU 2's kernel entry, measured with getpid() in turn:
+#   off     nothing on vtime_user_exit() (deferral off, its hooks detached)
+#   ftrace  tlbisol_test's empty ftrace ops there (the flags of tlbisol's
+#           entry ops): what ftrace's mechanism costs by itself
+#   direct  tlbisol_test's direct call there, doing the deferral's fast-path
+#           check (two per-CPU compares) in a few instructions of asm: what
+#           a direct-call catch-up would cost (a prototype; nothing deferred)
+#   on      the deferral on (tlbisol.ko): ftrace + our callback
+# Rounds alternate the order (off ftrace direct on, then on direct ftrace
+# off, ...), COST_ROUNDS rounds of COST_S seconds per state: host noise
+# shows as the spread of each state's samples; each round's ratios to its
+# own "off" cancel a drift slower than a round. Figures only, no verdict.
+# Under --icount the guest clock counts instructions: "ns" are then
+# 2^shift x guest instructions per call (executed on every vCPU, but the
+# other vCPUs are idle apart from housekeeping ticks).
+COST_ROUNDS=${COST_ROUNDS:-4}
+cost_state() { # STATE: put CPU 2's entry hook in STATE
+	case $1 in
+	on)	echo 0 > /sys/module/tlbisol_test/parameters/entry_hook &&
+		$NL set --defer 1 ;;
+	off)	$NL set --defer 0 &&
+		echo 0 > /sys/module/tlbisol_test/parameters/entry_hook ;;
+	*)	$NL set --defer 0 &&
+		echo "$1" > /sys/module/tlbisol_test/parameters/entry_hook ;;
+	esac
+}
+cost_sample() { # STATE ROUND
+	cost_state "$1" || fail "cannot put the entry hook in state $1"
 	r=$("$BIN_DIR/getpid_loop" -c 2 -s "$COST_S") || fail "getpid_loop"
-	echo "defer=$d: $r"
 	v=$(echo "$r" | sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p')
-	if [ $d = 1 ]; then ns_1="$ns_1 $v"; else ns_0="$ns_0 $v"; fi
+	echo "round $2 $1: $r"
+	echo "$2 $1 $v" >> "$RESULTS/cost.samples"
+}
+insmod "$KMOD_DIR/tlbisol.ko" sync=1 defer=0 || fail "insmod tlbisol (production)"
+: > "$RESULTS/cost.samples"
+round=1
+while [ $round -le "$COST_ROUNDS" ]; do
+	if [ $((round % 2)) = 1 ]; then order="off ftrace direct on"; else order="on direct ftrace off"; fi
+	for st in $order; do cost_sample "$st" "$round"; done
+	round=$((round + 1))
 done
-avg() { echo "$@" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.1f", s / NF }'; }
-on=$(avg $ns_1); off=$(avg $ns_0)
-metric cost.getpid_ns_defer_on "$on"; metric cost.getpid_ns_defer_off "$off"
-metric cost.getpid_extra_percent "$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.1f", (a - b) * 100 / b }')"
-echo "getpid on CPU 2: deferral on $on ns, off $off ns (4 x ${COST_S} s each, ABBA)"
+cost_state off || fail "cost: back to off"
+grep -q 'slow=0' /sys/module/tlbisol_test/parameters/entry_hook ||
+	{ echo "FAIL: the direct-call control took its slow path (nothing should be pending)"; rc=1; }
+# per state: median, min, max of the samples; per round: ratio to that
+# round's "off"; then the median of those ratios
+awk -v icount="${TLBISOL_ICOUNT:-}" '
+	function median(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ v[$2, ++n[$2]] = $3; by[$1, $2] = $3; if ($1 > rounds) rounds = $1 }
+	END {
+		unit = icount == "" ? "ns" : "ns (icount shift " icount ": 2^" icount " ns per guest instruction)"
+		printf "getpid on CPU 2, %d rounds, %s per call:\n", rounds, unit
+		split("off ftrace direct on", st, " ")
+		for (k = 1; k <= 4; k++) {
+			s = st[k]; m = n[s]
+			for (i = 1; i <= m; i++) a[i] = v[s, i]
+			lo = a[1]; hi = a[1]; for (i = 2; i <= m; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+			med[s] = median(a, m)
+			printf "  %-6s median %8.1f  min %8.1f  max %8.1f  (spread %.1f %%)\n", s, med[s], lo, hi, (hi - lo) * 100 / med[s]
+			printf "M cost.getpid_ns.%s.median %.1f\nM cost.getpid_ns.%s.min %.1f\nM cost.getpid_ns.%s.max %.1f\n", s, med[s], s, lo, s, hi
+		}
+		for (k = 2; k <= 4; k++) {
+			s = st[k]
+			for (r = 1; r <= rounds; r++) q[r] = by[r, s] / by[r, "off"]
+			pr = median(q, rounds)
+			printf "  %-6s vs off: %+6.1f %% (medians), %+6.1f %% (median of per-round ratios)\n", s, (med[s] / med["off"] - 1) * 100, (pr - 1) * 100
+			printf "M cost.extra_percent.%s %.1f\nM cost.extra_percent_paired.%s %.1f\n", s, (med[s] / med["off"] - 1) * 100, s, (pr - 1) * 100
+		}
+		printf "  ftrace mechanism (ftrace - off) %.1f ns, our callback (on - ftrace) %.1f ns, direct call (direct - off) %.1f ns\n",
+			med["ftrace"] - med["off"], med["on"] - med["ftrace"], med["direct"] - med["off"]
+		printf "M cost.ns.ftrace_mechanism %.1f\nM cost.ns.our_callback %.1f\nM cost.ns.direct_call %.1f\n",
+			med["ftrace"] - med["off"], med["on"] - med["ftrace"], med["direct"] - med["off"]
+	}' "$RESULTS/cost.samples" > "$RESULTS/cost.summary"
+grep -v '^M ' "$RESULTS/cost.summary"
+grep '^M ' "$RESULTS/cost.summary" | while read -r _ k val; do metric "$k" "$val"; done
 rmmod tlbisol_test; rmmod tlbisol || fail "rmmod"
 [ $rc = 0 ] || fail "deferral checks"
 echo PASS
