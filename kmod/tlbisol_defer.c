@@ -37,6 +37,7 @@
 
 #include <linux/ftrace.h>
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/stacktrace.h>
@@ -190,6 +191,12 @@ static void notrace __no_stack_protector defer_entry_func(unsigned long ip, unsi
 	}
 	tlbisol_guard_func(ip, parent_ip, fregs);
 }
+/*
+ * The catch-up functions are notrace (no ftrace, no BPF fentry; kprobe
+ * events refuse them), but a module's register_kprobe() could still put an
+ * int3 in them, before the flush: its handler would run first. Refused.
+ */
+NOKPROBE_SYMBOL(defer_entry_func);
 
 struct tlbisol_hook_ops tlbisol_entry_ops = {
 	.ops = {
@@ -212,6 +219,8 @@ static int notrace __no_stack_protector defer_nmi_handler(unsigned int type, str
 	return NMI_DONE;
 }
 
+NOKPROBE_SYMBOL(defer_nmi_handler);
+
 nmi_handler_t tlbisol_defer_nmi_fn(void)
 {
 	return defer_nmi_handler;
@@ -222,6 +231,7 @@ void notrace __no_stack_protector tlbisol_defer_ipi(void *info)
 {
 	defer_catch_up(true);
 }
+NOKPROBE_SYMBOL(tlbisol_defer_ipi);
 
 /* ---- sender ---- */
 

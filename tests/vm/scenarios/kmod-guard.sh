@@ -17,6 +17,9 @@
 #     deferral off with a reason naming the
 #     function; with the sched_clock kprobe present, enabling is refused
 #     and GET_INFO gives that reason, and none once it is gone;
+#  3c. a module's kprobe inside tlbisol's own catch-up functions (before
+#     their flush) is refused (NOKPROBE_SYMBOL); one on another tlbisol
+#     function is accepted (the control);
 #  4. an IPMODIFY ftrace ops on vtime_user_exit (what livepatch does) can
 #     attach while the deferral is on (item 12), which turns it off;
 #  5. kernel.ftrace_enabled=0 works with only targeted sync on, and is
@@ -147,6 +150,17 @@ echo 0 > $P/raw_kprobe
 r=$(info_of defer_reason)
 [ -z "$r" ] || bad "sched_clock kprobe gone: GET_INFO still gives a reason: $r"
 defer_on after_clock_kprobe
+
+# a module's kprobe inside tlbisol's own catch-up (before its flush) is
+# refused (NOKPROBE_SYMBOL); control: one on another tlbisol function is not
+for f in defer_entry_func defer_nmi_handler tlbisol_defer_ipi; do
+	if echo $f > $P/raw_kprobe 2>/dev/null; then
+		bad "a kprobe in tlbisol's catch-up ($f) was accepted"; echo 0 > $P/raw_kprobe
+	else metric "catchup_kprobe_refused.$f" true; fi
+done
+echo tlbisol_defer_enabled > $P/raw_kprobe ||
+	bad "control: a kprobe on tlbisol_defer_enabled was refused too (the refusals above prove nothing)"
+echo 0 > $P/raw_kprobe
 
 # --- 4. IPMODIFY (livepatch-like) on vtime_user_exit
 if echo vtime_user_exit > $P/ipmodify_grab; then
