@@ -211,7 +211,7 @@ fi	# COST_ONLY
 # Under --icount the guest clock counts instructions: "ns" are then
 # 2^shift x guest instructions per call (executed on every vCPU, but the
 # other vCPUs are idle apart from housekeeping ticks).
-COST_ROUNDS=${COST_ROUNDS:-4}
+COST_ROUNDS=${COST_ROUNDS:-3}
 cost_state() { # STATE: put CPU 2's entry hook in STATE
 	case $1 in
 	on)	echo 0 > /sys/module/tlbisol_test/parameters/entry_hook &&
