@@ -34,6 +34,11 @@
  *                  run on time: the tick then runs on every nohz_full CPU
  *                  (tick dependency CLOCK_UNSTABLE) until reboot. Only for
  *                  a boot of its own (tests/vm/scenarios/tick-record.sh).
+ *          echo ftrace|direct|0 > /sys/module/tlbisol_test/parameters/entry_hook
+ *                  cost controls of the deferral's entry hook on
+ *                  vtime_user_exit(): an empty ftrace ops with tlbisol's
+ *                  entry-ops flags, or a direct call doing the deferral's
+ *                  fast-path test; 0 detaches (kmod-defer.sh §4)
  *          echo 1|2 > /sys/module/tlbisol_test/parameters/sleep_watch
  *                  (2: count only; echo 1 > .../sleep_bait is its positive
  *                  control, with the TEST build of tlbisol.ko)
