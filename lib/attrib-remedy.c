@@ -28,6 +28,11 @@ static const struct rule rules[] = {
         { ATTRIB_IPI, "do_kernel_range_flush", NULL, NULL, NULL,
           "kernel TLB flush (vmalloc purge, module/BPF free, set_memory_*): tlbisol.ko deferral"
           " (tlbisold.conf [Module] Defer=yes) for nohz_full CPUs in user space" },
+        { ATTRIB_IPI, "do_flush_tlb_all", NULL, "_vm_unmap_aliases", NULL,
+          "kernel TLB flush of vmalloc aliases before a page-permission change (set_memory_*"
+          " on module/BPF load, a module or BPF program freed: vm_reset_perms): not deferred by"
+          " tlbisol.ko, the direct map changes at once; avoid loading or unloading modules and"
+          " BPF programs while the application runs" },
         { ATTRIB_IPI, "do_flush_tlb_all", NULL, "__purge_vmap_area_lazy", NULL,
           "kernel TLB flush of a vmalloc purge: tlbisol.ko deferral (tlbisold.conf [Module]"
           " Defer=yes) for nohz_full CPUs in user space" },

@@ -263,6 +263,21 @@ static bool is_plumbing(const char *f) {
         return false;
 }
 
+/* Origins shared by paths a person acts on differently: the caller names
+ * the path. __purge_vmap_area_lazy flushes for the lazy purge (drain work,
+ * reclaim: tlbisol.ko defers it) and for _vm_unmap_aliases() (set_memory_*,
+ * vm_reset_perms() on module/BPF free: not deferred, the direct map changes
+ * at once). */
+static const struct { const char *frame, *caller; } told_by_caller[] = {
+        { "__purge_vmap_area_lazy", "_vm_unmap_aliases" },
+};
+
+static bool frame_is(const char *f, const char *sym) {
+        size_t n = strlen(sym);
+
+        return f && strncmp(f, sym, n) == 0 && strchr("+ \t", f[n]);
+}
+
 static int add_stack(struct attrib *a, const struct attrib_event *ev) {
         const char *origin = NULL, *o;
         char sym[128];
@@ -273,6 +288,10 @@ static int add_stack(struct attrib *a, const struct attrib_event *ev) {
         for (size_t i = 0; i < ev->nframes; i++)
                 if (ev->frames[i] && !is_plumbing(ev->frames[i])) {
                         origin = ev->frames[i];
+                        for (size_t t = 0; t < ELEMENTSOF(told_by_caller); t++)
+                                if (i + 1 < ev->nframes && frame_is(origin, told_by_caller[t].frame) &&
+                                    frame_is(ev->frames[i + 1], told_by_caller[t].caller))
+                                        origin = ev->frames[i + 1];
                         break;
                 }
         if (!origin)
