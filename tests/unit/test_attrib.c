@@ -288,76 +288,6 @@ static void test_other_kinds(void **state) {
         attrib_free(a);
 }
 
-/* One flush function, two paths: __purge_vmap_area_lazy from the lazy purge's
- * drain work (deferrable) and from _vm_unmap_aliases() (not): the group says
- * which. Without the caller's frame the purge is what it was. */
-static void flush_path(const char *caller, const char *origin, const char *remedy_has) {
-        char q[8][200];
-        const char *lines[32];
-        size_t n = 0;
-        struct attrib *a;
-        const struct attrib_group *g;
-
-        snprintf(q[0], sizeof(q[0]), "     kworker/0:1-40      [000] ...1.    30.000000: csd_queue_cpu: cpu=2 callsite=on_each_cpu_cond_mask+0x24/0x40 func=do_flush_tlb_all csd=00000000000000bb");
-        snprintf(q[1], sizeof(q[1]), "     kworker/0:1-40      [000] ...1.    30.000001: <stack trace>");
-        lines[n++] = q[0];
-        lines[n++] = q[1];
-        lines[n++] = " => trace_event_raw_event_csd_queue_cpu";
-        lines[n++] = " => smp_call_function_many_cond";
-        lines[n++] = " => on_each_cpu_cond_mask";
-        lines[n++] = " => __purge_vmap_area_lazy";
-        if (caller) {
-                snprintf(q[2], sizeof(q[2]), " => %s", caller);
-                lines[n++] = q[2];
-        }
-        lines[n++] = " => process_one_work";
-        lines[n++] = "     kworker/0:1-40      [000] ...1.    30.000002: ipi_send_cpumask: cpumask=00000000,00000004 callsite=on_each_cpu_cond_mask+0x24/0x40 callback=generic_smp_call_function_single_interrupt+0x0/0x20";
-        lines[n++] = "     kworker/0:1-40      [000] ...1.    30.000003: <stack trace>";
-        lines[n++] = " => trace_event_raw_event_ipi_send_cpumask";
-        lines[n++] = " => smp_call_function_many_cond";
-        lines[n++] = " => on_each_cpu_cond_mask";
-        lines[n++] = " => __purge_vmap_area_lazy";
-        if (caller)
-                lines[n++] = q[2];
-        lines[n++] = " => process_one_work";
-        lines[n++] = "        busyloop-500     [002] d.h..    30.000100: csd_function_entry: func=do_flush_tlb_all, csd=00000000000000bb";
-        lines[n++] = "        busyloop-500     [002] d.h1.    30.000200: irq_noise: call_function:252 start 30.000090000 duration 9000 ns";
-        lines[n] = NULL;
-        {
-                char *buf = NULL;
-                size_t len = 0;
-                unsigned bad = 0;
-                struct cpumap cpus;
-                FILE *mem = open_memstream(&buf, &len);
-
-                assert_non_null(mem);
-                for (size_t i = 0; i < n; i++)
-                        fprintf(mem, "%s\n", lines[i]);
-                fclose(mem);
-                cpumap_zero(&cpus);
-                cpumap_set(&cpus, 2);
-                assert_int_equal(attrib_new(&cpus, &a), 0);
-                mem = fmemopen(buf, len, "r");
-                assert_non_null(mem);
-                assert_int_equal(attrib_add_trace(a, mem, &bad), 0);
-                assert_int_equal(bad, 0);
-                fclose(mem);
-                free(buf);
-                assert_int_equal(attrib_finish(a), 0);
-        }
-        g = find(a, 2, ATTRIB_IPI, "call_function", "do_flush_tlb_all", origin);
-        assert_non_null(strstr(g->remedy, remedy_has));
-        assert_int_equal(attrib_cpu(a, 2)->ipis_unattributed, 0);
-        attrib_free(a);
-}
-
-static void test_purge_paths(void **state) {
-        (void) state;
-        flush_path("drain_vmap_area_work", "__purge_vmap_area_lazy", "Defer=yes");
-        flush_path("_vm_unmap_aliases", "_vm_unmap_aliases", "not deferred");
-        flush_path(NULL, "__purge_vmap_area_lazy", "Defer=yes");
-}
-
 /* Two reschedule sends before one interrupt (x86 merges a pending vector):
  * one interrupt, both sends consumed, so the next one is unattributed; a
  * csd run from idle without an IPI is not taken by the next IPI; an IPI
@@ -480,6 +410,47 @@ static size_t tick_groups(const struct attrib *a, const struct attrib_group **ou
                 }
         assert_int_equal(sum, c->ticks);
         return n;
+}
+
+/* One flush function, two paths: __purge_vmap_area_lazy from the lazy purge's
+ * drain work (deferrable) and from _vm_unmap_aliases() (not): the group says
+ * which. Without the caller's frame the purge is what it was. */
+static void flush_path(const char *caller, const char *origin, const char *remedy_has) {
+        static const char *const sends[] = {
+                "     kworker/0:1-40      [000] ...1.    30.000000: csd_queue_cpu: cpu=2 callsite=on_each_cpu_cond_mask+0x24/0x40 func=do_flush_tlb_all csd=00000000000000bb\n"
+                "     kworker/0:1-40      [000] ...1.    30.000001: <stack trace>\n"
+                " => trace_event_raw_event_csd_queue_cpu\n",
+                "     kworker/0:1-40      [000] ...1.    30.000002: ipi_send_cpumask: cpumask=00000000,00000004 callsite=on_each_cpu_cond_mask+0x24/0x40 callback=generic_smp_call_function_single_interrupt+0x0/0x20\n"
+                "     kworker/0:1-40      [000] ...1.    30.000003: <stack trace>\n"
+                " => trace_event_raw_event_ipi_send_cpumask\n",
+        };
+        struct memtrace tr;
+        FILE *m = memtrace_open(&tr);
+        const struct attrib_group *g;
+        struct attrib *a;
+
+        for (size_t i = 0; i < ELEMENTSOF(sends); i++) {
+                fputs(sends[i], m);
+                fputs(" => smp_call_function_many_cond\n => on_each_cpu_cond_mask\n => __purge_vmap_area_lazy\n", m);
+                if (caller)
+                        fprintf(m, " => %s\n", caller);
+                fputs(" => process_one_work\n", m);
+        }
+        fputs("        busyloop-500     [002] d.h..    30.000100: csd_function_entry: func=do_flush_tlb_all, csd=00000000000000bb\n"
+              "        busyloop-500     [002] d.h1.    30.000200: irq_noise: call_function:252 start 30.000090000 duration 9000 ns\n", m);
+        a = memtrace_replay(&tr, 30, 1, false);
+        g = find(a, 2, ATTRIB_IPI, "call_function", "do_flush_tlb_all", origin);
+        assert_non_null(strstr(g->remedy, remedy_has));
+        assert_int_equal(attrib_cpu(a, 2)->ipis_unattributed, 0);
+        attrib_free(a);
+        free(tr.buf);
+}
+
+static void test_purge_paths(void **state) {
+        (void) state;
+        flush_path("drain_vmap_area_work", "__purge_vmap_area_lazy", "Defer=yes");
+        flush_path("_vm_unmap_aliases", "_vm_unmap_aliases", "not deferred");
+        flush_path(NULL, "__purge_vmap_area_lazy", "Defer=yes");
 }
 
 /* One busy loop, tick stopped: one tick a second, and no tick_stop after
