@@ -407,12 +407,14 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 	 * While the hooks are attached, the redirect (purge, purge_callers)
 	 * and the armed guard (tlbisol_guard_check()'s watch[], batch[],
 	 * entry site, kprobe table) read what the rest resolves, without a
-	 * lock. The enable that attached them resolved all of it; kernel text
-	 * does not move, and a name found unique stays so (tlbisol_sym.c), so
-	 * it is not resolved again: a SET with a new mask while the deferral
-	 * is on, or a GET_INFO between a guard trip and its work item, no
-	 * longer rewrites it (review 3, finding 6). The checks above, which
-	 * read only the kernel's present state, still run every time.
+	 * lock. The enable that attached them resolved all of it, and
+	 * tlbisol_sym.c's cache keeps every answer that enable accepted (a
+	 * name confirmed unique, a missing optional one), so resolving again
+	 * could only write the same values: it is not done, and a SET with a
+	 * new mask while the deferral is on, or a GET_INFO between a guard trip
+	 * and its work item, no longer races the lockless readers with equal
+	 * stores (review 3, finding 6). The checks above, which read only the
+	 * kernel's present state, still run every time.
 	 */
 	if (hooks_on)
 		return 0;
