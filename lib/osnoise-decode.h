@@ -3,8 +3,9 @@
  * function-call IPIs attributed to what they carried.
  *
  * Purpose: the pure half of 'tlbctl noise'. The tracefs/libtraceevent side
- * (cli/noise.c) fills a struct noise_event per record; recorded text traces
- * go through noise_event_parse_line() so unit tests replay real samples.
+ * (cli/noise-trace.c) fills a struct noise_event per record; recorded text
+ * traces go through noise_event_parse_line() so unit tests replay real
+ * samples.
  *
  * Attribution: a call-function IPI runs the csd callbacks queued for the
  * CPU inside its handler, before osnoise writes its irq_noise record at

@@ -156,7 +156,7 @@ done
 # trace_init() in start_kernel(), before smp_init(): text_poke_early(), no
 # other CPU running). Every later enable is then a third probe, N -> N+1,
 # which only swaps an RCU pointer: no text is patched while the scenario
-# runs. The list is what tlbctl noise and top enable (cli/noise.c,
+# runs. The list is what tlbctl noise and top enable (cli/noise-trace.c,
 # cli/top.c, cli/trace-sources.c), what the osnoise tracer hooks (irq,
 # softirq, sched_switch, sched_migrate_task, the x86 irq_vectors) and what
 # tracefs' comm recording hooks (sched_switch, sched_wakeup[_new]).
