@@ -58,7 +58,7 @@ void tlbisol_acct_reset(void);
 /* Address of the callback tlbisol's own IPIs run, for classification. */
 void tlbisol_acct_set_own(void *sync_fn, void *flush_fn);
 
-/* --- tlbisol_hook.c: hooks on two ftrace_ops (redirect, entry) --- */
+/* --- tlbisol_hook.c: hooks on two ftrace_ops (redirect, guard) --- */
 #include <linux/ftrace.h>
 struct tlbisol_hook {
 	const char *sym;
@@ -98,7 +98,8 @@ struct tlbisol_defer_cpu {
 DECLARE_PER_CPU(struct tlbisol_defer_cpu, tlbisol_defer_cpu);
 extern bool tlbisol_defer_on;
 extern struct cpumask tlbisol_defer_mask;
-extern struct tlbisol_hook_ops tlbisol_entry_ops;	/* PERMANENT */
+/* the catch-up at kernel entry: an ftrace direct call (tlbisol_defer.c) */
+void tlbisol_entry_tramp(void);
 int tlbisol_defer_check(const struct cpumask *mask, const char **reason);
 int tlbisol_defer_enable(const struct cpumask *mask, const char **reason);
 void tlbisol_defer_disable(void);
@@ -111,6 +112,8 @@ nmi_handler_t tlbisol_defer_nmi_fn(void);
 
 /* --- tlbisol_guard.c: nothing foreign before the catch-up --- */
 extern unsigned long tlbisol_entry_site;
+extern struct tlbisol_hook_ops tlbisol_guard_ops;	/* PERMANENT */
+bool tlbisol_entry_site_ours(void);
 int tlbisol_guard_check(const char **reason);
 int tlbisol_guard_attach(const char **reason);
 int tlbisol_guard_verify(unsigned long entry_start, const char **reason);
@@ -118,7 +121,6 @@ int tlbisol_guard_tripped(const char **reason);
 bool tlbisol_guard_start_deferral(void);
 const char *tlbisol_guard_reason_now(void);
 const char *tlbisol_guard_last_trip(void);
-void tlbisol_guard_func(unsigned long ip, unsigned long parent_ip, struct ftrace_regs *fregs);
 void tlbisol_guard_disarm(void);
 void tlbisol_guard_detach(void);
 void tlbisol_guard_exit(void);
@@ -133,7 +135,7 @@ static __always_inline int tlbisol_proto_flush_begin(void)
 	return READ_ONCE(tlbisol_proto_on) ? atomic_read(&tlbisol_proto_gen) : 0;
 }
 void tlbisol_proto_flush_done(int seen);
-void tlbisol_proto_entry_caller(void *ret);
+void tlbisol_proto_entry_site(void);
 void tlbisol_proto_nmi_seen(void);
 void *tlbisol_proto_request(void);
 void tlbisol_proto_skip(int cpu, void *info, int state);
@@ -150,7 +152,7 @@ void tlbisol_test_sleep_bait(void);
 #else
 static __always_inline int tlbisol_proto_flush_begin(void) { return 0; }
 static inline void tlbisol_proto_flush_done(int seen) { }
-static inline void tlbisol_proto_entry_caller(void *ret) { }
+static inline void tlbisol_proto_entry_site(void) { }
 static inline void tlbisol_proto_nmi_seen(void) { }
 static inline void *tlbisol_proto_request(void) { return NULL; }
 static inline void tlbisol_proto_skip(int cpu, void *info, int state) { }

@@ -20,9 +20,10 @@
  *    smp_mb(), then read its context-tracking state word; skip it only in
  *    USER state with RCU not watching and no hardware breakpoint armed;
  *    IPI everyone else (DEFERRAL.md "Protocol");
- *  - catch-up (entry ops, PERMANENT): the ftrace callback on
+ *  - catch-up: an ftrace direct call from the fentry site of
  *    vtime_user_exit() (kernel/sched/cputime.c, the first instrumentable
- *    call of __ct_user_exit()) and an NMI_FLAG_FIRST NMI handler flush with
+ *    call of __ct_user_exit()) to our asm trampoline, two per-CPU compares
+ *    when nothing is pending, and an NMI_FLAG_FIRST NMI handler; both flush with
  *    an inline INVPCID or CR4.PGE toggle, no call before the flush
  *    (DEFERRAL.md "The flush"; the build checks the object code,
  *    tests/kmod/check-inline-flush.sh); a per-CPU catching_up state makes an
@@ -45,8 +46,10 @@
 #include <linux/tick.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
+#include <asm/ibt.h>
 #include <asm/invpcid.h>
 #include <asm/nmi.h>
+#include <asm/nospec-branch.h>
 #include <asm/paravirt.h>
 #include <asm/processor-flags.h>
 #include "tlbisol.h"
@@ -172,38 +175,119 @@ static __always_inline bool defer_catch_up(bool always)
 }
 
 /*
- * Entry ops callback: vtime_user_exit() (IRQs off, RCU watching, the
- * context-tracking word already says KERNEL) and the guard's functions.
- * The catch-up branch comes first and calls nothing before its flush; the
- * build verifies that on the object code (check-inline-flush.sh). No stack
- * protector: its failure path is a call (INVPCID's descriptor is a local).
+ * The catch-up at kernel entry is an ftrace direct call (DEFERRAL.md "The
+ * entry hook"): the fentry site of vtime_user_exit() (kernel/sched/
+ * cputime.c, the first instrumentable call of __ct_user_exit(), IRQs off,
+ * RCU watching, the context-tracking word already KERNEL) calls
+ * tlbisol_entry_tramp directly. It replaces ftrace's per-ops trampoline
+ * (save/restore of the argument registers, ops load, an indirect-free
+ * call to a C callback, two returns: 38 guest instructions of the 48 the
+ * previous hook added to a getpid(), kmod-defer.sh under --icount) by two
+ * per-CPU compares when nothing is pending.
+ *
+ * Fast path: pending and catching_up both zero -> return. Only the flags
+ * change (not live at a call). %gs:sym is how gcc addresses a per-CPU
+ * variable of a 6.12 module (zero-based per-CPU area; the module's
+ * variables are in the first chunk's reserved part, within 2 GB: the
+ * 32-bit displacement, R_X86_64_32S, is what this_cpu_read() emits too).
+ * Slow path: save every caller-saved register (the argument registers of
+ * vtime_user_exit() are live, r10/r11 cheaply too) and call
+ * defer_entry_slow(), whose first call comes after its inline flush (the
+ * build checks both functions, tests/kmod/check-inline-flush.sh).
+ * CALL_DEPTH_ACCOUNT: with retbleed=stuff the fentry call is not accounted
+ * by a call thunk (ftrace writes a plain call), as in samples/ftrace/
+ * ftrace-direct.c; ASM_RET is the return thunk under RETHUNK. ENDBR: not
+ * needed by a direct call, harmless, and it keeps an indirect call through
+ * ftrace_regs_caller's jump (shared site) legal under IBT.
  */
-static void notrace __no_stack_protector defer_entry_func(unsigned long ip, unsigned long parent_ip,
-				     struct ftrace_ops *ops,
-				     struct ftrace_regs *fregs)
+static_assert(offsetof(struct tlbisol_defer_cpu, pending) == 0);
+static_assert(offsetof(struct tlbisol_defer_cpu, catching_up) == 4);
+static_assert(sizeof(((struct tlbisol_defer_cpu *)0)->pending) == 4);
+static_assert(sizeof(((struct tlbisol_defer_cpu *)0)->catching_up) == 1);
+
+asmlinkage __visible void defer_entry_slow(void);
+
+asm (
+"	.pushsection	.text, \"ax\", @progbits\n"
+"	.type		tlbisol_entry_tramp, @function\n"
+"	.globl		tlbisol_entry_tramp\n"
+"tlbisol_entry_tramp:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT
+"	cmpl	$0, %gs:tlbisol_defer_cpu\n"		/* pending */
+"	jne	1f\n"
+"	cmpb	$0, %gs:tlbisol_defer_cpu+4\n"		/* catching_up */
+"	jne	1f\n"
+	ASM_RET
+"1:	pushq	%rbp\n"
+"	movq	%rsp, %rbp\n"
+"	pushq	%rax\n"
+"	pushq	%rcx\n"
+"	pushq	%rdx\n"
+"	pushq	%rsi\n"
+"	pushq	%rdi\n"
+"	pushq	%r8\n"
+"	pushq	%r9\n"
+"	pushq	%r10\n"
+"	pushq	%r11\n"
+"	call	defer_entry_slow\n"
+"	popq	%r11\n"
+"	popq	%r10\n"
+"	popq	%r9\n"
+"	popq	%r8\n"
+"	popq	%rdi\n"
+"	popq	%rsi\n"
+"	popq	%rdx\n"
+"	popq	%rcx\n"
+"	popq	%rax\n"
+"	popq	%rbp\n"
+	ASM_RET
+"	.size		tlbisol_entry_tramp, .-tlbisol_entry_tramp\n"
+"	.popsection\n"
+);
+
+/*
+ * Slow path of the trampoline. The flush comes first and calls nothing
+ * before it; no stack protector: its failure path is a call (INVPCID's
+ * descriptor is a local).
+ */
+asmlinkage __visible void notrace __no_stack_protector defer_entry_slow(void)
 {
-	if (likely(ip == tlbisol_entry_site)) {
-		if (defer_catch_up(false)) {
-			this_cpu_inc(tlbisol_stats.catchup_entry);
-			tlbisol_proto_entry_caller(__builtin_return_address(0));
-		}
-		return;
+	if (defer_catch_up(false)) {
+		this_cpu_inc(tlbisol_stats.catchup_entry);
+		tlbisol_proto_entry_site();
 	}
-	tlbisol_guard_func(ip, parent_ip, fregs);
 }
 /*
- * The catch-up functions are notrace (no ftrace, no BPF fentry; kprobe
- * events refuse them), but a module's register_kprobe() could still put an
- * int3 in them, before the flush: its handler would run first. Refused.
+ * The catch-up functions have no fentry (notrace, or asm: no ftrace, no
+ * BPF fentry; kprobe events refuse them), but a module's register_kprobe()
+ * could still put an int3 in them, before the flush: its handler would
+ * run first. Refused.
  */
-NOKPROBE_SYMBOL(defer_entry_func);
+NOKPROBE_SYMBOL(tlbisol_entry_tramp);
+NOKPROBE_SYMBOL(defer_entry_slow);
 
-struct tlbisol_hook_ops tlbisol_entry_ops = {
-	.ops = {
-		.func	= defer_entry_func,
-		.flags	= FTRACE_OPS_FL_PERMANENT,
-	},
+/*
+ * ops_func: ftrace asks before an IPMODIFY user (livepatch, a kprobe with
+ * a post handler) shares vtime_user_exit with our direct call. PEER (it
+ * comes after us): allowed; the site then changes to ftrace_regs_caller
+ * through text_poke_queue(), which trips the guard first (deferral off,
+ * every CPU flushed) -- the same as any other foreign user; our
+ * trampoline, entered through ftrace_regs_caller's jump, returns to
+ * whatever regs->ip the IPMODIFY user chose, which is correct. SELF (it
+ * was there before us): refused, the other user would run first
+ * (tlbisol_guard_verify() would refuse it too).
+ */
+static int entry_direct_ops_func(struct ftrace_ops *op, enum ftrace_ops_cmd cmd)
+{
+	return cmd == FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_SELF ? -EBUSY : 0;
+}
+
+/* register_ftrace_direct() sets its flags (DIRECT | SAVE_REGS) and func */
+static struct ftrace_ops entry_direct_ops = {
+	.ops_func = entry_direct_ops_func,
 };
+static bool entry_filter_set, entry_attached;
 
 /*
  * NMIs do not go through __ct_user_exit(). NMI_FLAG_FIRST puts us at the
@@ -333,7 +417,7 @@ static void notrace defer_kflush_handler(unsigned long ip, unsigned long parent_
 		(unsigned long)tlbisol_flush_kernel_range);
 }
 
-static struct tlbisol_hook entry_hook = TLBISOL_HOOK(ENTRY_SYM, NULL);
+static struct tlbisol_range entry_fn = { ENTRY_SYM };
 static struct tlbisol_hook kflush_hook = TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_handler);
 
 /* ---- enable / disable ---- */
@@ -363,6 +447,10 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 	}
 	if (IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_KCSAN) || IS_ENABLED(CONFIG_KMSAN)) {
 		*reason = "CONFIG_KASAN/KCSAN/KMSAN: instrumentation calls run on kernel entry before the catch-up";
+		return -EOPNOTSUPP;
+	}
+	if (!IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)) {
+		*reason = "no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS (the entry catch-up is a direct call)";
 		return -EOPNOTSUPP;
 	}
 	if (!boot_cpu_has(X86_FEATURE_INVPCID) && !boot_cpu_has(X86_FEATURE_PGE)) {
@@ -404,20 +492,27 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		return -EOPNOTSUPP;
 	}
 	/*
-	 * While the hooks are attached, the redirect (purge, purge_callers)
-	 * and the armed guard (tlbisol_guard_check()'s watch[], batch[],
-	 * entry site, kprobe table) read what the rest resolves, without a
-	 * lock. The enable that attached them resolved all of it, and
-	 * tlbisol_sym.c's cache keeps every answer that enable accepted (a
-	 * name confirmed unique, a missing optional one), so resolving again
-	 * could only write the same values: it is not done, and a SET with a
-	 * new mask while the deferral is on, or a GET_INFO between a guard trip
-	 * and its work item, no longer races the lockless readers with equal
-	 * stores (review 3, finding 6). The checks above, which read only the
-	 * kernel's present state, still run every time.
+	 * While the hooks are attached, the redirect (purge, purge_callers),
+	 * the direct call's filter (entry_fn) and the armed guard
+	 * (tlbisol_guard_check()'s watch[], batch[], entry site, kprobe
+	 * table) read what the rest resolves, without a lock. The enable that
+	 * attached them resolved all of it, and tlbisol_sym.c's cache keeps
+	 * every answer that enable accepted (a name confirmed unique, a
+	 * missing optional one), so resolving again could only write the same
+	 * values: it is not done, and a SET with a new mask while the deferral
+	 * is on, or a GET_INFO between a guard trip and its work item, no
+	 * longer races the lockless readers with equal stores (review 3,
+	 * finding 6). The checks above, which read only the kernel's present
+	 * state, still run every time.
 	 */
 	if (hooks_on)
 		return 0;
+	r = tlbisol_sym_range(entry_fn.name, &entry_fn.start, &entry_fn.end);
+	if (r) {
+		snprintf(why, sizeof(why), ENTRY_SYM " (the entry catch-up) %s", tlbisol_sym_why(r));
+		*reason = why;
+		return -EOPNOTSUPP;
+	}
 	r = tlbisol_sym_range(purge.name, &purge.start, &purge.end);
 	for (i = 0; !r && i < ARRAY_SIZE(purge_callers); i++)
 		r = tlbisol_sym_range(purge_callers[i].name, &purge_callers[i].start,
@@ -429,6 +524,44 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		return -EOPNOTSUPP;
 	}
 	return tlbisol_guard_check(reason);
+}
+
+/* The direct call on vtime_user_exit(). Caller holds the ctl lock. */
+static int defer_entry_attach(const char **reason)
+{
+	int r;
+
+	if (!entry_filter_set) {
+		/* kept until module exit: ftrace_free_filter() leaves it dangling (tlbisol_hook.c) */
+		r = ftrace_set_filter_ip(&entry_direct_ops, entry_fn.start, 0, 0);
+		if (r) {
+			*reason = ENTRY_SYM " cannot be hooked (not traceable)";
+			return r;
+		}
+		entry_filter_set = true;
+	}
+	r = register_ftrace_direct(&entry_direct_ops, (unsigned long)tlbisol_entry_tramp);
+	if (r) {
+		*reason = r == -EBUSY ?
+			"another direct call (a BPF trampoline) or an IPMODIFY user (livepatch) is on " ENTRY_SYM :
+			ENTRY_SYM " cannot be hooked by a direct call";
+		return r;
+	}
+	entry_attached = true;
+	return 0;
+}
+
+/*
+ * unregister_ftrace_direct() waits for RCU-tasks (ftrace_shutdown()):
+ * no task is left inside the trampoline or defer_entry_slow().
+ */
+static void defer_entry_detach(void)
+{
+	if (!entry_attached)
+		return;
+	if (unregister_ftrace_direct(&entry_direct_ops, (unsigned long)tlbisol_entry_tramp, false))
+		pr_warn("cannot remove the direct call on " ENTRY_SYM "\n");
+	entry_attached = false;
 }
 
 static int defer_hooks_attach(const char **reason)
@@ -457,13 +590,9 @@ static int defer_hooks_attach(const char **reason)
 		*reason = "cannot register the NMI catch-up handler";
 		goto out_guard;
 	}
-	r = tlbisol_hook_attach(&tlbisol_entry_ops, &entry_hook);
-	if (r) {
-		*reason = r == -EBUSY ?
-			ENTRY_SYM " cannot be hooked: ftrace is disabled (kernel.ftrace_enabled=0)" :
-			ENTRY_SYM " cannot be hooked (not traceable, or ftrace disabled)";
+	r = defer_entry_attach(reason);
+	if (r)
 		goto out_unregister_nmi;
-	}
 	r = tlbisol_hook_attach(&tlbisol_redirect_ops, &kflush_hook);
 	if (r) {
 		*reason = r == -EBUSY ?
@@ -475,7 +604,7 @@ static int defer_hooks_attach(const char **reason)
 	return 0;
 
 out_detach_entry:
-	tlbisol_hook_detach(&tlbisol_entry_ops, &entry_hook);
+	defer_entry_detach();
 out_unregister_nmi:
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol");
 out_guard:
@@ -489,7 +618,7 @@ static void defer_hooks_detach(void)
 		return;
 	tlbisol_guard_disarm();		/* our own patching is not foreign */
 	tlbisol_hook_detach(&tlbisol_redirect_ops, &kflush_hook);
-	tlbisol_hook_detach(&tlbisol_entry_ops, &entry_hook);
+	defer_entry_detach();
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol");
 	tlbisol_guard_detach();
 	hooks_on = false;
@@ -511,7 +640,7 @@ int tlbisol_defer_enable(const struct cpumask *mask, const char **reason)
 	if (r)
 		return r;
 	/* nothing foreign on the entry paths now, and the guard watches */
-	r = tlbisol_guard_verify(entry_hook.start, reason);
+	r = tlbisol_guard_verify(entry_fn.start, reason);
 	if (r)
 		goto out_detach;
 	cpumask_copy(&tlbisol_defer_mask, mask);
@@ -549,7 +678,9 @@ void tlbisol_defer_disable(void)
 /* Module exit, after the last disable. */
 void tlbisol_defer_release(void)
 {
-	tlbisol_hook_release(&tlbisol_entry_ops);
+	tlbisol_hook_release(&tlbisol_guard_ops);
+	if (entry_filter_set)
+		ftrace_free_filter(&entry_direct_ops);
 }
 
 #ifdef TLBISOL_TEST

@@ -9,9 +9,12 @@
  * there while CPUs are skipped (DEFERRAL.md "Foreign code before the
  * catch-up"). Two windows:
  *
- *  - kernel entry: another ftrace user of vtime_user_exit() (ftrace runs
- *    the newest ops first: function tracer, kprobe-on-ftrace, BPF
- *    trampoline, livepatch, another module);
+ *  - kernel entry: another ftrace user of vtime_user_exit() (our catch-up
+ *    is a direct call; with another user there ftrace calls
+ *    ftrace_regs_caller, which runs every ops — function tracer,
+ *    kprobe-on-ftrace, livepatch, another module — and only then jumps to
+ *    a direct trampoline; a second direct call, i.e. a BPF trampoline, is
+ *    refused by ftrace itself, -EBUSY);
  *  - NMI (arch/x86/kernel/nmi.c, 6.12): before our NMI_FLAG_FIRST handler
  *    exc_nmi() and default_do_nmi() run noinstr code (no ftrace, no
  *    kprobes), then nmi_handle() (or its .part.0 clone): its fentry site,
@@ -25,7 +28,9 @@
  *
  * How:
  *  - at enable, after our hooks are attached: the fentry site of
- *    vtime_user_exit() must call our entry ops' own trampoline, the fentry
+ *    vtime_user_exit() must call our direct trampoline (tlbisol_entry_tramp:
+ *    no other ftrace user there, or ftrace would call ftrace_regs_caller,
+ *    which runs the others first), the fentry
  *    sites of the NMI path must be NOPs, and no enabled kprobe may sit in
  *    the NMI path's functions (kprobe_table is read)
  *    (tlbisol_guard_verify());
@@ -34,7 +39,7 @@
  *    ftrace.c, 6.12: ftrace_replace_code(), ftrace_modify_code_direct()),
  *    a kprobe by text_poke() (arch_arm_kprobe(); optimising comes later,
  *    through text_poke_bp()), anything else through text_poke_bp(); a new
- *    NMI handler through __register_nmi_handler(). Our entry ops traces
+ *    NMI handler through __register_nmi_handler(). Our guard ops traces
  *    all four; at their entry, before the text changes or the handler is
  *    linked, a foreign change turns the deferral off (senders stop
  *    skipping) and IPI-flushes every deferral CPU, waiting for it; then a
@@ -252,13 +257,25 @@ static bool in_hook(const struct tlbisol_hook *h, unsigned long ip)
 	return ip >= h->start && ip < h->end;
 }
 
-/* Does @insn (5 bytes) call our entry ops' trampoline from @site? */
+/* Does @insn (5 bytes) call our direct trampoline from @site? */
 static bool calls_our_trampoline(unsigned long site, const u8 *insn)
 {
-	unsigned long tramp = READ_ONCE(tlbisol_entry_ops.ops.trampoline);
+	return insn[0] == CALL_INSN_OPCODE &&
+	       site + CALL_INSN_SIZE + (long)get_unaligned((const s32 *)(insn + 1)) ==
+	       (unsigned long)tlbisol_entry_tramp;
+}
 
-	return tramp && insn[0] == CALL_INSN_OPCODE &&
-	       site + CALL_INSN_SIZE + (long)get_unaligned((const s32 *)(insn + 1)) == tramp;
+/*
+ * Does the fentry site of vtime_user_exit() call our direct trampoline now
+ * (the protocol check's foreign count, test build)? Kernel text: always
+ * mapped, read without a fault handler being needed; nofault all the same.
+ */
+bool notrace tlbisol_entry_site_ours(void)
+{
+	u8 insn[CALL_INSN_SIZE];
+
+	return !copy_from_kernel_nofault(insn, (void *)tlbisol_entry_site, sizeof(insn)) &&
+	       calls_our_trampoline(tlbisol_entry_site, insn);
 }
 
 static bool overlaps(unsigned long a, size_t alen, unsigned long b, size_t blen)
@@ -308,9 +325,9 @@ static void guard_text(unsigned long ip, unsigned long parent_ip, struct ftrace_
 		guard_trip(why);
 }
 
-/* Entry ops callback for the guarded functions (not the catch-up). */
-void notrace tlbisol_guard_func(unsigned long ip, unsigned long parent_ip,
-				struct ftrace_regs *fregs)
+/* Guard ops callback: text_poke*() and __register_nmi_handler() entry. */
+static void notrace guard_func(unsigned long ip, unsigned long parent_ip,
+			       struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	if (!READ_ONCE(guard_armed))
 		return;
@@ -327,6 +344,18 @@ void notrace tlbisol_guard_func(unsigned long ip, unsigned long parent_ip,
 		guard_trip("a late NMI_FLAG_FIRST handler would run before the NMI catch-up");
 	}
 }
+
+/*
+ * PERMANENT: kernel.ftrace_enabled=0 is refused while it is registered,
+ * i.e. while the deferral is on (it would turn the catch-up's direct call
+ * off too). Not IPMODIFY: livepatch is not blocked (tlbisol_hook.c).
+ */
+struct tlbisol_hook_ops tlbisol_guard_ops = {
+	.ops = {
+		.func	= guard_func,
+		.flags	= FTRACE_OPS_FL_PERMANENT,
+	},
+};
 
 /* The fentry site: the first instruction, after ENDBR64 (or its seal) with IBT. */
 static int fentry_site(unsigned long start, unsigned long *site)
@@ -440,19 +469,19 @@ static const char *nmi_path_foreign(void)
 	return NULL;
 }
 
-/* Attach the guard hooks to the entry ops and arm them. */
+/* Attach the guard hooks to the guard ops and arm them. */
 int tlbisol_guard_attach(const char **reason)
 {
 	int r;
 
 	WRITE_ONCE(guard_reason, NULL);
-	r = tlbisol_hook_attach(&tlbisol_entry_ops, &tpq_hook);
+	r = tlbisol_hook_attach(&tlbisol_guard_ops, &tpq_hook);
 	if (!r)
-		r = tlbisol_hook_attach(&tlbisol_entry_ops, &tpb_hook);
+		r = tlbisol_hook_attach(&tlbisol_guard_ops, &tpb_hook);
 	if (!r)
-		r = tlbisol_hook_attach(&tlbisol_entry_ops, &tp_hook);
+		r = tlbisol_hook_attach(&tlbisol_guard_ops, &tp_hook);
 	if (!r)
-		r = tlbisol_hook_attach(&tlbisol_entry_ops, &rnh_hook);
+		r = tlbisol_hook_attach(&tlbisol_guard_ops, &rnh_hook);
 	if (r) {
 		*reason = r == -EBUSY ?
 			"ftrace is disabled (kernel.ftrace_enabled=0): the catch-up needs it" :
@@ -467,7 +496,7 @@ int tlbisol_guard_attach(const char **reason)
 
 /*
  * After every hook is attached (the guard armed first): the entry site must
- * call our trampoline (we are its only ftrace user), nothing foreign may
+ * call our direct trampoline (we are its only ftrace user), nothing foreign may
  * be in the NMI path, and nothing may have tripped the guard.
  */
 int tlbisol_guard_verify(unsigned long entry_start, const char **reason)
@@ -527,10 +556,10 @@ void tlbisol_guard_disarm(void)
 void tlbisol_guard_detach(void)
 {
 	WRITE_ONCE(guard_armed, false);
-	tlbisol_hook_detach(&tlbisol_entry_ops, &rnh_hook);
-	tlbisol_hook_detach(&tlbisol_entry_ops, &tp_hook);
-	tlbisol_hook_detach(&tlbisol_entry_ops, &tpb_hook);
-	tlbisol_hook_detach(&tlbisol_entry_ops, &tpq_hook);
+	tlbisol_hook_detach(&tlbisol_guard_ops, &rnh_hook);
+	tlbisol_hook_detach(&tlbisol_guard_ops, &tp_hook);
+	tlbisol_hook_detach(&tlbisol_guard_ops, &tpb_hook);
+	tlbisol_hook_detach(&tlbisol_guard_ops, &tpq_hook);
 }
 
 /* Module exit: no trip can queue the work any more (hooks detached). */

@@ -6,7 +6,7 @@
  * times in one module lifetime. A struct tlbisol_hook_ops is one
  * ftrace_ops whose filter holds the functions of the hooks currently
  * attached; its callback dispatches on the traced address to the hook's
- * handler (or, for the entry ops, is the deferral's own callback).
+ * handler (or, for the guard ops, is the guard's own callback).
  *
  * Two ops, because the hooks need different flags (issue 9 item 12):
  *   redirect  IPMODIFY, not PERMANENT: tlb_remove_table_sync_one() and
@@ -15,13 +15,17 @@
  *             functions is refused while we hold them). Not PERMANENT:
  *             with kernel.ftrace_enabled=0 the redirects simply stop and
  *             both functions behave as stock (IPI everyone), which is safe.
- *   entry     PERMANENT, not IPMODIFY (tlbisol_defer.c): the deferral's
- *             catch-up on vtime_user_exit() and its guard. PERMANENT
- *             because the catch-up must not stop while senders skip CPUs:
- *             kernel.ftrace_enabled=0 is refused only while the deferral
- *             is on. Not IPMODIFY: a livepatch of vtime_user_exit() is not
- *             blocked (the deferral's guard turns the deferral off first,
- *             DEFERRAL.md "Foreign code before the catch-up").
+ *   guard     PERMANENT, not IPMODIFY (tlbisol_guard.c): the deferral's
+ *             guard on text_poke*() and __register_nmi_handler(). The
+ *             catch-up itself is not on these ops but an ftrace direct
+ *             call on vtime_user_exit() (tlbisol_defer.c), which ftrace
+ *             registers with its own flags; PERMANENT here because the
+ *             catch-up must not stop while senders skip CPUs:
+ *             kernel.ftrace_enabled=0 (which would turn the direct call
+ *             off too) is refused while any PERMANENT ops is registered,
+ *             i.e. while the deferral is on. Not IPMODIFY: a livepatch
+ *             is not blocked (the deferral's guard turns the deferral off
+ *             first, DEFERRAL.md "Foreign code before the catch-up").
  *
  * Unregistering an ops in module memory (always DYNAMIC) waits for
  * synchronize_rcu_tasks_rude() and synchronize_rcu_tasks() (kernel/trace/
@@ -45,7 +49,7 @@
  * Usage: static struct tlbisol_hook h = TLBISOL_HOOK("sym", handler);
  *        tlbisol_hook_attach(&tlbisol_redirect_ops, &h) / _detach(), under
  *        the ctl lock; tlbisol_hook_release() at exit, after the last
- *        detach. An ops may also carry its own .func (entry ops): then the
+ *        detach. An ops may also carry its own .func (guard ops): then the
  *        hooks' handlers are not used, only their filter entries.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -18,9 +18,9 @@
  *    csd:csd_function_entry from tlbisol_acct.c) count a violation when a skip is newer than everything the CPU's
  *    flushes covered;
  *  - foreign code before the flush (issue 9 item 6): a catch-up at entry
- *    whose callback was not called straight from our entry ops' trampoline
- *    ran behind ftrace's list function, i.e. after any other ftrace user of
- *    vtime_user_exit(); an NMI in which another NMI handler ran before ours
+ *    while the fentry site of vtime_user_exit() does not call our direct
+ *    trampoline ran behind ftrace_regs_caller, i.e. after any other ftrace
+ *    user of vtime_user_exit(); an NMI in which another NMI handler ran before ours
  *    (tracepoint nmi:nmi_handler, NMIs told apart by irq_stat.__nmi_count).
  *    Both count in proto_foreign on deferral CPUs.
  */
@@ -95,13 +95,16 @@ void notrace tlbisol_proto_flush_done(int seen)
 	} while (!this_cpu_try_cmpxchg(proto_flushed, &old, seen));
 }
 
-/* After an entry catch-up: were we called straight from our trampoline? */
-void notrace tlbisol_proto_entry_caller(void *ret)
+/*
+ * After an entry catch-up: did the fentry site of vtime_user_exit() call
+ * our direct trampoline itself? Another ftrace user on it makes ftrace
+ * call ftrace_regs_caller there, which runs that user's code first and
+ * then jumps to our trampoline (the return address seen by the trampoline
+ * is the same either way, so the site is read instead).
+ */
+void notrace tlbisol_proto_entry_site(void)
 {
-	unsigned long r = (unsigned long)ret;
-	unsigned long t = tlbisol_entry_ops.ops.trampoline;
-
-	if (tlbisol_proto_on && !(r >= t && r < t + tlbisol_entry_ops.ops.trampoline_size))
+	if (tlbisol_proto_on && !tlbisol_entry_site_ours())
 		this_cpu_inc(tlbisol_stats.proto_foreign);
 }
 

@@ -155,9 +155,9 @@ defer_on after_clock_kprobe
 # refused (NOKPROBE_SYMBOL): EINVAL, the kprobe blacklist's answer
 # (kernel/kprobes.c register_kprobe -> check_kprobe_address_safe), not a
 # symbol that was not found (ENOENT). Controls: a kprobe on another, static
-# tlbisol function (found by name like the three) and on a global one are
+# tlbisol function (found by name like these) and on a global one are
 # accepted.
-for f in defer_entry_func defer_nmi_handler tlbisol_defer_ipi; do
+for f in tlbisol_entry_tramp defer_entry_slow defer_nmi_handler tlbisol_defer_ipi; do
 	if err=$( { echo $f > $P/raw_kprobe; } 2>&1 ); then
 		bad "a kprobe in tlbisol's catch-up ($f) was accepted"; echo 0 > $P/raw_kprobe
 	elif echo "$err" | grep -q "Invalid argument"; then
