@@ -203,7 +203,7 @@ fi	# COST_ONLY
 #   direct  tlbisol_test's direct call there, doing the deferral's fast-path
 #           check (two per-CPU compares) in a few instructions of asm: what
 #           a direct-call catch-up would cost (a prototype; nothing deferred)
-#   on      the deferral on (tlbisol.ko): ftrace + our callback
+#   on      the deferral on (tlbisol.ko): its direct call and trampoline
 # Rounds alternate the order (off ftrace direct on, then on direct ftrace
 # off, ...), COST_ROUNDS rounds of COST_S seconds per state: host noise
 # shows as the spread of each state's samples; each round's ratios to its
