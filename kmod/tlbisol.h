@@ -58,6 +58,9 @@ void tlbisol_acct_reset(void);
 /* Address of the callback tlbisol's own IPIs run, for classification. */
 void tlbisol_acct_set_own(void *sync_fn, void *flush_fn);
 
+/* ftrace could not remove a hook: pin the module, log "reboot" (tlbisol_main.c) */
+void tlbisol_pin_module(const char *what, int err);
+
 /* --- tlbisol_hook.c: hooks on two ftrace_ops (redirect, guard) --- */
 #include <linux/ftrace.h>
 struct tlbisol_hook {

@@ -186,19 +186,33 @@ static __always_inline bool defer_catch_up(bool always)
  * per-CPU compares when nothing is pending.
  *
  * Fast path: pending and catching_up both zero -> return. Only the flags
- * change (not live at a call). %gs:sym is how gcc addresses a per-CPU
- * variable of a 6.12 module (zero-based per-CPU area; the module's
- * variables are in the first chunk's reserved part, within 2 GB: the
- * 32-bit displacement, R_X86_64_32S, is what this_cpu_read() emits too).
+ * change (not live at a call). Per-CPU access: %gs:sym, an absolute
+ * 32-bit displacement (R_X86_64_32S). Not the kernel's idiom: PER_CPU_VAR()
+ * (arch/x86/include/asm/percpu.h) and gcc's this_cpu_inc() in
+ * defer_entry_slow() below use %gs:sym(%rip) (R_X86_64_PC32). Both are
+ * valid on 6.12 x86-64: the per-CPU area is zero-based (vmlinux.lds.S,
+ * PERCPU_VADDR(..., 0, ...)) and a module's static per-CPU variables live
+ * in the first chunk's reserved part, so the symbol's value is a small
+ * offset (the __percpu address, addr - pcpu_base_addr + __per_cpu_start).
+ * The absolute form is kept because the loader range-checks R_X86_64_32S
+ * (arch/x86/kernel/module.c, __write_relocate_add(): "goto overflow") and
+ * not R_X86_64_PC32: a layout where it did not fit fails insmod instead
+ * of reading the wrong address.
  * Slow path: save every caller-saved register (the argument registers of
  * vtime_user_exit() are live, r10/r11 cheaply too) and call
  * defer_entry_slow(), whose first call comes after its inline flush (the
  * build checks both functions, tests/kmod/check-inline-flush.sh).
  * CALL_DEPTH_ACCOUNT: with retbleed=stuff the fentry call is not accounted
- * by a call thunk (ftrace writes a plain call), as in samples/ftrace/
- * ftrace-direct.c; ASM_RET is the return thunk under RETHUNK. ENDBR: not
- * needed by a direct call, harmless, and it keeps an indirect call through
- * ftrace_regs_caller's jump (shared site) legal under IBT.
+ * by a call thunk (ftrace writes a plain call: arch/x86/kernel/ftrace.c
+ * ftrace_call_replace(), "the trampoline does the depth accounting
+ * itself"), as in samples/ftrace/ftrace-direct.c; ASM_RET is the return
+ * thunk under RETHUNK (patched at load, apply_returns()). ENDBR: not
+ * needed -- the trampoline is reached by the fentry site's direct call,
+ * or, on a shared site, by ftrace_regs_caller's RET (ftrace_64.S: the
+ * direct address is put in the return slot, then RET), never by an
+ * indirect call or jump; kept as samples/ftrace/ftrace-direct.c has it.
+ * .p2align 4: the 0x28-byte fast path starts on a 16-byte boundary
+ * whatever precedes it in .text (review 4 m8).
  */
 static_assert(offsetof(struct tlbisol_defer_cpu, pending) == 0);
 static_assert(offsetof(struct tlbisol_defer_cpu, catching_up) == 4);
@@ -209,6 +223,7 @@ asmlinkage __visible void defer_entry_slow(void);
 
 asm (
 "	.pushsection	.text, \"ax\", @progbits\n"
+"	.p2align	4\n"
 "	.type		tlbisol_entry_tramp, @function\n"
 "	.globl		tlbisol_entry_tramp\n"
 "tlbisol_entry_tramp:\n"
@@ -273,21 +288,39 @@ NOKPROBE_SYMBOL(defer_entry_slow);
  * comes after us): allowed; the site then changes to ftrace_regs_caller
  * through text_poke_queue(), which trips the guard first (deferral off,
  * every CPU flushed) -- the same as any other foreign user; our
- * trampoline, entered through ftrace_regs_caller's jump, returns to
- * whatever regs->ip the IPMODIFY user chose, which is correct. SELF (it
- * was there before us): refused, the other user would run first
- * (tlbisol_guard_verify() would refuse it too).
+ * trampoline, entered by ftrace_regs_caller's RET (it puts the direct
+ * address in the return slot; the IPMODIFY user's regs->ip is copied to
+ * the slot above), returns to whatever regs->ip that user chose, which is
+ * correct. SELF (it was there before us): refused, the other user would
+ * run first (tlbisol_guard_verify() would refuse it too).
+ *
+ * SELF is asked only from our own ftrace_startup() (ftrace_hash_ipmodify_
+ * enable() -> __ftrace_hash_update_ipmodify(), kernel/trace/ftrace.c;
+ * we never change the filter or the target while registered), i.e.
+ * inside defer_entry_attach()'s register_ftrace_direct(), under the ctl
+ * lock: entry_self_refused tells that refusal apart from a second direct
+ * call's (both -EBUSY) for the reason given to the operator. PEER comes
+ * from another task's registration and touches nothing here.
  */
+static bool entry_self_refused;
+
 static int entry_direct_ops_func(struct ftrace_ops *op, enum ftrace_ops_cmd cmd)
 {
-	return cmd == FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_SELF ? -EBUSY : 0;
+	if (cmd != FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_SELF)
+		return 0;
+	entry_self_refused = true;
+	return -EBUSY;
 }
 
 /* register_ftrace_direct() sets its flags (DIRECT | SAVE_REGS) and func */
 static struct ftrace_ops entry_direct_ops = {
 	.ops_func = entry_direct_ops_func,
 };
-static bool entry_filter_set, entry_attached;
+/*
+ * entry_attached: registered, or its unregister failed (then the fentry
+ * site may still call the trampoline: entry_stuck, the module pinned).
+ */
+static bool entry_filter_set, entry_attached, entry_stuck;
 
 /*
  * NMIs do not go through __ct_user_exit(). NMI_FLAG_FIRST puts us at the
@@ -531,6 +564,23 @@ static int defer_entry_attach(const char **reason)
 {
 	int r;
 
+	if (entry_stuck) {
+		*reason = "the direct call on " ENTRY_SYM " could not be removed earlier (ftrace failed): reboot";
+		return -EIO;
+	}
+	/*
+	 * kernel.ftrace_enabled=0 would stop the direct call too (ftrace_
+	 * shutdown_sysctl() NOPs every site); it is refused only while a
+	 * PERMANENT ops is registered (ftrace_enable_sysctl(),
+	 * is_permanent_ops_registered()), and register_ftrace_direct()
+	 * overwrites our flags (MULTI_FLAGS, no PERMANENT). The guard ops is
+	 * PERMANENT and attached first (defer_hooks_attach()); a reorder that
+	 * lost that would lose the protection silently (review 4 m6).
+	 */
+	if (WARN_ON_ONCE(!tlbisol_guard_ops.registered)) {
+		*reason = "internal: the guard's PERMANENT ops is not registered before the direct call";
+		return -EINVAL;
+	}
 	if (!entry_filter_set) {
 		/* kept until module exit: ftrace_free_filter() leaves it dangling (tlbisol_hook.c) */
 		r = ftrace_set_filter_ip(&entry_direct_ops, entry_fn.start, 0, 0);
@@ -540,10 +590,24 @@ static int defer_entry_attach(const char **reason)
 		}
 		entry_filter_set = true;
 	}
+	/*
+	 * A refusal leaves nothing behind (kernel/trace/ftrace.c, 6.12): a
+	 * second direct call is found before anything changes
+	 * (ftrace_find_rec_direct() -> -EBUSY); a SELF refusal rolls
+	 * ftrace_startup() back and register_ftrace_direct() runs
+	 * reset_direct() (func, trampoline and the direct_functions entry
+	 * gone, ENABLED clear), so the next enable registers afresh; the
+	 * filter stays set (entry_filter_set).
+	 */
+	entry_self_refused = false;
 	r = register_ftrace_direct(&entry_direct_ops, (unsigned long)tlbisol_entry_tramp);
 	if (r) {
-		*reason = r == -EBUSY ?
-			"another direct call (a BPF trampoline) or an IPMODIFY user (livepatch) is on " ENTRY_SYM :
+		*reason = entry_self_refused ?
+			"an IPMODIFY user (livepatch, a kprobe with a post handler) is on " ENTRY_SYM
+			" and would run before the catch-up" :
+			r == -EBUSY ?
+			"another direct call (a BPF fentry/fexit trampoline) is on " ENTRY_SYM
+			" (only one per function)" :
 			ENTRY_SYM " cannot be hooked by a direct call";
 		return r;
 	}
@@ -554,14 +618,35 @@ static int defer_entry_attach(const char **reason)
 /*
  * unregister_ftrace_direct() waits for RCU-tasks (ftrace_shutdown()):
  * no task is left inside the trampoline or defer_entry_slow().
+ *
+ * If it fails, the site may still call us (review 4 m3). The realistic
+ * case is ftrace_kill() after an internal ftrace error (FTRACE_WARN_ON,
+ * kernel/trace/ftrace.c): ftrace_shutdown() returns -ENODEV before
+ * touching the site, unregister_ftrace_direct() still runs reset_direct(),
+ * and vtime_user_exit()'s fentry keeps "call tlbisol_entry_tramp". Then
+ * the module text, entry_direct_ops and its filter hash (still on
+ * ftrace_ops_list) must outlive every later kernel entry: the module takes
+ * a reference on itself (tlbisol_pin_module(): __module_get(), rmmod
+ * refuses), entry_attached stays set so tlbisol_defer_release() does not
+ * free the filter, and no enable is accepted any more. With defer_on off
+ * and nothing pending the trampoline takes its fast path: harmless while
+ * the module stays. At module exit (the refcount was already checked) the
+ * text goes all the same (as after an init that fails once enabled):
+ * logged, only a reboot is safe then.
  */
 static void defer_entry_detach(void)
 {
-	if (!entry_attached)
+	int r;
+
+	if (!entry_attached || entry_stuck)
 		return;
-	if (unregister_ftrace_direct(&entry_direct_ops, (unsigned long)tlbisol_entry_tramp, false))
-		pr_warn("cannot remove the direct call on " ENTRY_SYM "\n");
-	entry_attached = false;
+	r = unregister_ftrace_direct(&entry_direct_ops, (unsigned long)tlbisol_entry_tramp, false);
+	if (!r) {
+		entry_attached = false;
+		return;
+	}
+	entry_stuck = true;
+	tlbisol_pin_module(ENTRY_SYM " (direct call)", r);
 }
 
 static int defer_hooks_attach(const char **reason)
@@ -679,7 +764,8 @@ void tlbisol_defer_disable(void)
 void tlbisol_defer_release(void)
 {
 	tlbisol_hook_release(&tlbisol_guard_ops);
-	if (entry_filter_set)
+	/* not while the site may still call us (defer_entry_detach()) */
+	if (entry_filter_set && !entry_attached)
 		ftrace_free_filter(&entry_direct_ops);
 }
 

@@ -12,9 +12,10 @@
  *  - kernel entry: another ftrace user of vtime_user_exit() (our catch-up
  *    is a direct call; with another user there ftrace calls
  *    ftrace_regs_caller, which runs every ops — function tracer,
- *    kprobe-on-ftrace, livepatch, another module — and only then jumps to
- *    a direct trampoline; a second direct call, i.e. a BPF trampoline, is
- *    refused by ftrace itself, -EBUSY);
+ *    kprobe-on-ftrace, livepatch, another module — and only then RETs
+ *    into the direct trampoline, kernel/trace/ftrace_64.S; a second
+ *    direct call, i.e. a BPF trampoline, is refused by ftrace itself,
+ *    -EBUSY, and so is enabling the deferral while one is there);
  *  - NMI (arch/x86/kernel/nmi.c, 6.12): before our NMI_FLAG_FIRST handler
  *    exc_nmi() and default_do_nmi() run noinstr code (no ftrace, no
  *    kprobes), then nmi_handle() (or its .part.0 clone): its fentry site,

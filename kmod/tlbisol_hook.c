@@ -140,11 +140,22 @@ out_inactive:
  */
 void tlbisol_hook_detach(struct tlbisol_hook_ops *ho, struct tlbisol_hook *h)
 {
+	int r;
+
 	if (!h->active)
 		return;
 	WRITE_ONCE(h->active, false);
 	if (ho->nr_filter == 1 && ho->registered) {
-		unregister_ftrace_function(&ho->ops);
+		r = unregister_ftrace_function(&ho->ops);
+		if (r) {
+			/*
+			 * Still registered, its sites may call hook_dispatch()
+			 * or the guard: keep the ops, its filter (emptying it
+			 * would mean "every function") and the module.
+			 */
+			tlbisol_pin_module(h->sym, r);
+			return;
+		}
 		ho->registered = false;
 	}
 	if (ftrace_set_filter_ip(&ho->ops, h->start, 1, 0))
@@ -155,8 +166,13 @@ void tlbisol_hook_detach(struct tlbisol_hook_ops *ho, struct tlbisol_hook *h)
 /* Module exit, after every hook was detached: free the filter once. */
 void tlbisol_hook_release(struct tlbisol_hook_ops *ho)
 {
-	if (ho->registered) {		/* not reached: detach unregisters */
-		unregister_ftrace_function(&ho->ops);
+	if (ho->registered) {		/* only after a failed unregister */
+		int r = unregister_ftrace_function(&ho->ops);
+
+		if (r) {
+			tlbisol_pin_module(ho->tab[0] ? ho->tab[0]->sym : "?", r);
+			return;		/* its sites may still use the filter */
+		}
 		ho->registered = false;
 	}
 	ftrace_free_filter(&ho->ops);

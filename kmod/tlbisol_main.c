@@ -231,6 +231,36 @@ static int __init tlbisol_apply_params(void)
 	return 0;
 }
 
+/*
+ * ftrace could not remove one of our hooks (the ops or direct call stays
+ * registered, its site may still call module text): keep the module for
+ * good. The only failure of a registered hook's removal in 6.12
+ * (kernel/trace/ftrace.c; the others are "not registered") comes after
+ * ftrace_kill() on an internal ftrace error (FTRACE_WARN_ON): then
+ * ftrace_shutdown() returns -ENODEV before it touches any site. LIVE (a
+ * SET, a guard trip's work item): __module_get(), rmmod refuses from now
+ * on (only a forced rmmod, CONFIG_MODULE_FORCE_UNLOAD, could still free
+ * it). COMING (an init that fails after enabling) or GOING (module exit):
+ * the loader frees the text whatever the refcount says; say so. Callers
+ * keep what the site uses (ops, filter) allocated. Caller holds the ctl
+ * lock, or is module exit.
+ */
+void tlbisol_pin_module(const char *what, int err)
+{
+	static bool pinned;
+
+	if (THIS_MODULE->state == MODULE_STATE_LIVE) {
+		if (!pinned)
+			__module_get(THIS_MODULE);
+		pinned = true;
+		pr_err("cannot remove the ftrace hook on %s (%d): the kernel may still call tlbisol's code; tlbisol stays loaded for good, reboot\n",
+		       what, err);
+	} else {
+		pr_emerg("cannot remove the ftrace hook on %s (%d) while tlbisol is being loaded or unloaded: the kernel may call freed module text, reboot now\n",
+			 what, err);
+	}
+}
+
 static void tlbisol_disable_all(void)
 {
 	mutex_lock(&tlbisol_ctl_lock);

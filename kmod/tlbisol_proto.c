@@ -99,8 +99,14 @@ void notrace tlbisol_proto_flush_done(int seen)
  * After an entry catch-up: did the fentry site of vtime_user_exit() call
  * our direct trampoline itself? Another ftrace user on it makes ftrace
  * call ftrace_regs_caller there, which runs that user's code first and
- * then jumps to our trampoline (the return address seen by the trampoline
- * is the same either way, so the site is read instead).
+ * then RETs into our trampoline (the return address seen by the
+ * trampoline is the same either way, so the site is read instead).
+ * Limits (review 4 m5): this is a site check, the same predicate
+ * tlbisol_guard_verify() enforces (calls_our_trampoline()), not an
+ * observation of the path taken, so a wrong predicate would blind both;
+ * and it races with a site change (a catch-up around text_poke_queue()
+ * may count or not). Its negative control (guard off, a kprobe on
+ * vtime_user_exit: kmod-guard.sh §8) shows it counts what it should.
  */
 void notrace tlbisol_proto_entry_site(void)
 {

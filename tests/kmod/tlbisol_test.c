@@ -570,7 +570,8 @@ MODULE_PARM_DESC(sleep_bait, "Write 1: tlbisol.ko (TEST build) takes a spinlock_
  * the deferral off; kmod-defer.sh detaches first).
  *
  *   "ftrace"  an ftrace_ops with an empty callback and the flags of
- *             tlbisol's entry ops (PERMANENT only: no RECURSION flag, so
+ *             tlbisol's previous entry hook, the ftrace_ops the direct
+ *             call replaced (PERMANENT only: no RECURSION flag, so
  *             ftrace calls the callback straight from the ops' own
  *             trampoline, no ftrace_ops_assist_func()). What ftrace's
  *             mechanism costs: fentry call, per-ops trampoline (save and
@@ -582,7 +583,10 @@ MODULE_PARM_DESC(sleep_bait, "Write 1: tlbisol.ko (TEST build) takes a spinlock_
  *             on this module's copy of struct tlbisol_defer_cpu, always
  *             zero) and returns: the cost a direct-call catch-up would add
  *             when nothing is pending. Its slow path only counts (never
- *             taken: nothing sets the fields).
+ *             taken: nothing sets the fields). Also kmod-guard.sh's
+ *             "second direct call": refused (EBUSY) while tlbisol.ko's
+ *             deferral is on, and the deferral refuses to start while
+ *             this one is attached.
  *   "0"       detach.
  * Read: the mode and the slow-path count.
  */
@@ -596,19 +600,22 @@ static DEFINE_PER_CPU(unsigned long, entry_test_slow);
 void entry_direct_tramp(void);
 
 /*
- * Called by the fentry site of vtime_user_exit() (a direct call, not an
- * indirect one: no ENDBR needed, kept as the kernel's sample has it). On
- * entry the argument registers of vtime_user_exit() are live; the fast
- * path touches only the flags (dead at a call) and returns.
- * CALL_DEPTH_ACCOUNT: with retbleed=stuff, the call from the fentry site
- * is not accounted by a call thunk (samples/ftrace/ftrace-direct.c does
- * the same). ASM_RET: the return thunk under RETHUNK, patched at load.
- * %gs:sym: the per-CPU access gcc emits for this_cpu_read() in a 6.12
- * module (zero-based per-CPU area, first chunk: fits a 32-bit
- * displacement).
+ * Called by the fentry site of vtime_user_exit() (a direct call), or on
+ * a shared site by ftrace_regs_caller's RET: never an indirect branch, no
+ * ENDBR needed, kept as the kernel's sample has it. On entry the argument
+ * registers of vtime_user_exit() are live; the fast path touches only the
+ * flags (dead at a call) and returns. CALL_DEPTH_ACCOUNT: with
+ * retbleed=stuff, the call from the fentry site is not accounted by a
+ * call thunk (samples/ftrace/ftrace-direct.c does the same). ASM_RET: the
+ * return thunk under RETHUNK, patched at load. %gs:sym: an absolute
+ * 32-bit displacement (R_X86_64_32S), the same instructions as
+ * tlbisol.ko's tlbisol_entry_tramp (see its comment: valid on a
+ * zero-based per-CPU area, range-checked by the module loader; gcc itself
+ * emits %gs:sym(%rip)). .p2align 4 as there.
  */
 asm (
 "	.pushsection	.text, \"ax\", @progbits\n"
+"	.p2align	4\n"
 "	.type		entry_direct_tramp, @function\n"
 "	.globl		entry_direct_tramp\n"
 "entry_direct_tramp:\n"
@@ -632,7 +639,7 @@ static void notrace entry_empty_func(unsigned long ip, unsigned long parent_ip,
 
 static struct ftrace_ops entry_empty_ops = {
 	.func	= entry_empty_func,
-	.flags	= FTRACE_OPS_FL_PERMANENT,	/* as tlbisol_entry_ops */
+	.flags	= FTRACE_OPS_FL_PERMANENT,	/* as tlbisol's previous entry ops */
 };
 static struct ftrace_ops entry_direct_ops;	/* register_ftrace_direct() fills it */
 static bool entry_filters_set;
