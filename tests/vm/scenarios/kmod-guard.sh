@@ -22,6 +22,12 @@
 #     function is accepted (the control);
 #  4. an IPMODIFY ftrace ops on vtime_user_exit (what livepatch does) can
 #     attach while the deferral is on (item 12), which turns it off;
+#  4b. a second direct call on vtime_user_exit (what a BPF fentry is) is
+#     refused (EBUSY) while the deferral is on, which stays on and keeps
+#     deferring; with one present, or an IPMODIFY ops present, enabling is
+#     refused with a reason naming it and the site is left as it was; each
+#     with its control (the same user attaches with the deferral off; enable
+#     succeeds once it is gone) (review 4 M1);
 #  5. kernel.ftrace_enabled=0 works with only targeted sync on, and is
 #     refused (EBUSY) while the deferral is on (item 12);
 #  6. kprobes on __flush_tlb_all and native_flush_tlb_global do not matter:
@@ -182,6 +188,73 @@ else
 fi
 echo 0 > $P/ipmodify_grab
 defer_on after_ipmodify
+
+# --- 4b. a second direct call on vtime_user_exit, and an IPMODIFY user that
+# was there first (review 4 M1). The catch-up is an ftrace direct call; a
+# second one (what a BPF fentry/fexit trampoline is; tlbisol_test's
+# entry_hook=direct) is refused by ftrace while the deferral is on (one
+# direct call per function), and the deferral refuses to start while one is
+# there; an IPMODIFY ops present before enable (what livepatch is) makes
+# enable refuse (ops_func SELF). Controls: each foreign user attaches fine
+# with the deferral off, and enable succeeds once it is gone; the site
+# (enabled_functions) shows what a refused registration left behind.
+wr() { printf %s "$1" | dd of="$2" 2>&1; }	# dd prints strerror (dash's echo does not)
+trips() { dmesg | grep -c "tlbisol: deferral turned off"; }
+site() { grep -A1 "^vtime_user_exit " $T/enabled_functions | tr '\n\t' '  '; }
+# (a) attached while the deferral is on: EBUSY, nothing changes
+t0=$(trips)
+if out=$(wr direct $P/entry_hook); then
+	bad "second direct call: attached while the deferral is on"
+	wr 0 $P/entry_hook > /dev/null
+else
+	echo "second direct call while on: $out"
+	echo "$out" | grep -q "Device or resource busy" || bad "second direct call: refused, but not with EBUSY"
+	metric direct_while_on.refused_ebusy true
+fi
+sleep 1		# a trip's work item would have run
+info_of defer | grep -qx on || bad "second direct call: the deferral went off"
+[ "$(trips)" = "$t0" ] || bad "second direct call: a guard trip was logged"
+grep -q "^mode=0 " $P/entry_hook || bad "second direct call: tlbisol_test reports it attached: $(cat $P/entry_hook)"
+st=$(site); echo "site: $st"
+echo "$st" | grep -q "^vtime_user_exit (1) .*direct-->tlbisol_entry_tramp" ||
+	bad "second direct call: vtime_user_exit is not tlbisol's direct call alone: $st"
+k=$(cpu2_ipis); a=$(stat_of "$RESULTS/s" 2 avoided_kflush)
+metric direct_while_on.cpu2_rx_kernel_flush "$k"; metric direct_while_on.cpu2_avoided_kflush "$a"
+[ "$a" -ge 1 ] || bad "second direct call: no purge deferred for CPU 2 afterwards"
+# (b) present before enable: the control attaches it with the deferral off,
+# then enable is refused naming it, and leaves that direct call alone
+$NL set --defer 0 || bad "set --defer 0"
+if out=$(wr direct $P/entry_hook); then
+	metric direct_first.attached true
+	out=$($NL set --defer 1 2>&1) && bad "second direct call: the deferral was enabled with it present"
+	echo "enable refused: $out"
+	echo "$out" | grep -q "another direct call" || bad "second direct call: the refusal does not name it"
+	info_of defer | grep -qx on && bad "second direct call: deferral on"
+	st=$(site); echo "site: $st"
+	echo "$st" | grep -q "^vtime_user_exit (1) .*direct-->entry_direct_tramp" ||
+		bad "second direct call: the refused enable changed the site: $st"
+	wr 0 $P/entry_hook > /dev/null
+else
+	bad "control: tlbisol_test's direct call cannot attach with the deferral off ($out): the refusal above proves nothing"
+fi
+defer_on after_direct
+# (c) an IPMODIFY ops present before enable (ops_func SELF): refused with a
+# reason, nothing left on the site; livepatch after enable is 4. above
+$NL set --defer 0 || bad "set --defer 0"
+if echo vtime_user_exit > $P/ipmodify_grab; then
+	metric ipmodify_first.attached true
+	out=$($NL set --defer 1 2>&1) && bad "IPMODIFY first: the deferral was enabled with it present"
+	echo "enable refused: $out"
+	echo "$out" | grep -q "IPMODIFY user" || bad "IPMODIFY first: the refusal does not name it"
+	info_of defer | grep -qx on && bad "IPMODIFY first: deferral on"
+	st=$(site); echo "site: $st"
+	echo "$st" | grep -q "^vtime_user_exit (1) " || bad "IPMODIFY first: not its only user after the refusal: $st"
+	echo "$st" | grep -q "direct-->" && bad "IPMODIFY first: the refused enable left a direct call: $st"
+	echo 0 > $P/ipmodify_grab
+else
+	bad "control: the IPMODIFY ops cannot attach with the deferral off: the refusal above proves nothing"
+fi
+defer_on after_ipmodify_first
 
 # --- 5. kernel.ftrace_enabled
 if echo 0 > /proc/sys/kernel/ftrace_enabled 2>/dev/null; then
