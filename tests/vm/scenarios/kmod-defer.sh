@@ -199,7 +199,8 @@ fi	# COST_ONLY
 # Four states of CPU 2's kernel entry, measured with getpid() in turn:
 #   off     nothing on vtime_user_exit() (deferral off, its hooks detached)
 #   ftrace  tlbisol_test's empty ftrace ops there (the flags of tlbisol's
-#           entry ops): what ftrace's mechanism costs by itself
+#           previous entry hook, an ftrace_ops): what ftrace's mechanism
+#           costs by itself
 #   direct  tlbisol_test's direct call there, doing the deferral's fast-path
 #           check (two per-CPU compares) in a few instructions of asm: what
 #           a direct-call catch-up would cost (a prototype; nothing deferred)

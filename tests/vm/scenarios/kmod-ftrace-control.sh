@@ -4,14 +4,18 @@
 # toggles on vtime_user_exit, LOOPS times, same load. Any splat here is not
 # tlbisol's. (Phase descriptions as in run 1:)
 #  T: the kmod-guard-load trip: tlbisol deferral on, a kprobe event enabled
-#     on vtime_user_exit (guard trips; site: tlbisol trampoline ->
-#     ftrace_regs_caller; the guard's work item then detaches: ->
-#     kprobe trampoline, tlbisol's entry trampoline freed);
+#     on vtime_user_exit (guard trips; site, with the entry hook of then,
+#     an ftrace_ops: tlbisol's ops trampoline -> ftrace_regs_caller; the
+#     guard's work item then detaches: -> kprobe trampoline, tlbisol's ops
+#     trampoline freed. Since the entry hook is a direct call: call
+#     tlbisol_entry_tramp -> ftrace_regs_caller, which RETs into it ->
+#     kprobe trampoline; no ftrace-allocated tlbisol trampoline is freed);
 #  C: the control, no deferral (tlbisol's hooks all detached): a plain
 #     IPMODIFY ftrace_ops of tlbisol_test on vtime_user_exit (its own
-#     ftrace_caller-copy trampoline, like tlbisol's entry ops), then the same
-#     site transitions: own trampoline -> ftrace_regs_caller (kprobe on) ->
-#     kprobe trampoline (ops released, its trampoline freed) -> nop.
+#     ftrace_caller-copy trampoline, like tlbisol's entry hook of then),
+#     then the same site transitions: own trampoline -> ftrace_regs_caller
+#     (kprobe on) -> kprobe trampoline (ops released, its trampoline
+#     freed) -> nop. It models the crash as seen with that earlier hook.
 # Same load in both: busy loop with syscalls on CPU 2, purges, NMIs to CPU 2.
 # A splat in C means the crash is not caused by the deferral or the guard.
 # 2026-11-30, rt, multi-threaded TCG: RIP 0 at __ct_user_exit+0x70 in cycle

@@ -3,7 +3,9 @@
 # on rt (2026-11-29, one run) the busy loop on CPU 2 crashed with RIP 0 in
 # a syscall entry while the kprobe on vtime_user_exit attached (stack top
 # __ct_user_exit+0x70: an ftrace trampoline at vtime_user_exit returned to
-# a regs->ip of 0); the generic run passed. The same crash happened with
+# a regs->ip of 0; the deferral's entry hook was then an ftrace_ops, now it
+# is a direct call, kmod/DEFERRAL.md "The entry hook"); the generic run
+# passed. The same crash happened with
 # tlbisol.ko never loaded (kmod-ftrace-control.sh, 2026-11-30): it is not
 # tlbisol's, most likely multi-threaded TCG running stale code after live
 # patching (kmod/DEFERRAL.md). Run by hand, single-threaded TCG:

@@ -20,10 +20,12 @@ rt)	 echo 8 > /proc/sys/vm/nr_hugepages; WL="$BIN_DIR/hugetlb_unshare -c 0 -n 10
 esac
 # Moderate load: TCG on a small host cannot keep nohz_full remote ticks
 # within 3 s (sched_tick_remote WARN) under saturating load. Each unload
-# waits for one RCU-tasks(-rude) grace period pair (tlbisol.ko's single
-# ftrace_ops, kmod/tlbisol_hook.c) and a few normal RCU grace periods;
-# a cycle takes 3-10 s under TCG on a shared 2-core host. Each cycle also
-# live-patches three ftrace sites twice while the load runs them: TCG has
+# waits for one RCU-tasks(-rude) grace period pair per ftrace registration
+# of tlbisol.ko (the redirect and guard ops, kmod/tlbisol_hook.c, and the
+# deferral's direct call, kmod/tlbisol_defer.c) and a few normal RCU grace
+# periods; a cycle takes 3-10 s under TCG on a shared 2-core host. Each
+# cycle also live-patches ftrace sites (the redirected functions,
+# vtime_user_exit, the guard's) twice while the load runs them: TCG has
 # once mis-executed such a patch here ("Oops: int3" at
 # tlb_remove_table_sync_one+0x5 with the call already in place), the same
 # TCG flake tests/vm/run.sh retries at boot.
