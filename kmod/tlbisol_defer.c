@@ -565,7 +565,7 @@ static int defer_entry_attach(const char **reason)
 	int r;
 
 	if (entry_stuck) {
-		*reason = "the direct call on " ENTRY_SYM " could not be removed earlier (ftrace failed): reboot";
+		*reason = "ftrace failed to remove our direct call on " ENTRY_SYM " earlier: reboot";
 		return -EIO;
 	}
 	/*
@@ -578,7 +578,7 @@ static int defer_entry_attach(const char **reason)
 	 * lost that would lose the protection silently (review 4 m6).
 	 */
 	if (WARN_ON_ONCE(!tlbisol_guard_ops.registered)) {
-		*reason = "internal: the guard's PERMANENT ops is not registered before the direct call";
+		*reason = "internal: the guard's PERMANENT ops is not registered";
 		return -EINVAL;
 	}
 	if (!entry_filter_set) {
@@ -602,12 +602,11 @@ static int defer_entry_attach(const char **reason)
 	entry_self_refused = false;
 	r = register_ftrace_direct(&entry_direct_ops, (unsigned long)tlbisol_entry_tramp);
 	if (r) {
+		/* at most 79 characters: the extack (NETLINK_MAX_FMTMSG_LEN) */
 		*reason = entry_self_refused ?
-			"an IPMODIFY user (livepatch, a kprobe with a post handler) is on " ENTRY_SYM
-			" and would run before the catch-up" :
+			"an IPMODIFY user (livepatch, kprobe post handler) is on " ENTRY_SYM :
 			r == -EBUSY ?
-			"another direct call (a BPF fentry/fexit trampoline) is on " ENTRY_SYM
-			" (only one per function)" :
+			"another direct call (a BPF fentry/fexit trampoline) is on " ENTRY_SYM :
 			ENTRY_SYM " cannot be hooked by a direct call";
 		return r;
 	}
