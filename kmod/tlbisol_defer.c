@@ -143,7 +143,13 @@ static __always_inline void defer_flush_all(void)
  */
 static __always_inline bool defer_catch_up(bool always)
 {
-	struct tlbisol_defer_cpu *dc = this_cpu_ptr(&tlbisol_defer_cpu);
+	/*
+	 * raw_cpu_ptr(), not this_cpu_ptr(): with CONFIG_DEBUG_PREEMPT the
+	 * latter calls check_preemption_disabled() (lib/smp_processor_id.c),
+	 * a call before the flush. Both callers run with IRQs off (kernel
+	 * entry, NMI), so the CPU cannot change under us.
+	 */
+	struct tlbisol_defer_cpu *dc = raw_cpu_ptr(&tlbisol_defer_cpu);
 	bool nested = READ_ONCE(dc->catching_up);
 	int seen;
 
@@ -479,11 +485,11 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		return -EOPNOTSUPP;
 	}
 	if (IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_KCSAN) || IS_ENABLED(CONFIG_KMSAN)) {
-		*reason = "CONFIG_KASAN/KCSAN/KMSAN: instrumentation calls run on kernel entry before the catch-up";
+		*reason = "CONFIG_KASAN/KCSAN/KMSAN: instrumentation runs on entry before the catch-up";
 		return -EOPNOTSUPP;
 	}
 	if (!IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)) {
-		*reason = "no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS (the entry catch-up is a direct call)";
+		*reason = "no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS (the entry catch-up needs it)";
 		return -EOPNOTSUPP;
 	}
 	if (!boot_cpu_has(X86_FEATURE_INVPCID) && !boot_cpu_has(X86_FEATURE_PGE)) {
@@ -608,6 +614,19 @@ static int defer_entry_attach(const char **reason)
 			r == -EBUSY ?
 			"another direct call (a BPF fentry/fexit trampoline) is on " ENTRY_SYM :
 			ENTRY_SYM " cannot be hooked by a direct call";
+		/*
+		 * ftrace_startup() can fail after it patched the site: with
+		 * ftrace_disabled set meanwhile (ftrace_kill() after another
+		 * user's internal error) it returns -ENODEV and only unlinks
+		 * the ops (kernel/trace/ftrace.c, "instead of totally rolling
+		 * it back"). If the site still calls us, treat it as a failed
+		 * removal: keep everything and pin the module (review 6 m1).
+		 */
+		if (tlbisol_entry_site_ours()) {
+			entry_attached = true;
+			entry_stuck = true;
+			tlbisol_pin_module(ENTRY_SYM " (direct call, failed attach)", r);
+		}
 		return r;
 	}
 	entry_attached = true;

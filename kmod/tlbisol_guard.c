@@ -13,7 +13,7 @@
  *    is a direct call; with another user there ftrace calls
  *    ftrace_regs_caller, which runs every ops — function tracer,
  *    kprobe-on-ftrace, livepatch, another module — and only then RETs
- *    into the direct trampoline, kernel/trace/ftrace_64.S; a second
+ *    into the direct trampoline, arch/x86/kernel/ftrace_64.S; a second
  *    direct call, i.e. a BPF trampoline, is refused by ftrace itself,
  *    -EBUSY, and so is enabling the deferral while one is there);
  *  - NMI (arch/x86/kernel/nmi.c, 6.12): before our NMI_FLAG_FIRST handler
@@ -268,7 +268,8 @@ static bool calls_our_trampoline(unsigned long site, const u8 *insn)
 
 /*
  * Does the fentry site of vtime_user_exit() call our direct trampoline now
- * (the protocol check's foreign count, test build)? Kernel text: always
+ * (the protocol check's foreign count in the test build; a failed
+ * attach, defer_entry_attach())? Kernel text: always
  * mapped, read without a fault handler being needed; nofault all the same.
  */
 bool notrace tlbisol_entry_site_ours(void)

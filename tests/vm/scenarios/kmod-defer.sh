@@ -216,7 +216,11 @@ COST_ROUNDS=${COST_ROUNDS:-3}
 cost_state() { # STATE: put CPU 2's entry hook in STATE
 	case $1 in
 	on)	echo 0 > /sys/module/tlbisol_test/parameters/entry_hook &&
-		$NL set --defer 1 ;;
+		$NL set --defer 1 &&
+		# the figure is the direct call's only if the site calls it (review 6 m5)
+		{ grep -q 'direct-->tlbisol_entry_tramp' /sys/kernel/tracing/enabled_functions ||
+		  { echo "cost: the deferral is on but vtime_user_exit does not call tlbisol_entry_tramp:"
+		    grep -A1 vtime_user_exit /sys/kernel/tracing/enabled_functions; false; }; } ;;
 	off)	$NL set --defer 0 &&
 		echo 0 > /sys/module/tlbisol_test/parameters/entry_hook ;;
 	*)	$NL set --defer 0 &&
