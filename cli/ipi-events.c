@@ -71,7 +71,7 @@ int ipi_events(struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_us
         _cleanup_(tlbisol_genl_closep) struct tlbisol_genl *g = NULL;
         struct events_out out = { .cpus = cpus, .json = json };
         struct sigaction sa = { .sa_handler = on_events_signal }, old_int, old_term;
-        struct timespec t0;
+        uint64_t t0;
         int r;
 
         (void) t;
@@ -103,18 +103,14 @@ int ipi_events(struct tlbctl *t, const struct cpumap *cpus, uint64_t duration_us
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, &old_int);
         sigaction(SIGTERM, &sa, &old_term);
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        t0 = mono_ns();
         while (!events_stop) {
                 struct pollfd p = { .fd = tlbisol_genl_fd(g), .events = POLLIN };
                 int timeout = 500;
-                struct timespec now;
 
                 if (duration_usec) {
-                        uint64_t el;
+                        uint64_t el = (mono_ns() - t0) / 1000;
 
-                        clock_gettime(CLOCK_MONOTONIC, &now);
-                        el = (uint64_t) (now.tv_sec - t0.tv_sec) * USEC_PER_SEC +
-                             (uint64_t) ((now.tv_nsec - t0.tv_nsec) / 1000);
                         if (el >= duration_usec)
                                 break;
                         if (duration_usec - el < 500 * USEC_PER_MSEC)

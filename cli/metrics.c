@@ -335,7 +335,6 @@ static void emit_sets(const struct tlbctl *t, const struct metrics *m, const str
 static int metrics_write(const struct tlbctl *t, FILE *f, bool openmetrics, double started) {
         struct metrics m = {};
         struct om o = { f, openmetrics };
-        struct timespec ts;
         int r;
 
         r = collect(t, &m);
@@ -347,9 +346,8 @@ static int metrics_write(const struct tlbctl *t, FILE *f, bool openmetrics, doub
         emit_interrupts(&m, &o);
         emit_module(&m, &o);
         emit_daemon(&m, &o);
-        clock_gettime(CLOCK_MONOTONIC, &ts);
         om_family(&o, "tlbisol_scrape_duration_seconds", OM_GAUGE, "Time tlbctl took to collect these metrics.");
-        om_sample(&o, "tlbisol_scrape_duration_seconds", "", (double) ts.tv_sec + (double) ts.tv_nsec / 1e9 - started, NULL);
+        om_sample(&o, "tlbisol_scrape_duration_seconds", "", (double) mono_ns() / 1e9 - started, NULL);
         if (openmetrics)
                 fputs("# EOF\n", f);
         metrics_done(&m);
@@ -422,12 +420,11 @@ static int serve_http(const struct tlbctl *t, int in, int out) {
         const char *status = "200 OK", *ctype;
         _cleanup_free_ char *body = NULL, *hdr = NULL;
         size_t len = 0, blen = 0;
-        struct timespec ts;
+        double started = (double) mono_ns() / 1e9;
         bool om;
         FILE *mf;
         int r = 0;
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
         while (len < HTTP_HEAD_MAX) {
                 struct pollfd p = { .fd = in, .events = POLLIN };
                 ssize_t n;
@@ -458,7 +455,7 @@ static int serve_http(const struct tlbctl *t, int in, int out) {
         if (!mf)
                 return -ENOMEM;
         if (streq(status, "200 OK")) {
-                r = metrics_write(t, mf, om, (double) ts.tv_sec + (double) ts.tv_nsec / 1e9);
+                r = metrics_write(t, mf, om, started);
                 if (r < 0) {
                         status = "500 Internal Server Error";
                         rewind(mf);
@@ -551,12 +548,9 @@ int verb_metrics(struct tlbctl *t, int argc, char **argv) {
         };
         const char *format = NULL, *textfile = NULL;
         bool http = false, serve = false, om;
-        struct timespec ts;
-        double started;
+        double started = (double) mono_ns() / 1e9;
         int c, r;
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        started = (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
         while ((c = getopt_long(argc, argv, "f:t:h", opts, NULL)) >= 0)
                 switch (c) {
                 case 'f':

@@ -20,19 +20,13 @@
 
 #include "interrupts.h"
 #include "noise.h"
+#include "util.h"
 
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop_signal(int sig) {
         (void) sig;
         stop_requested = 1;             /* async-signal-safe: a flag only */
-}
-
-static uint64_t mono_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
 }
 
 static uint64_t now_usec(void) {

@@ -94,12 +94,6 @@ void noise_teardown(struct noise_run *n) {
         n->osnoise_cpus_written = false;
 }
 
-static int event_id(struct tep_handle *tep, const char *sys, const char *name) {
-        struct tep_event *e = tep_find_event_by_name(tep, sys, name);
-
-        return e ? e->id : -1;
-}
-
 static int check_ksyms(struct noise_run *n) {
         _cleanup_free_ char *path = NULL;
         int r = fsroot_path(n->t->fs, "/proc/kallsyms", &path);
@@ -162,12 +156,12 @@ int noise_tracing_setup(struct noise_run *n) {
         n->tep = tracefs_local_events_system(NULL, systems);
         if (!n->tep)
                 return -EIO;
-        n->id_irq = event_id(n->tep, "osnoise", "irq_noise");
-        n->id_softirq = event_id(n->tep, "osnoise", "softirq_noise");
-        n->id_nmi = event_id(n->tep, "osnoise", "nmi_noise");
-        n->id_thread = event_id(n->tep, "osnoise", "thread_noise");
-        n->id_csd = event_id(n->tep, "csd", "csd_function_entry");
-        n->id_sample = event_id(n->tep, "ftrace", "osnoise");
+        n->id_irq = trace_event_id(n->tep, "osnoise", "irq_noise");
+        n->id_softirq = trace_event_id(n->tep, "osnoise", "softirq_noise");
+        n->id_nmi = trace_event_id(n->tep, "osnoise", "nmi_noise");
+        n->id_thread = trace_event_id(n->tep, "osnoise", "thread_noise");
+        n->id_csd = trace_event_id(n->tep, "csd", "csd_function_entry");
+        n->id_sample = trace_event_id(n->tep, "ftrace", "osnoise");
         if (n->csd || n->src.enabled) {
                 int r = check_ksyms(n);
 

@@ -80,12 +80,6 @@ struct top_run {
         unsigned nvec;
 };
 
-static int event_id(struct tep_handle *tep, const char *sys, const char *name) {
-        struct tep_event *e = tep_find_event_by_name(tep, sys, name);
-
-        return e ? e->id : -1;
-}
-
 /* ---- receive side ---- */
 
 static int receive_setup(struct top_run *tr) {
@@ -116,12 +110,12 @@ static void receive_bind(struct top_run *tr) {
                 char ev[64];
 
                 snprintf(ev, sizeof(ev), "%s_entry", v[i].desc);
-                tr->vec_entry[i] = event_id(tr->tep, "irq_vectors", ev);
+                tr->vec_entry[i] = trace_event_id(tr->tep, "irq_vectors", ev);
                 snprintf(ev, sizeof(ev), "%s_exit", v[i].desc);
-                tr->vec_exit[i] = event_id(tr->tep, "irq_vectors", ev);
+                tr->vec_exit[i] = trace_event_id(tr->tep, "irq_vectors", ev);
         }
-        tr->id_irq_entry = event_id(tr->tep, "irq", "irq_handler_entry");
-        tr->id_irq_exit = event_id(tr->tep, "irq", "irq_handler_exit");
+        tr->id_irq_entry = trace_event_id(tr->tep, "irq", "irq_handler_entry");
+        tr->id_irq_exit = trace_event_id(tr->tep, "irq", "irq_handler_exit");
 }
 
 static int on_top_record(struct tep_event *e, struct tep_record *r, int cpu, void *userdata) {
@@ -220,13 +214,6 @@ static int pin_housekeeping(const struct top_run *tr) {
 
         cpumap_andnot(&hk, &tr->t->iso.online, &tr->cpus);
         return task_set_affinity(0, &hk);
-}
-
-static uint64_t mono_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
 }
 
 /* Reads what the buffers hold (without waiting: consuming reads from this

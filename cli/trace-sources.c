@@ -140,7 +140,7 @@ void trace_sources_disable(struct trace_sources *s, struct tracefs_instance *ins
         }
 }
 
-static int event_id(struct tep_handle *tep, const char *sys, const char *name) {
+int trace_event_id(struct tep_handle *tep, const char *sys, const char *name) {
         struct tep_event *e = tep_find_event_by_name(tep, sys, name);
 
         return e ? e->id : -1;
@@ -149,13 +149,13 @@ static int event_id(struct tep_handle *tep, const char *sys, const char *name) {
 void trace_sources_bind(struct trace_sources *s, struct tep_handle *tep, bool have_ksyms) {
         s->tep = tep;
         s->have_ksyms = have_ksyms;
-        s->id_send_cpu = event_id(tep, "ipi", "ipi_send_cpu");
-        s->id_send_mask = event_id(tep, "ipi", "ipi_send_cpumask");
-        s->id_csd_queue = event_id(tep, "csd", "csd_queue_cpu");
-        s->id_waking = event_id(tep, "sched", "sched_waking");
-        s->id_timer = event_id(tep, "timer", "hrtimer_expire_entry");
-        s->id_stack = event_id(tep, "ftrace", "kernel_stack");
-        s->id_tick_stop = s->tick_stop ? event_id(tep, "timer", "tick_stop") : -1;
+        s->id_send_cpu = trace_event_id(tep, "ipi", "ipi_send_cpu");
+        s->id_send_mask = trace_event_id(tep, "ipi", "ipi_send_cpumask");
+        s->id_csd_queue = trace_event_id(tep, "csd", "csd_queue_cpu");
+        s->id_waking = trace_event_id(tep, "sched", "sched_waking");
+        s->id_timer = trace_event_id(tep, "timer", "hrtimer_expire_entry");
+        s->id_stack = trace_event_id(tep, "ftrace", "kernel_stack");
+        s->id_tick_stop = s->tick_stop ? trace_event_id(tep, "timer", "tick_stop") : -1;
 }
 
 #define FRAMES_MAX 48

@@ -30,6 +30,9 @@
 #include "attrib.h"
 #include "cpumap.h"
 
+/* The id of event sys:name in tep's formats, -1 if they do not have it. */
+int trace_event_id(struct tep_handle *tep, const char *sys, const char *name);
+
 /* trace_sources_bind() loads these systems' formats: pass them to
  * tracefs_local_events_system() with the caller's own. */
 #define TRACE_SOURCES_SYSTEMS "ipi", "csd", "sched", "timer", "ftrace"

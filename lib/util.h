@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -31,6 +33,14 @@ static inline size_t strv_length(char **v) {
         while (v && v[n])
                 n++;
         return n;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds (tracefs' "mono" clock reads the same). */
+static inline uint64_t mono_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
 }
 
 #define _cleanup_free_ _cleanup_(freep)
