@@ -81,6 +81,15 @@ int partition_check_foreign(const struct isolation_facts *f, const struct cpumap
 
 /* ---- the transaction ---- */
 
+/* The partition cgroup's state now; on failure err names the file. */
+static int read_state(const struct fsroot *fs, unsigned ncpus, struct cgpart *st, char *err, size_t errlen) {
+        int r = cgpart_read(fs, PARTITION_CGROUP, ncpus, st);
+
+        if (r < 0)
+                errf(err, errlen, "reading %s: %s", PARTITION_CGROUP, strerror(-r));
+        return r;
+}
+
 static int write_mode(const struct fsroot *fs, const struct partition_ops *ops, const char *mode) {
         _cleanup_free_ char *line = NULL;
 
@@ -195,11 +204,9 @@ static int make_isolated(const struct fsroot *fs, unsigned ncpus, const struct p
         struct cgpart st;
         int r;
 
-        r = cgpart_read(fs, PARTITION_CGROUP, ncpus, &st);
-        if (r < 0) {
-                errf(err, errlen, "reading %s: %s", PARTITION_CGROUP, strerror(-r));
+        r = read_state(fs, ncpus, &st, err, errlen);
+        if (r < 0)
                 return r;
-        }
         if (st.mode != CGPART_ISOLATED || st.invalid) {
                 if (st.mode != CGPART_MEMBER) {
                         /* from "root" or an invalid state: through member, as
@@ -215,11 +222,9 @@ static int make_isolated(const struct fsroot *fs, unsigned ncpus, const struct p
                         errf(err, errlen, "cpuset.cpus.partition: writing isolated: %s", strerror(-r));
                         return r;
                 }
-                r = cgpart_read(fs, PARTITION_CGROUP, ncpus, &st);
-                if (r < 0) {
-                        errf(err, errlen, "reading %s: %s", PARTITION_CGROUP, strerror(-r));
+                r = read_state(fs, ncpus, &st, err, errlen);
+                if (r < 0)
                         return r;
-                }
         }
         if (!cgpart_is_isolated(&st)) {
                 cgpart_describe(&st, text, sizeof(text));
@@ -242,11 +247,9 @@ static int remove_partition(const struct fsroot *fs, unsigned ncpus, const struc
         struct cgpart st;
         int r;
 
-        r = cgpart_read(fs, PARTITION_CGROUP, ncpus, &st);
-        if (r < 0) {
-                errf(err, errlen, "reading %s: %s", PARTITION_CGROUP, strerror(-r));
+        r = read_state(fs, ncpus, &st, err, errlen);
+        if (r < 0)
                 return r;
-        }
         if (st.mode == CGPART_ABSENT)
                 return 0;
         if (st.mode >= CGPART_ROOT || st.invalid) {
@@ -275,11 +278,9 @@ static int roll_back(const struct fsroot *fs, unsigned ncpus, const struct parti
 
         if (old->mode == CGPART_ABSENT)
                 return remove_partition(fs, ncpus, ops, err, errlen, NULL, 0) < 0 ? -EIO : 0;
-        r = cgpart_read(fs, PARTITION_CGROUP, ncpus, &st);
-        if (r < 0) {
-                errf(err, errlen, "reading %s: %s", PARTITION_CGROUP, strerror(-r));
+        r = read_state(fs, ncpus, &st, err, errlen);
+        if (r < 0)
                 return r;
-        }
         /* systemd's AllowedCPUs= too, even where the kernel refused the new value */
         if (st.mode >= CGPART_MEMBER && (asked_systemd || !cpumap_equal(&st.cpus, &old->cpus))) {
                 r = set_cpus(fs, ncpus, ops, true, &old->cpus, err, errlen);
@@ -314,11 +315,9 @@ int partition_converge(const struct fsroot *fs, unsigned ncpus, const struct cpu
         int r;
 
         err[0] = 0;
-        r = cgpart_read(fs, PARTITION_CGROUP, ncpus, &old);
-        if (r < 0) {
-                errf(err, errlen, "reading %s: %s", PARTITION_CGROUP, strerror(-r));
+        r = read_state(fs, ncpus, &old, err, errlen);
+        if (r < 0)
                 return r;
-        }
         if (cpumap_is_empty(want)) {
                 r = remove_partition(fs, ncpus, ops, step, sizeof(step), err, errlen);
                 if (r < 0)
