@@ -20,24 +20,10 @@
 int main(int argc, char **argv)
 {
 	long cpu = -1, count = 200, ok = 0, failed = 0;
-	int c;
+	int r = wl_cpu_count_args(argc, argv, "collapse [-c CPU] [-n COUNT]", &cpu, &count);
 
-	while ((c = getopt(argc, argv, "c:n:")) != -1) {
-		switch (c) {
-		case 'c':
-			if (wl_parse_long(optarg, 0, 4095, &cpu) < 0)
-				return 2;
-			break;
-		case 'n':
-			if (wl_parse_long(optarg, 1, 1000000, &count) < 0)
-				return 2;
-			break;
-		default:
-			return wl_usage("collapse [-c CPU] [-n COUNT]");
-		}
-	}
-	if (cpu >= 0 && wl_pin(cpu) < 0)
-		return 1;
+	if (r)
+		return r;
 
 	for (long i = 0; i < count; i++) {
 		char *raw = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,

@@ -44,27 +44,14 @@ static char *map_at(char *at, int fd)
 int main(int argc, char **argv)
 {
 	long cpu = -1, count = 200;
-	int c, fd, status;
+	int fd, status;
 	int go[2], done[2];
 	char *a;
 	pid_t pid;
+	int r = wl_cpu_count_args(argc, argv, "hugetlb_unshare [-c CPU] [-n COUNT]", &cpu, &count);
 
-	while ((c = getopt(argc, argv, "c:n:")) != -1) {
-		switch (c) {
-		case 'c':
-			if (wl_parse_long(optarg, 0, 4095, &cpu) < 0)
-				return 2;
-			break;
-		case 'n':
-			if (wl_parse_long(optarg, 1, 1000000, &count) < 0)
-				return 2;
-			break;
-		default:
-			return wl_usage("hugetlb_unshare [-c CPU] [-n COUNT]");
-		}
-	}
-	if (cpu >= 0 && wl_pin(cpu) < 0)
-		return 1;
+	if (r)
+		return r;
 	fd = memfd_create("tlbisol-hugetlb", MFD_HUGETLB);
 	if (fd < 0 || ftruncate(fd, PUD) < 0) {
 		perror("memfd_create/ftruncate (need hugetlbfs)");
