@@ -30,7 +30,10 @@ PACKAGES=(systemd systemd-sysv dbus udev kmod procps iproute2 util-linux
 	rt-tests tuned irqbalance jq stress-ng
 	libsystemd0 libnl-3-200 libnl-genl-3-200 libtracefs1 libtraceevent1
 	libjson-c5 libinih1 libcmocka0)
-GUEST_MODULES=(9pnet_virtio 9p virtio_net virtio_blk)
+# modules the guest needs (with their dependencies): the 9p share, the
+# virtio disk and NIC, and 'dummy' for the bench's module load/unload churn
+# (tests/vm/scenarios/bench-noise.sh)
+GUEST_MODULES=(9pnet_virtio 9p virtio_net virtio_blk dummy)
 EXTRA_DPKG_OPTS=()
 case "$variant" in
 installed) prefix= ;;

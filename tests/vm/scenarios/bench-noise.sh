@@ -42,8 +42,18 @@ mix_start() {
 	taskset -c 0-1 "$BIN_DIR/bpfchurn" -n 1000000 -p 2000 > /dev/null & MIX="$MIX $!"
 	# hugetlb PMD sharing and unsharing
 	taskset -c 0-1 sh -c "while :; do $BIN_DIR/hugetlb_unshare -c 1 -n 20 >/dev/null; sleep 0.2; done" & MIX="$MIX $!"
-	# module load/unload (text patching, set_memory, vmalloc)
-	taskset -c 0-1 sh -c "while :; do insmod $KMOD_DIR/test/tlbisol_test.ko && rmmod tlbisol_test; sleep 0.5; done" & MIX="$MIX $!"
+	# module load/unload as a user does it (modprobe, modprobe -r): module
+	# memory from execmem (vmalloc) made RO/NX/ROX by set_memory (kernel
+	# TLB flushes), sysfs and kallsyms on load, vfree (lazy vmap purge) on
+	# unload. The module is Debian's 'dummy' with numdummies=0 (systemd's
+	# modprobe.d default, given here explicitly): it registers an rtnl link
+	# type and creates no device, so there is no udev/network activity in
+	# the way, and it is harmless to load and unload forever. Not the
+	# project's own tlbisol_test.ko: its init registers kprobes (the
+	# kprobe-on-ftrace ones install an ftrace ops: text patching with
+	# do_sync_core IPIs to every CPU on each load and unload) and an NMI
+	# handler, which no ordinary module load does.
+	taskset -c 0-1 sh -c 'while :; do modprobe dummy numdummies=0 && modprobe -r dummy; sleep 0.5; done' & MIX="$MIX $!"
 	# fork/exec
 	taskset -c 0-1 sh -c 'while :; do /bin/true; sleep 0.02; done' & MIX="$MIX $!"
 	# device IRQs (virtio-rng)
@@ -57,7 +67,7 @@ mix_stop() {
 	kill $MIX 2>/dev/null; wait $MIX 2>/dev/null
 	pkill -x hugetlb_unshare; pkill -x collapse
 	sleep 0.3
-	rmmod tlbisol_test 2>/dev/null
+	modprobe -r dummy 2>/dev/null
 	MIX=
 }
 
