@@ -1,10 +1,13 @@
 #!/bin/bash
 # Purpose: interrupts on isolated CPUs, stock vs tuned vs tlbisol, measured
 # in the VM test bed (tests/vm/scenarios/bench-noise.sh, one boot per
-# kernel): per configuration and isolated CPU, interrupts by kind and by
-# source with and without the residual tick, osnoise total/max, oslat max
-# latency, and what the housekeeping CPUs received; ratios against stock
-# and tuned.
+# kernel) under a mix of ordinary kernel activity on the housekeeping CPUs
+# (munmap storm, BPF churn, hugetlb unsharing, load/unload of Debian's
+# 'dummy' module, fork/exec, device IRQs, MADV_COLLAPSE on generic; listed
+# in the scenario's mix_start): per configuration and isolated CPU,
+# interrupts by kind and by source with and without the residual tick,
+# osnoise total/max, oslat max latency, and what the housekeeping CPUs
+# received; ratios against stock and tuned.
 # Usage:   tests/bench/noise-bench.sh          ('make bench'; ~20 min on an idle host)
 #          FLAVOURS="rt" DUR=30 ODUR=20 tests/bench/noise-bench.sh
 #          REPORT_ONLY=1 REPORT="rt generic" tests/bench/noise-bench.sh   (tables again)

@@ -7,7 +7,11 @@
 #   tuned    tuned's "realtime" profile with isolated_cores=2-3
 #   tlbisol  tlbisold + tlbisol.ko with its defaults (TargetedSync=yes)
 #   defer    the same with [Module] Defer=yes
-# In each: the noise mix runs on the housekeeping CPUs 0-1 (mix_start), and
+# In each: the noise mix runs on the housekeeping CPUs 0-1 (mix_start:
+# ordinary kernel activity only — a multi-threaded munmap storm, BPF map and
+# socket-filter churn, hugetlb PMD unsharing, 'modprobe dummy' / 'modprobe
+# -r dummy', fork/exec, virtio-rng reads, MADV_COLLAPSE where there is THP;
+# nothing of the project's test module), and
 #   busy   'tlbctl noise -c 2-3 -d $DUR' (a user busy loop per CPU;
 #          interrupts by source on rt, /proc/interrupts on generic), then
 #   oslat  oslat on CPUs 2-3 for $ODUR s, measured by 'tlbctl noise
