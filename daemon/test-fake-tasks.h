@@ -75,25 +75,6 @@ static inline void assert_task_list(const struct task_list *l, const char *expec
         assert_string_equal(buf, expected);
 }
 
-/* A copy of tests/fixtures/<tree> (free with drop_tree()). */
-static inline char *copy_tree(const char *tree) {
-        _cleanup_free_ char *src = fixture_path(tree), *cmd = NULL;
-        char tmpl[] = "/tmp/tlbisold-tasks-XXXXXX";
-
-        assert_non_null(mkdtemp(tmpl));
-        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, tmpl) > 0);
-        assert_int_equal(system(cmd), 0);
-        return strdup(tmpl);
-}
-
-static inline void drop_tree(char *dir) {
-        _cleanup_free_ char *cmd = NULL;
-
-        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
-        assert_int_equal(system(cmd), 0);
-        free(dir);
-}
-
 /* One test's world: a writable copy of a fixture tree, the fake task_ops
  * over it (nothing failing: f.fail_tid -1), an empty state. */
 struct tasks_world {
@@ -108,7 +89,7 @@ static inline int tasks_world_setup(void **state, const char *tree) {
         struct tasks_world *w = calloc(1, sizeof(*w));
 
         assert_non_null(w);
-        w->dir = copy_tree(tree);
+        w->dir = fixture_copy(tree);
         assert_int_equal(fsroot_new(w->dir, &w->fs), 0);
         w->f = (struct fake) { .fs = w->fs, .fail_tid = -1 };
         w->ops = (struct task_ops) { fake_setaffinity, fake_persist, fake_report, &w->f };
@@ -122,7 +103,7 @@ static inline int tasks_world_teardown(void **state) {
 
         state_done(&w->st);
         fsroot_free(w->fs);
-        drop_tree(w->dir);
+        fixture_copy_drop(w->dir);
         free(w);
         return 0;
 }

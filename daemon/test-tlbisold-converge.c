@@ -9,27 +9,6 @@
 #include "tlbisold-plan.h"
 #include "unit.h"
 
-/* A writable copy of a fixture tree; removed by drop_copy(). */
-static char *copy_tree(const char *tree) {
-        _cleanup_free_ char *src = fixture_path(tree), *cmd = NULL;
-        char tmpl[] = "/tmp/tlbisold-test-XXXXXX";
-        char *dir;
-
-        assert_non_null(mkdtemp(tmpl));
-        dir = strdup(tmpl);
-        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, dir) > 0);
-        assert_int_equal(system(cmd), 0);
-        return dir;
-}
-
-static void drop_copy(char *dir) {
-        _cleanup_free_ char *cmd = NULL;
-
-        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
-        assert_int_equal(system(cmd), 0);
-        free(dir);
-}
-
 static void read_facts(struct fsroot *fs, struct isolation_facts *f) {
         assert_int_equal(isolation_facts_read(fs, f, NULL), 0);
 }
@@ -105,7 +84,7 @@ static char *rd(struct fsroot *fs, const char *path) {
 }
 
 static void test_converge_irqs(void **state) {
-        char *dir = copy_tree("daemon/root-vm");
+        char *dir = fixture_copy("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         static struct isolation_facts f;
         struct isolation iso = {};
@@ -187,11 +166,11 @@ static void test_converge_irqs(void **state) {
         knob_list_done(&want);
         isolation_done(&iso);
         state_done(&st);
-        drop_copy(dir);
+        fixture_copy_drop(dir);
 }
 
 static void test_converge_missing_and_selector(void **state) {
-        char *dir = copy_tree("daemon/root-vm");
+        char *dir = fixture_copy("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         struct knob_list want = {};
         struct state st;
@@ -220,11 +199,11 @@ static void test_converge_missing_and_selector(void **state) {
         assert_int_equal(converge(fs, &st, &want, &ops), 1);
         assert_int_equal(st.n_saved, 0);
         state_done(&st);
-        drop_copy(dir);
+        fixture_copy_drop(dir);
 }
 
 static void test_plan_workqueue(void **state) {
-        char *dir = copy_tree("daemon/root-vm");
+        char *dir = fixture_copy("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
         static struct isolation_facts f;
         struct isolation iso = {};
@@ -263,7 +242,7 @@ static void test_plan_workqueue(void **state) {
         knob_list_done(&want);
         isolation_done(&iso);
         state_done(&st);
-        drop_copy(dir);
+        fixture_copy_drop(dir);
 }
 
 int main(void) {

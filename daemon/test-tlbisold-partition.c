@@ -118,24 +118,6 @@ static int fake_write_mode(const struct fsroot *fs, const char *path, const char
         return 0;
 }
 
-static char *copy_tree(const char *tree) {
-        _cleanup_free_ char *src = fixture_path(tree), *cmd = NULL;
-        char tmpl[] = "/tmp/tlbisold-part-XXXXXX";
-
-        assert_non_null(mkdtemp(tmpl));
-        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, tmpl) > 0);
-        assert_int_equal(system(cmd), 0);
-        return strdup(tmpl);
-}
-
-static void drop_copy(char *dir) {
-        _cleanup_free_ char *cmd = NULL;
-
-        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
-        assert_int_equal(system(cmd), 0);
-        free(dir);
-}
-
 struct world {
         char *dir;
         struct fsroot *fs;
@@ -148,7 +130,7 @@ static int setup(void **state) {
         struct world *w = calloc(1, sizeof(*w));
 
         assert_non_null(w);
-        w->dir = copy_tree("daemon/root-vm");
+        w->dir = fixture_copy("daemon/root-vm");
         assert_int_equal(fsroot_new(w->dir, &w->fs), 0);
         w->k.fs = w->fs;
         w->ops = (struct partition_ops) { .set_cpus = fake_set_cpus, .stop = fake_stop,
@@ -161,7 +143,7 @@ static int teardown(void **state) {
         struct world *w = *state;
 
         fsroot_free(w->fs);
-        drop_copy(w->dir);
+        fixture_copy_drop(w->dir);
         free(w);
         return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "cpumap.h"
@@ -30,6 +31,27 @@ static inline char *fixture_path(const char *rel) {
 
         assert_true(asprintf(&p, "%s/%s", fixture_dir(), rel) >= 0);
         return p;
+}
+
+/* A writable copy of tests/fixtures/<tree> in a new /tmp directory (the
+ * tests that change files); remove it with fixture_copy_drop(). */
+static inline char *fixture_copy(const char *tree) {
+        _cleanup_free_ char *src = fixture_path(tree), *cmd = NULL;
+        char tmpl[] = "/tmp/tlbisol-test-XXXXXX";
+
+        assert_non_null(mkdtemp(tmpl));
+        assert_true(asprintf(&cmd, "cp -a '%s/.' '%s/'", src, tmpl) > 0);
+        assert_int_equal(system(cmd), 0);
+        return strdup(tmpl);
+}
+
+/* Removes a fixture_copy() and frees its name. */
+static inline void fixture_copy_drop(char *dir) {
+        _cleanup_free_ char *cmd = NULL;
+
+        assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+        assert_int_equal(system(cmd), 0);
+        free(dir);
 }
 
 /* Whole fixture file (rel like "interrupts/x86-2cpu.txt"); fails the test if unreadable. */
