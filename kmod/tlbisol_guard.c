@@ -25,7 +25,9 @@
  *    trace_osnoise_callback()/trace_hwlat_callback() and
  *    trace_clock_local() (notrace, kprobe-able); and any NMI_LOCAL handler
  *    registered with NMI_FLAG_FIRST after ours. Hardware breakpoints are
- *    off in NMIs (local_db_save()).
+ *    off in NMIs (local_db_save());
+ *  - both: the return thunks and untraining sequences the entry code and
+ *    our trampoline run (kprobe-able; see the watch table).
  *
  * How:
  *  - at enable, after our hooks are attached: the fentry site of
@@ -33,7 +35,7 @@
  *    no other ftrace user there, or ftrace would call ftrace_regs_caller,
  *    which runs the others first), the fentry
  *    sites of the NMI path must be NOPs, and no enabled kprobe may sit in
- *    the NMI path's functions (kprobe_table is read)
+ *    the NMI path's functions or the return thunks (kprobe_table is read)
  *    (tlbisol_guard_verify());
  *  - while the deferral is on: foreign code reaches those places only by
  *    patching text: ftrace through text_poke_queue() (arch/x86/kernel/
@@ -100,6 +102,8 @@ static struct tlbisol_range batch[] = {
 #define WATCH(_sym, _what, _needed) { .sym = _sym, .what = _what, .needed = _needed, \
 	.why_ftrace = "an ftrace user (tracer, BPF, livepatch) on " _sym " would run in NMIs before the catch-up", \
 	.why_kprobe = "a kprobe in " _sym " would run in NMIs before the catch-up" }
+#define THUNK(_sym) { .sym = _sym, .what = W_BODY, .needed = false, \
+	.why_kprobe = "a kprobe in " _sym " would run before the catch-up" }
 static struct guard_watch {
 	const char *sym, *why_ftrace, *why_kprobe;
 	unsigned int what;
@@ -115,6 +119,35 @@ static struct guard_watch {
 	WATCH("trace_hwlat_callback", W_BODY, IS_ENABLED(CONFIG_HWLAT_TRACER)),
 	WATCH("trace_clock_local", W_BODY,
 	      IS_ENABLED(CONFIG_OSNOISE_TRACER) || IS_ENABLED(CONFIG_HWLAT_TRACER)),
+	/*
+	 * Return thunks and untraining sequences (arch/x86/lib/retpoline.S,
+	 * 6.12): with a return-thunk mitigation (retbleed, SRSO, ITS,
+	 * call-depth stuffing) every RET of the entry code (noinstr or not)
+	 * and of our own trampoline is "jmp __x86_return_thunk", patched at
+	 * boot to jump to the chosen thunk, and entry runs UNTRAIN_RET
+	 * (entry_untrain_ret -> *_untrain_ret); all before the catch-up, at
+	 * kernel entry and in NMIs. Kprobes accept them: only the
+	 * __EXPORT_THUNK symbols (indirect thunks, entry_untrain_ret) are
+	 * NOKPROBE, and .text..__x86.return_thunk lies outside the entry,
+	 * noinstr and kprobes text (kernel/kprobes.c, the x86 blacklist);
+	 * kmod-guard.sh §3d shows a module's kprobe accepted on each that
+	 * exists (srso_alias_untrain_ret sits in the entry text: refused).
+	 * W_BODY, not needed: each exists only with its CONFIG_MITIGATION_*.
+	 * No false trips: the kernel patches them only at boot (alternatives)
+	 * and they have no fentry site. A kprobe armed on one the CPU does
+	 * not use (our TCG guests use none) trips all the same: which thunk
+	 * runs depends on the machine, not on the probe.
+	 */
+	THUNK("__x86_return_thunk"),
+	THUNK("call_depth_return_thunk"),
+	THUNK("retbleed_return_thunk"),
+	THUNK("retbleed_untrain_ret"),
+	THUNK("srso_return_thunk"),
+	THUNK("srso_safe_ret"),
+	THUNK("srso_untrain_ret"),
+	THUNK("srso_alias_return_thunk"),
+	THUNK("srso_alias_safe_ret"),
+	THUNK("its_return_thunk"),
 };
 static struct hlist_head *kp_table;	/* kernel/kprobes.c kprobe_table[] */
 static unsigned int kp_table_n;
@@ -414,7 +447,7 @@ int tlbisol_guard_check(const char **reason)
 			r = fentry_site(w->start, &w->site);
 		if (r) {
 			w->present = false;
-			snprintf(why, sizeof(why), "%s (run in NMIs before the catch-up) %s",
+			snprintf(why, sizeof(why), "%s (run before the catch-up) %s",
 				 w->sym, tlbisol_sym_why(r));
 			*reason = why;
 			return -EOPNOTSUPP;

@@ -69,6 +69,11 @@ static const char *const sym_names[] = {
 	/* tlbisol_guard.c: what runs in an NMI before our handler */
 	"nmi_handle", "nmi_handle.part.0", "__rcu_read_lock", "sched_clock",
 	"trace_osnoise_callback", "trace_hwlat_callback", "trace_clock_local",
+	/* tlbisol_guard.c: return thunks and untraining, before the catch-up */
+	"__x86_return_thunk", "call_depth_return_thunk", "retbleed_return_thunk",
+	"retbleed_untrain_ret", "srso_return_thunk", "srso_safe_ret",
+	"srso_untrain_ret", "srso_alias_return_thunk", "srso_alias_safe_ret",
+	"its_return_thunk",
 	/* tlbisol_sync.c */
 	"tlb_remove_table_sync_one",
 };

@@ -12,7 +12,8 @@
  *          echo N > /sys/module/tlbisol_test/parameters/unmap_aliases_churn
  *                  N purges through vm_unmap_aliases() (CPA's path: not
  *                  deferred)
- *          echo 1 > .../guard_off, .../nmi_first, .../ipmodify_grab,
+ *          echo 1 > .../guard_off, .../nmi_first,
+ *                  echo FUNCTION|redirect > .../ipmodify_grab,
  *                  echo SYMBOL > .../raw_kprobe
  *                  see the parameter descriptions below
  *          echo 1|2 > /sys/module/tlbisol_test/parameters/skip_catchup
@@ -67,6 +68,7 @@
 #include <linux/kprobes.h>
 #include <linux/ftrace.h>
 #include <linux/stacktrace.h>
+#include <linux/vtime.h>
 #include <asm/apic.h>
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
@@ -302,22 +304,55 @@ MODULE_PARM_DESC(nmi_first, "Write 1/0: register/unregister a late NMI_FLAG_FIRS
  * ipmodify_grab: hold a function with an IPMODIFY ftrace ops, as livepatch
  * does: "tlb_remove_table_sync_one" keeps tlbisol.ko from enabling its
  * sync; "vtime_user_exit" must be possible while tlbisol defers (and make
- * it turn the deferral off); "0" releases.
+ * it turn the deferral off); "0" releases. The flags are livepatch's
+ * (kernel/livepatch/patch.c, less DYNAMIC: grab_ops is module data).
+ *
+ * "redirect" grabs vtime_user_exit and, as a livepatch does, sets
+ * regs->ip to a replacement, grab_vtime_user_exit() (review 6 M1): with
+ * tlbisol's direct call on the same site, ftrace_regs_caller runs
+ * grab_func and RETs into tlbisol_entry_tramp, whose own RET must land on
+ * the replacement (arch/x86/kernel/ftrace_64.S: the return slot is
+ * regs->ip). The replacement counts per CPU (read ipmodify_grab) and does
+ * vtime_user_exit()'s work (kernel/sched/cputime.c, VIRT_CPU_ACCOUNTING_GEN)
+ * through vtime_guest_exit(), exported, its twin: under the same
+ * seqcount it adds get_vtime_delta() (the user time since the last
+ * transition) to the task, sets vtime->state = VTIME_SYS and clears
+ * PF_VCPU (never set here: KVM sets it between vtime_guest_enter() and
+ * vtime_guest_exit(), never across a return to user mode). The one
+ * difference is the bucket: account_guest_time() adds the time to the
+ * task's utime and its cgroup's CPUTIME_USER as account_user_time()
+ * would, and to gtime and cpustat[CPUTIME_GUEST] besides, so the guest
+ * counters of CPUs 2-3 grow by their user time while the redirect is on
+ * (seconds, in a test boot). Context as the original's: __ct_user_exit()
+ * inside instrumentation_begin/end, IRQs off, argument in %rdi (the
+ * fentry site is the first instruction; ftrace restores it).
  */
+static DEFINE_PER_CPU(unsigned long, grab_redirected);
+static bool grab_redirect;
+
+static void notrace grab_vtime_user_exit(struct task_struct *tsk)
+{
+	this_cpu_inc(grab_redirected);
+	vtime_guest_exit(tsk);
+}
+
 static void notrace grab_func(unsigned long ip, unsigned long parent_ip,
 			      struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
+	if (READ_ONCE(grab_redirect))
+		ftrace_regs_set_instruction_pointer(fregs, (unsigned long)grab_vtime_user_exit);
 }
 
 static struct ftrace_ops grab_ops = {
 	.func	= grab_func,
-	.flags	= FTRACE_OPS_FL_IPMODIFY,
+	.flags	= FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
 };
 static bool grab_on;
 
 static int grab_set(const char *val, const struct kernel_param *kp)
 {
 	char name[KSYM_NAME_LEN];
+	bool redirect;
 	int r;
 
 	if (sscanf(val, "%127s", name) != 1)
@@ -326,22 +361,41 @@ static int grab_set(const char *val, const struct kernel_param *kp)
 		unregister_ftrace_function(&grab_ops);
 		grab_on = false;
 	}
+	WRITE_ONCE(grab_redirect, false);
 	if (!strcmp(name, "0"))
 		return 0;
+	redirect = !strcmp(name, "redirect");
+	if (redirect)
+		strscpy(name, "vtime_user_exit");
 	r = ftrace_set_filter(&grab_ops, name, strlen(name), 1);
-	if (!r)
-		r = register_ftrace_function(&grab_ops);
 	if (r)
 		return r;
+	WRITE_ONCE(grab_redirect, redirect);	/* before the site calls us */
+	r = register_ftrace_function(&grab_ops);
+	if (r) {
+		WRITE_ONCE(grab_redirect, false);
+		return r;
+	}
 	grab_on = true;
 	return 0;
 }
 
+static int grab_get(char *buf, const struct kernel_param *kp)
+{
+	int cpu, n;
+
+	n = sysfs_emit(buf, "on=%d redirect=%d redirected", grab_on, READ_ONCE(grab_redirect));
+	for_each_possible_cpu(cpu)
+		n += sysfs_emit_at(buf, n, " %lu", per_cpu(grab_redirected, cpu));
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+
 static const struct kernel_param_ops grab_ops_param = {
 	.set = grab_set,
+	.get = grab_get,
 };
-module_param_cb(ipmodify_grab, &grab_ops_param, NULL, 0200);
-MODULE_PARM_DESC(ipmodify_grab, "Write FUNCTION: hold it with an IPMODIFY ftrace ops (as livepatch does); 0 releases");
+module_param_cb(ipmodify_grab, &grab_ops_param, NULL, 0600);
+MODULE_PARM_DESC(ipmodify_grab, "Write FUNCTION: hold it with an IPMODIFY ftrace ops (as livepatch does); redirect: vtime_user_exit, redirected to a counting replacement; 0 releases. Read: state, calls of the replacement per CPU");
 
 /*
  * raw_kprobe: a kprobe registered from a module (register_kprobe()), as
