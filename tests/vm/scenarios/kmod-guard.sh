@@ -22,8 +22,9 @@
 #     function is accepted (the control);
 #  3d. a module's kprobe on a return thunk or untraining sequence (what
 #     the entry code returns through before the catch-up under a
-#     return-thunk mitigation) is accepted by 6.12, and turns the deferral
-#     off with a reason naming it; enabling with one present is refused;
+#     return-thunk mitigation) is accepted by 6.12; one on
+#     __x86_return_thunk turns the deferral off with a reason naming it
+#     and enabling with it present is refused; GET_INFO names each;
 #  4. an IPMODIFY ftrace ops on vtime_user_exit (what livepatch does) can
 #     attach while the deferral is on (item 12), which turns it off;
 #  4b. a second direct call on vtime_user_exit (what a BPF fentry is) is
@@ -204,12 +205,14 @@ done
 # --- 3d. return thunks (review 6, "Outside the diff"): with a return-thunk
 # mitigation the entry code, and our trampoline, return through them before
 # the catch-up, and entry runs an untraining sequence. 6.12 accepts a
-# module's kprobe on each (not NOKPROBE, outside the blacklisted sections);
-# the guard watches them (W_BODY): a kprobe armed on one turns the deferral
-# off with a reason naming it, and enabling with one present is refused.
-# Which thunk runs depends on the machine (this TCG guest: none), not on
-# the probe. A kernel that refuses such a kprobe fails "accepted" here: then
-# the thunk is safe and its watch entry is worth a look.
+# module's kprobe on each (not NOKPROBE, outside the blacklisted sections):
+# checked for each, so that a kernel that refuses one fails here (then that
+# thunk is safe and its watch entry worth a look). The guard watches them
+# (W_BODY): a kprobe armed on __x86_return_thunk turns the deferral off with
+# a reason naming it, and enabling with it present is refused; for every
+# thunk, GET_INFO's current reason (the same watch table, through the
+# kprobe table) names it while its kprobe stays. Which thunk runs depends
+# on the machine (this TCG guest: none), not on the probe.
 thunks=""
 for f in __x86_return_thunk call_depth_return_thunk retbleed_return_thunk retbleed_untrain_ret \
 	 srso_return_thunk srso_safe_ret srso_untrain_ret srso_alias_return_thunk srso_alias_safe_ret \
@@ -218,19 +221,26 @@ for f in __x86_return_thunk call_depth_return_thunk retbleed_return_thunk retble
 done
 echo "return thunks in this kernel:$thunks"
 metric return_thunks "${thunks# }"
-echo "$thunks" | grep -qw __x86_return_thunk || bad "no __x86_return_thunk in /proc/kallsyms"
-for f in $thunks; do
+case "$thunks" in
+" __x86_return_thunk"*) ;;
+*) bad "no __x86_return_thunk in /proc/kallsyms" ;;
+esac
+for f in $thunks; do	# __x86_return_thunk first: the deferral is on
 	echo $f > $P/raw_kprobe || { bad "a kprobe on $f was not accepted"; continue; }
 	metric "thunk_kprobe_accepted.$f" true
-	quick_off "thunk_$f" "a kprobe in $f "
 	if [ $f = __x86_return_thunk ]; then
+		quick_off "thunk_$f" "a kprobe in $f "
 		out=$($NL set --defer 1 2>&1) && bad "$f kprobe: enabling with the kprobe armed was not refused"
 		echo "enable refused: $out"
 		echo "$out" | grep -q "in $f " || bad "$f kprobe: the refusal does not name it"
 	fi
+	r=$(info_of defer_reason); echo "reason with a kprobe on $f: $r"
+	echo "$r" | grep -q "in $f " || bad "$f kprobe: GET_INFO's current reason does not name it ($r)"
 	echo 0 > $P/raw_kprobe
-	defer_on "after_thunk_$f"
 done
+r=$(info_of defer_reason)
+[ -z "$r" ] || bad "thunk kprobes gone: GET_INFO still gives a reason: $r"
+defer_on after_thunks
 
 # --- 4. IPMODIFY (livepatch-like) on vtime_user_exit
 if echo vtime_user_exit > $P/ipmodify_grab; then
