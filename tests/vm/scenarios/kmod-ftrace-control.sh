@@ -16,6 +16,10 @@
 #     then the same site transitions: own trampoline -> ftrace_regs_caller
 #     (kprobe on) -> kprobe trampoline (ops released, its trampoline
 #     freed) -> nop. It models the crash as seen with that earlier hook.
+#     (Since review 6, tlbisol_test's grab_ops has livepatch's flags,
+#     SAVE_REGS | IPMODIFY, for its redirect mode: its own trampoline is
+#     now an ftrace_regs_caller copy; the run below had the
+#     ftrace_caller copy.)
 # Same load in both: busy loop with syscalls on CPU 2, purges, NMIs to CPU 2.
 # A splat in C means the crash is not caused by the deferral or the guard.
 # 2026-11-30, rt, multi-threaded TCG: RIP 0 at __ct_user_exit+0x70 in cycle
