@@ -84,6 +84,29 @@ watched_files() {
 		/sys/kernel/mm/ksm/run /proc/sys/kernel/sched_rt_runtime_us
 }
 
+# irqs_avoid CPUS: every movable IRQ avoids CPUS (CPU numbers separated by
+# commas); IRQs tlbisold reports unmovable ($BUS UnmovableIRQs) are allowed
+irqs_avoid() {
+	bad=""
+	unmov=$(busctl get-property ${BUS:?} UnmovableIRQs 2>/dev/null)
+	for d in /proc/irq/[0-9]*; do
+		n=${d##*/}
+		aff=$(cat $d/smp_affinity_list 2>/dev/null) || continue
+		for c in $(echo "$1" | tr ',' ' '); do
+			case ",$(cpulist_expand "$aff")," in *",$c,"*)
+				case " $unmov " in *" $n \""*) ;; *) bad="$bad $n($aff)" ;; esac ;;
+			esac
+		done
+	done
+	[ -z "$bad" ] || { echo "IRQs still on CPU(s) $1:$bad"; return 1; }
+}
+# wait_irqs_avoid CPUS SECONDS: irqs_avoid, retried for up to SECONDS
+wait_irqs_avoid() {
+	n=$(( $2 * 2 ))
+	while ! irqs_avoid "$1" >/dev/null && [ $n -gt 0 ]; do sleep 0.5; n=$((n - 1)); done
+	irqs_avoid "$1"
+}
+
 # print_files FILE...: "FILE<TAB>content" of each readable FILE
 print_files() {
 	for f in "$@"; do

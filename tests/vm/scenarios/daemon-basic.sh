@@ -24,21 +24,6 @@ now_us() { echo $(( $(date +%s%N) / 1000 )); }
 
 snapshot() { print_files $(watched_files); }
 
-# every movable IRQ avoids the CPUs in $1 (a cpulist of single CPUs or a-b ranges)
-irqs_avoid() {
-	bad=""
-	unmov=$(busctl get-property $BUS UnmovableIRQs 2>/dev/null)
-	for d in /proc/irq/[0-9]*; do
-		n=${d##*/}
-		aff=$(cat $d/smp_affinity_list 2>/dev/null) || continue
-		for c in $(echo "$1" | tr ',' ' '); do
-			case ",$(cpulist_expand "$aff")," in *",$c,"*)
-				case " $unmov " in *" $n \""*) ;; *) bad="$bad $n($aff)" ;; esac ;;
-			esac
-		done
-	done
-	[ -z "$bad" ] || { echo "IRQs still on CPU(s) $1:$bad"; return 1; }
-}
 wq_mask() { cat /sys/devices/virtual/workqueue/cpumask; }
 wq_has_cpu() { [ $(( 0x$(wq_mask | tr -d ,) >> $1 & 1 )) -eq 1 ]; }
 
@@ -46,12 +31,6 @@ fail() {
 	echo "FAIL: $*"
 	journalctl -u tlbisold --no-pager > "$RESULTS/journal.txt" 2>&1
 	exit 1
-}
-# wait_irqs_avoid CPUS SECONDS
-wait_irqs_avoid() {
-	n=$(( $2 * 2 ))
-	while ! irqs_avoid "$1" >/dev/null && [ $n -gt 0 ]; do sleep 0.5; n=$((n - 1)); done
-	irqs_avoid "$1"
 }
 
 state=$(wait_system_running 150)

@@ -37,23 +37,6 @@ same_as() {   # file-of-a-snapshot what
 	[ -z "$d" ] || { echo "$d"; fail "$2: not as before"; }
 }
 
-irqs_avoid() {
-	bad=""
-	unmov=$(busctl get-property $BUS UnmovableIRQs 2>/dev/null)
-	for d in /proc/irq/[0-9]*; do
-		n=${d##*/}
-		aff=$(cat $d/smp_affinity_list 2>/dev/null) || continue
-		case ",$(cpulist_expand "$aff")," in *",$1,"*)
-			case " $unmov " in *" $n \""*) ;; *) bad="$bad $n($aff)" ;; esac ;;
-		esac
-	done
-	[ -z "$bad" ] || { echo "IRQs on CPU $1:$bad"; return 1; }
-}
-wait_irqs_avoid() {
-	n=$(( $2 * 2 ))
-	while ! irqs_avoid "$1" >/dev/null && [ $n -gt 0 ]; do sleep 0.5; n=$((n - 1)); done
-	irqs_avoid "$1"
-}
 wq_has_cpu() { [ $(( 0x$(tr -d , < /sys/devices/virtual/workqueue/cpumask) >> $1 & 1 )) -eq 1 ]; }
 allowed_has() { case ",$(cpulist_expand "$(grep Cpus_allowed_list /proc/$1/status | cut -f2)")," in *",$2,"*) return 0 ;; esac; return 1; }
 # movable kthreads (kthreadd and the RCU/reclaim threads tlbisold moves) off CPU $1
