@@ -181,7 +181,14 @@ void tlbisol_sym_exit(void)
 	sym_base_on = false;
 }
 
-/* Function start and end around @addr, if it lies in the function @name. */
+/*
+ * Function start and end around @addr, if it lies in the function @name.
+ * -ERANGE, not -ENOENT, when the name resolved but kallsyms names @addr
+ * otherwise (another symbol at the same address sorts first) or gives no
+ * size: the function exists and its bounds are unknown, which must not
+ * read as "absent" to a caller that skips absent optional names (the
+ * guard's watch table: review 7, M2).
+ */
 static int sym_bounds(const char *name, unsigned long addr,
 		      unsigned long *start, unsigned long *end)
 {
@@ -192,9 +199,9 @@ static int sym_bounds(const char *name, unsigned long addr,
 	/* "name+0x4/0x1a0" (plus " [module]" for module symbols) */
 	sprint_symbol(buf, addr);
 	if (strncmp(buf, name, len) || buf[len] != '+')
-		return -ENOENT;
+		return -ERANGE;
 	if (sscanf(buf + len + 1, "%lx/%lx", &off, &size) != 2 || off >= size)
-		return -ENOENT;
+		return -ERANGE;
 	*start = addr - off;
 	*end = addr - off + size;
 	return 0;
@@ -271,5 +278,6 @@ const char *tlbisol_sym_why(int err)
 {
 	return err == -EADDRNOTAVAIL ? "is not a unique name" :
 	       err == -ENOENT ? "was not found" :
+	       err == -ERANGE ? "has no bounds in kallsyms" :
 	       "could not be checked for uniqueness now (transient; retry)";
 }
