@@ -461,10 +461,24 @@ static struct tlbisol_hook kflush_hook = TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_h
 
 /* ---- enable / disable ---- */
 
+static char why[128];		/* a reason; ctl lock held */
+
+/* Resolves @name; on failure *reason is "<name><role> <why>". */
+static int sym_or_reason(const char *name, const char *role, unsigned long *start,
+			 unsigned long *end, const char **reason)
+{
+	int r = tlbisol_sym_range(name, start, end);
+
+	if (r) {
+		snprintf(why, sizeof(why), "%s%s %s", name, role, tlbisol_sym_why(r));
+		*reason = why;
+	}
+	return r;
+}
+
 /* DEFERRAL.md "Preconditions". Caller holds the ctl lock. */
 int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 {
-	static char why[128];		/* a reason; ctl lock held */
 	unsigned long native_flush, end;
 	unsigned int i;
 	int cpu, r;
@@ -514,22 +528,14 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 			return -EINVAL;
 		}
 	}
-	r = tlbisol_sym_range("native_flush_tlb_global", &native_flush, &end);
-	if (r) {
-		snprintf(why, sizeof(why), "native_flush_tlb_global %s", tlbisol_sym_why(r));
-		*reason = why;
+	if (sym_or_reason("native_flush_tlb_global", "", &native_flush, &end, reason))
 		return -EOPNOTSUPP;
-	}
 	if ((unsigned long)pv_ops.mmu.flush_tlb_kernel != native_flush) {
 		*reason = "the kernel TLB flush is paravirtualised (not native_flush_tlb_global)";
 		return -EOPNOTSUPP;
 	}
-	r = tlbisol_sym_range(KFLUSH_SYM, &native_flush, &end);
-	if (r) {
-		snprintf(why, sizeof(why), KFLUSH_SYM " (the redirected flush) %s", tlbisol_sym_why(r));
-		*reason = why;
+	if (sym_or_reason(KFLUSH_SYM, " (the redirected flush)", &native_flush, &end, reason))
 		return -EOPNOTSUPP;
-	}
 	/*
 	 * While the hooks are attached, the redirect (purge, purge_callers),
 	 * the direct call's filter (entry_fn) and the armed guard
@@ -546,12 +552,8 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 	 */
 	if (hooks_on)
 		return 0;
-	r = tlbisol_sym_range(entry_fn.name, &entry_fn.start, &entry_fn.end);
-	if (r) {
-		snprintf(why, sizeof(why), ENTRY_SYM " (the entry catch-up) %s", tlbisol_sym_why(r));
-		*reason = why;
+	if (sym_or_reason(entry_fn.name, " (the entry catch-up)", &entry_fn.start, &entry_fn.end, reason))
 		return -EOPNOTSUPP;
-	}
 	r = tlbisol_sym_range(purge.name, &purge.start, &purge.end);
 	for (i = 0; !r && i < ARRAY_SIZE(purge_callers); i++)
 		r = tlbisol_sym_range(purge_callers[i].name, &purge_callers[i].start,
