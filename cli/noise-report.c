@@ -73,6 +73,24 @@ static struct json_object *json_named(const struct noise_named *v, size_t nv) {
         return a;
 }
 
+/* The command the window ran ('-- COMMAND'), or null. */
+static struct json_object *json_command(const struct noise_run *n) {
+        struct json_object *o, *argv;
+        char why[64];
+
+        if (!n->cmd)
+                return NULL;
+        o = json_object_new_object();
+        argv = json_object_new_array();
+        for (char **a = n->cmd; *a; a++)
+                json_object_array_add(argv, json_object_new_string(*a));
+        json_object_object_add(o, "argv", argv);
+        json_object_object_add(o, "outcome", json_object_new_string(noise_cmd_outcome(n, why)));
+        json_object_object_add(o, "exit_status", n->cmd_exited && !n->cmd_stopped && WIFEXITED(n->cmd_status) ?
+                               json_object_new_int(WEXITSTATUS(n->cmd_status)) : NULL);
+        return o;
+}
+
 struct json_object *noise_json(const struct noise_run *n) {
         struct json_object *o = json_object_new_object(), *cpus = json_object_new_array();
         unsigned nvec;
@@ -87,6 +105,7 @@ struct json_object *noise_json(const struct noise_run *n) {
         json_object_object_add(o, "requested_s", json_rate((double) n->duration_usec / 1e6));
         json_object_object_add(o, "measured_s", json_rate((double) n->measured_usec / 1e6));
         json_object_object_add(o, "interrupted", json_object_new_boolean(n->interrupted));
+        json_object_object_add(o, "command", json_command(n));
         json_object_object_add(o, "csd_events", json_object_new_boolean(n->osnoise && n->csd && n->have_ksyms));
         json_object_object_add(o, "csd_reason", n->osnoise && n->csd_reason ?
                                json_object_new_string(n->csd_reason) : NULL);
@@ -242,6 +261,11 @@ void noise_print(const struct noise_run *n) {
                 printf("attribution: %s\n", n->csd_reason);
         else if (!n->osnoise)
                 printf("counted from /proc/interrupts: %s\n", n->no_osnoise_reason ? n->no_osnoise_reason : "no osnoise");
+        if (n->cmd) {
+                char why[64];
+
+                printf("window: while '%s' ran (%s)\n", n->cmd[0], noise_cmd_outcome(n, why));
+        }
         if (n->lost)
                 printf("warning: %" PRIu64 " trace events were lost (buffer overrun); figures are low\n", n->lost);
 

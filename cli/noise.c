@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event-parse.h>
@@ -21,6 +22,7 @@
 
 static void noise_help(void) {
         printf("Usage: tlbctl noise [-c CPULIST] [-d DURATION] [--workload=user|kernel|none] [--json]\n"
+               "                    [-- COMMAND [ARG...]]\n"
                "\n"
                "Measure OS noise on isolated CPUs with the osnoise tracer (private tracing\n"
                "instance): total and largest noise per CPU, IPI noise by vector, and\n"
@@ -36,7 +38,14 @@ static void noise_help(void) {
                "                            pinned to measured CPUs is shown as WORKLOAD,\n"
                "                            every other thread counts as noise\n"
                "  -j, --json                JSON output\n"
-               "  -h, --help                this help\n");
+               "  -h, --help                this help\n"
+               "  -- COMMAND [ARG...]       run COMMAND once the window has opened and close the\n"
+               "                            window when it exits: the noise of a fixed amount of\n"
+               "                            work (e.g. a load on the housekeeping CPUs), however\n"
+               "                            long it takes. DURATION (default then 10m) is the\n"
+               "                            limit: COMMAND still running then gets SIGTERM. It\n"
+               "                            runs with tlbctl's CPU affinity (with --json its\n"
+               "                            output goes to stderr); exit status 1 when it fails\n");
 }
 
 void noise_run_done(struct noise_run *n) {
@@ -82,10 +91,12 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
         struct noise_run n = { .t = t, .json = t->json, .duration_usec = 10 * USEC_PER_SEC,
                                .saved_workload = -1, .wl = WL_USER };
         _cleanup_close_ int lock_fd = -EBADF;
-        bool have_cpus = false;
+        bool have_cpus = false, have_duration = false;
         int c, r, rc = EXIT_OK;
 
-        while ((c = getopt_long(argc, argv, "c:d:w:jh", opts, NULL)) >= 0)
+        /* "+": options end at the first non-option, so a command's own
+         * options after "--" are never taken for ours */
+        while ((c = getopt_long(argc, argv, "+c:d:w:jh", opts, NULL)) >= 0)
                 switch (c) {
                 case 'c':
                         if (parse_user_cpulist(t, "noise", optarg, &n.cpus) < 0)
@@ -96,6 +107,7 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                         if (parse_duration(optarg, &n.duration_usec) < 0 || n.duration_usec == 0 ||
                             n.duration_usec > 24 * 3600 * USEC_PER_SEC)
                                 return usage_error("noise", "bad duration '%s' (e.g. 10s, 500ms, 2m)", optarg);
+                        have_duration = true;
                         break;
                 case 'w':
                         if (streq(optarg, "user"))
@@ -116,8 +128,15 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                 default:
                         return usage_error("noise", "bad option");
                 }
-        if (optind < argc)
-                return usage_error("noise", "unexpected argument '%s'", argv[optind]);
+        if (optind < argc) {
+                if (optind == 0 || !streq(argv[optind - 1], "--"))
+                        return usage_error("noise", "unexpected argument '%s' (a command to run goes after '--')",
+                                           argv[optind]);
+                n.cmd = argv + optind;          /* argv is NULL-terminated */
+                if (!have_duration)
+                        n.duration_usec = 600 * USEC_PER_SEC;
+        } else if (optind > 0 && streq(argv[optind - 1], "--"))
+                return usage_error("noise", "no command after '--'");
         if (!have_cpus) {
                 n.cpus = t->iso.isolated;
                 if (cpumap_is_empty(&n.cpus)) {
@@ -154,6 +173,13 @@ int verb_noise(struct tlbctl *t, int argc, char **argv) {
                 noise_print(&n);
                 if (fflush(stdout) != 0)
                         rc = EXIT_FAIL;
+        }
+        if (r >= 0 && n.cmd && !(n.cmd_exited && !n.cmd_stopped && WIFEXITED(n.cmd_status) &&
+                                 WEXITSTATUS(n.cmd_status) == 0)) {
+                char why[64];
+
+                tlbctl_error("noise: '%s' %s", n.cmd[0], noise_cmd_outcome(&n, why));
+                rc = EXIT_FAIL;
         }
 
         noise_run_done(&n);

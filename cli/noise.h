@@ -58,6 +58,13 @@ struct noise_run {
         pid_t *workers;
         size_t nworkers;
 
+        /* -- COMMAND: run once the window has started; the window ends when
+         * it exits (or at the duration, which then stops it) */
+        char **cmd;                     /* argv, NULL-terminated; NULL: none */
+        pid_t cmd_pid;                  /* > 0 while it runs */
+        int cmd_status;                 /* wait status, once cmd_exited */
+        bool cmd_exited, cmd_stopped;   /* exited; stopped by us (SIGTERM) */
+
         struct interrupts *before, *after, *delta;
         struct module_state mod_before, mod_after;
 };
@@ -70,6 +77,12 @@ void noise_run_done(struct noise_run *n);
  * (and only that) while it runs; the workload and the tracing are torn
  * down on every path. */
 int noise_measure_until_stopped(struct noise_run *n);
+
+/* ---- the command (noise-measure.c) ---- */
+/* How the command ended, for the report: NULL when there was none, else
+ * e.g. "exited with status 0", "killed by signal 9", "stopped at the end of
+ * the window", written to buf. */
+const char *noise_cmd_outcome(const struct noise_run *n, char buf[static 64]);
 
 /* ---- the workload (noise-workload.c) ---- */
 /* One user-space busy loop per measured CPU, pinned there; each is made

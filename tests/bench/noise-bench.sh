@@ -9,7 +9,8 @@
 # osnoise total/max, oslat max latency, and what the housekeeping CPUs
 # received; ratios against stock and tuned.
 # Usage:   tests/bench/noise-bench.sh          ('make bench'; ~20 min on an idle host)
-#          FLAVOURS="rt" DUR=30 ODUR=20 tests/bench/noise-bench.sh
+#          FLAVOURS="rt" MIX_MODULES=20 tests/bench/noise-bench.sh   (MIX_*: the
+#          mix's counts, tests/vm/guest/noise-mix.sh; the same in every configuration)
 #          REPORT_ONLY=1 REPORT="rt generic" tests/bench/noise-bench.sh   (tables again)
 # Output:  build/bench/noise-bench.json, noise-bench.md (the table),
 #          noise-bench.png (gnuplot), and the raw VM results under
@@ -21,8 +22,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-$top/build}
 FLAVOURS=${FLAVOURS:-"rt generic"}
 REPORT=${REPORT:-$FLAVOURS}         # flavours tabulated (from their last run)
-DUR=${DUR:-30}
-ODUR=${ODUR:-20}
 out=$B/bench
 mkdir -p "$out"
 t0=$(date +%s)
@@ -36,12 +35,19 @@ rc=0
 # 30 s on CPU 2 in one run; seen again at host load 3). One boot serves all
 # four configurations, so they share it; the watchdog's own kicks
 # (clocksource_watchdog -> add_timer_on) go with it.
+mixenv=()
+for v in $(env | grep -o '^MIX_[A-Z]*=[0-9]*$' || true); do mixenv+=(--env "$v"); done
 for f in $FLAVOURS; do
 	"$top/tests/vm/run.sh" --flavour "$f" --mode full --quiet --timeout 2400 --hold-tracepoints \
-		--append "tsc=reliable" \
-		--env DUR="$DUR" --env ODUR="$ODUR" \
+		--append "tsc=reliable" "${mixenv[@]+"${mixenv[@]}"}" \
 		--scenario "$top/tests/vm/scenarios/bench-noise.sh" || rc=1
 done
+
+# The mix's tally (noise-mix.sh: "mix <source> <count> done <n> failed <n>
+# <seconds> s" per line) as {source: {count, done, failed, seconds}}.
+mixjson() {
+	awk 'BEGIN { printf "{" } { printf "%s\"%s\": {\"count\": %d, \"done\": %d, \"failed\": %d, \"seconds\": %s}", (NR > 1 ? ", " : ""), $2, $3, $5, $7, $8 } END { print "}" }' "$1"
+}
 
 # One row per (kernel, config, workload, CPU); numbers from tlbctl's JSON.
 rows() { # flavour
@@ -49,15 +55,18 @@ rows() { # flavour
 	for c in stock tuned tlbisol defer; do
 		for w in busy oslat; do
 			local j=$res/$c-busy.json
-			[ $w = oslat ] && j=$res/$c-oslat-noise.json
+			local m=$res/$c-busy-mix.txt
+			[ $w = oslat ] && j=$res/$c-oslat-noise.json && m=$res/$c-oslat-noise-mix.txt
 			[ -s "$j" ] || continue
+			local mix=null
+			[ -s "$m" ] && mix=$(mixjson "$m")
 			local lat=null
 			[ $w = oslat ] && [ -s "$res/$c-oslat.json" ] &&
 				lat=$(jq '[.thread[] | .max] | max' "$res/$c-oslat.json" 2>/dev/null || echo null)
-			jq -c --arg k "$1" --arg c "$c" --arg w "$w" --argjson lat "${lat:-null}" '
+			jq -c --arg k "$1" --arg c "$c" --arg w "$w" --argjson lat "${lat:-null}" --argjson mix "$mix" '
 				.data as $d | $d.per_cpu[] | {
 				  kernel: $k, config: $c, workload: $w, cpu, seconds: $d.measured_s,
-				  method: $d.method,
+				  method: $d.method, mix: $mix,
 				  interrupts: (if .sources then .sources.interrupts
 				               else (.interrupts_delta | .CAL + .RES + .LOC + .IWI + .TLB) end),
 				  ticks: (if .sources then .sources.ticks else .interrupts_delta.LOC end),
@@ -90,7 +99,7 @@ hk() { # flavour config -> interrupts received by CPUs 0-1 over the busy phase
 
 {
 	for f in $REPORT; do rows "$f"; done
-} | jq -s --argjson dur "$DUR" --argjson odur "$ODUR" '{generated: (now | todate), busy_s: $dur, oslat_s: $odur, rows: .}' > "$out/rows.json"
+} | jq -s '{generated: (now | todate), window: "one run of the fixed mix (tests/vm/guest/noise-mix.sh); rows[].mix is its tally, rows[].seconds the window", rows: .}' > "$out/rows.json"
 {
 	echo "{"
 	first=1
@@ -111,13 +120,18 @@ jq -r '
   ($r | map(select(.workload == "busy")) | group_by(.kernel + "/" + .config)
       | sort_by(.[0].kernel != "rt", (.[0] | order))) as $g |
   ($g | map({key: (.[0].kernel + "/" + .[0].config), value: sum(.no_tick)}) | from_entries) as $nt |
-  "| kernel | config | IRQs/CPU (no residual tick) | with tick | IPIs | unattributed | max noise (us) | oslat max (us) | vs stock | vs tuned | housekeeping CAL+RES+TLB+IWI |",
-  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| kernel | config | window (s) | IRQs/CPU (no residual tick) | with tick | IPIs | unattributed | max noise (us) | oslat max (us) | vs stock | vs tuned | housekeeping CAL+RES+TLB+IWI |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ($g[] | . as $rows | ($rows[0].kernel) as $k | ($rows[0].config) as $c | ($rows | length) as $n |
     ($r | map(select(.workload == "oslat" and .kernel == $k and .config == $c)) | map(.oslat_max_us) | max) as $lat |
     ($nt[$k + "/stock"]) as $s | ($nt[$k + "/tuned"]) as $t | sum(.no_tick) as $me |
-    "| \($k) | \($c) | \($me / $n) | \(sum(.interrupts) / $n) | \(sum(.ipis) / $n) | \(if $rows[0].unattributed == null then "n/a" else sum(.unattributed) end) | \(if $rows[0].max_noise_ns == null then "n/a" else ((map(.max_noise_ns) | max) / 1000 | floor) end) | \($lat // "n/a") | \(if $me > 0 and $s then ($s / $me * 10 | round / 10 | tostring) + "x" else "-" end) | \(if $me > 0 and $t then ($t / $me * 10 | round / 10 | tostring) + "x" else "-" end) | \($hk[$k + "/" + $c] | if . then (.CAL + .RES + .TLB + .IWI) else "n/a" end) |")
+    "| \($k) | \($c) | \($rows[0].seconds * 10 | round / 10) | \($me / $n) | \(sum(.interrupts) / $n) | \(sum(.ipis) / $n) | \(if $rows[0].unattributed == null then "n/a" else sum(.unattributed) end) | \(if $rows[0].max_noise_ns == null then "n/a" else ((map(.max_noise_ns) | max) / 1000 | floor) end) | \($lat // "n/a") | \(if $me > 0 and $s then ($s / $me * 10 | round / 10 | tostring) + "x" else "-" end) | \(if $me > 0 and $t then ($t / $me * 10 | round / 10 | tostring) + "x" else "-" end) | \($hk[$k + "/" + $c] | if . then (.CAL + .RES + .TLB + .IWI) else "n/a" end) |")
 ' "$out/noise-bench.json" > "$out/noise-bench.md"
+# The mix each window ran (its counts, and how long each source took).
+jq -r '.rows | map(select(.mix != null)) | unique_by([.kernel, .config, .workload]) | if length > 0 then
+  "", "The mix per window (count done, seconds it took):", "",
+  (.[] | "- \(.kernel) \(.config) \(.workload): " + (.mix | to_entries | map("\(.key) \(.value.done)/\(.value.count) \(.value.seconds) s") | join(", ")))
+  else empty end' "$out/noise-bench.json" >> "$out/noise-bench.md"
 jq -e '[.rows[] | select(.top_sources != null)] | length > 0' "$out/noise-bench.json" > /dev/null && {
 	echo
 	echo "Largest remaining sources per configuration (rt, busy loop, CPUs 2-3 summed; count, what, from, what removes it):"
@@ -139,7 +153,7 @@ if command -v gnuplot > /dev/null && [ -s "$out/plot.tsv" ]; then
 	gnuplot <<-GP
 	set terminal pngcairo size 900,480 noenhanced font ",10"
 	set output "$out/noise-bench.png"
-	set title "Interrupts per isolated CPU in ${DUR} s under the noise mix, residual tick excluded\n(QEMU TCG, Debian 6.12; rt: by source with osnoise; generic: /proc/interrupts without LOC)"
+	set title "Interrupts per isolated CPU during one run of the fixed noise mix, residual tick excluded\n(QEMU TCG, Debian 6.12; rt: by source with osnoise; generic: /proc/interrupts without LOC)"
 	set style data histograms
 	set style fill solid 0.8 border -1
 	set boxwidth 0.6

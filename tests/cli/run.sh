@@ -88,6 +88,11 @@ expect noise-bad-cpus 2 "bad CPU list" -- $NOHZ "$TLBCTL" noise -c 2-x
 expect noise-cpu-out-of-range 2 "out of range" -- $NOHZ "$TLBCTL" noise -c 9
 expect noise-bad-workload 2 "bad workload" -- $NOHZ "$TLBCTL" noise --workload=idle
 expect noise-fixture-root 1 "unset TLBISOL_ROOT" -- $NOHZ "$TLBCTL" noise -d 1s
+expect noise-stray-arg 2 "unexpected argument 'sleep' (a command to run goes after '--')" -- $NOHZ "$TLBCTL" noise sleep 1
+expect noise-no-command 2 "no command after '--'" -- $NOHZ "$TLBCTL" noise -c 2 --
+# a command's own options are its own, not taken for ours ("+" in getopt):
+# this reaches the fixture-root refusal, not "bad option"
+expect noise-command-opts 1 "unset TLBISOL_ROOT" -- $NOHZ "$TLBCTL" noise -c 2 -- sleep -x
 expect top-bad-interval 2 "bad interval" -- $NOHZ "$TLBCTL" top -i 1ms
 expect top-bad-count 2 "bad count" -- $NOHZ "$TLBCTL" top -n 0
 expect top-bad-cpus 2 "bad CPU list" -- $NOHZ "$TLBCTL" top -c 2-x

@@ -132,12 +132,14 @@ if [ -d "$B/tests/workloads" ]; then cp -r "$B/tests/workloads/." "$run/share/bi
 cp "$scenario" "$run/share/scenario.sh"
 if [ "$mode" = pkg ]; then mkdir -p "$run/share/debs" && cp "$B"/deb/*.deb "$run/share/debs/"; fi
 cp "$TOP/tests/vm/guest/scenario-lib.sh" "$run/share/lib.sh"
+cp "$TOP/tests/vm/guest/noise-mix.sh" "$run/share/noise-mix.sh"
 cat > "$run/share/run.env" <<ENV
 SCENARIO_NAME=$name
 SCENARIO_TIMEOUT=$timeout
 TLBISOL_FLAVOUR=$flavour
 TLBISOL_RELEASE=$rel
 SCENARIO_LIB=/mnt/share/lib.sh
+export NOISE_MIX=/mnt/share/noise-mix.sh
 export TLBISOL_ICOUNT=$icount
 ENV
 if [ "$mode" = pkg ]; then echo "export DEB_DIR=/mnt/share/debs" >> "$run/share/run.env"; fi

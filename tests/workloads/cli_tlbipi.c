@@ -6,8 +6,11 @@
  * main thread, on SENDER, maps, touches and unmaps a page in a loop: every
  * munmap() flushes the TLB of all CPUs running this mm, i.e. one
  * flush_tlb_func IPI to TARGET per round. Prints the number of rounds.
+ * -n ROUNDS stops after that many rounds (a fixed amount of work, for the
+ * benchmark's mix), -d SECONDS (default 10) after that long, whichever
+ * comes first.
  *
- * Usage: cli_tlbipi -t TARGET -s SENDER [-d SECONDS] [-p PAUSE_US]
+ * Usage: cli_tlbipi -t TARGET -s SENDER [-d SECONDS] [-n ROUNDS] [-p PAUSE_US]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -52,19 +55,20 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	long target = -1, sender = -1, secs = 10, pause_us = 2000, rounds = 0;
+	long target = -1, sender = -1, secs = 10, pause_us = 2000, rounds = 0, max_rounds = 0;
 	int c, tcpu;
 	double t0;
 	pthread_t th;
 
-	while ((c = getopt(argc, argv, "t:s:d:p:")) != -1) {
+	while ((c = getopt(argc, argv, "t:s:d:n:p:")) != -1) {
 		switch (c) {
 		case 't': if (wl_parse_long(optarg, 0, 8191, &target)) return 2; break;
 		case 's': if (wl_parse_long(optarg, 0, 8191, &sender)) return 2; break;
 		case 'd': if (wl_parse_long(optarg, 1, 3600, &secs)) return 2; break;
+		case 'n': if (wl_parse_long(optarg, 1, 1000000000, &max_rounds)) return 2; break;
 		case 'p': if (wl_parse_long(optarg, 0, 1000000, &pause_us)) return 2; break;
 		default:
-			return wl_usage("cli_tlbipi -t TARGET -s SENDER [-d SECONDS] [-p PAUSE_US]");
+			return wl_usage("cli_tlbipi -t TARGET -s SENDER [-d SECONDS] [-n ROUNDS] [-p PAUSE_US]");
 		}
 	}
 	if (target < 0 || sender < 0) {
@@ -80,7 +84,7 @@ int main(int argc, char **argv)
 		return 1;
 	usleep(100000);			/* let the spinner reach TARGET */
 	t0 = now();
-	while (now() - t0 < secs) {
+	while (now() - t0 < secs && (!max_rounds || rounds < max_rounds)) {
 		char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 

@@ -12,6 +12,9 @@
 #     show up as seconds of thread noise.
 #  2. kernel TLB flushes: 100 vmalloc purges (tlbisol_test.ko purge_churn)
 #     from CPU 0 under the default user workload on CPUs 2-3.
+#     2b/2c. the same purges as the command of the window ('tlbctl noise
+#     -- COMMAND'): all inside a window that closes at its exit; a command
+#     still running at the limit is stopped and the exit status says so.
 #  3. SIGINT a few seconds into the window: exit 0, partial results, no
 #     instance left, osnoise/options and osnoise/cpus as before, no busy
 #     loop left.
@@ -226,6 +229,35 @@ if insmod "$KMOD_DIR/test/tlbisol_test.ko" 2>/dev/null; then
 		diff=$((kcf - cal)); [ $diff -lt 0 ] && diff=$((-diff))
 		[ $((diff * 20)) -le $((cal + 20)) ] || fail "CPU $c: osnoise counted $kcf call-function IPIs, /proc/interrupts CAL +$cal"
 	done
+	# 2b. the same 100 purges as the command of the window ('-- COMMAND'):
+	# the window opens before it starts and closes when it exits, so all
+	# of them are in it and the window is short (the limit is 300 s)
+	taskset -c 0 tlbctl noise -d 300s --json -- sh -c 'echo 100 > /sys/module/tlbisol_test/parameters/purge_churn' \
+		> "$RESULTS/noise-command.json" 2> "$RESULTS/noise-command.err" ||
+		fail "tlbctl noise -- COMMAND failed: $(tail -3 "$RESULTS/noise-command.err")"
+	"$BIN_DIR/cli_schema_check" /usr/share/tlbisol/tlbctl-output.schema.json "$RESULTS/noise-command.json" \
+		> "$RESULTS/noise-command.schema" 2>&1 || fail "noise -- COMMAND output does not match the schema"
+	ms=$(jq -r '.data.measured_s' "$RESULTS/noise-command.json")
+	metric command.measured_s "$ms"
+	[ "$(jq -r '.data.command.exit_status' "$RESULTS/noise-command.json")" = 0 ] ||
+		fail "noise -- COMMAND: command $(jq -c .data.command "$RESULTS/noise-command.json")"
+	jq -e '.data.measured_s < 60' "$RESULTS/noise-command.json" > /dev/null ||
+		fail "noise -- COMMAND: the window ran $ms s for a command of under a second (did not close at its exit)"
+	for c in 2 3; do
+		ks=$(jq -r "[.data.per_cpu[] | select(.cpu == $c) | .sources.groups[] | select(.carried == \"do_kernel_range_flush\" or .carried == \"do_flush_tlb_all\") | .count] | add // 0" "$RESULTS/noise-command.json")
+		metric command.cpu$c.sources_kernel_flush "$ks"
+		[ "$ks" -ge 90 ] || fail "noise -- COMMAND: CPU $c: only $ks of the command's 100 kernel TLB flushes in the window"
+	done
+	# 2c. a command still running at the limit is stopped: exit 1, said so
+	taskset -c 0 tlbctl noise -c 3 -d 2s --json -- sleep 600 > "$RESULTS/noise-command-limit.json" 2> "$RESULTS/noise-command-limit.err"
+	rc=$?
+	metric command.limit_exit "$rc"
+	[ $rc -eq 1 ] || fail "noise -d 2s -- sleep 600: exit $rc, want 1"
+	grep -q "'sleep' stopped at the end of the window" "$RESULTS/noise-command-limit.err" ||
+		fail "noise -d 2s -- sleep 600 did not say the command was stopped: $(cat "$RESULTS/noise-command-limit.err")"
+	jq -e '.data.command.exit_status == null and .data.measured_s < 4' "$RESULTS/noise-command-limit.json" > /dev/null ||
+		fail "noise -d 2s -- sleep 600: $(jq -c '.data | {measured_s, command}' "$RESULTS/noise-command-limit.json")"
+	pgrep -x sleep > /dev/null && pgrep -a sleep | grep -q "sleep 600" && fail "the stopped command is still running"
 	rmmod tlbisol_test
 else
 	echo "tlbisol_test.ko did not load; kernel flush part not run"
