@@ -1,7 +1,8 @@
 #!/bin/sh
 # Recorder (full guest, rt kernel), not a test: the source of the recorded
-# traces under tests/fixtures/attrib/. Runs the benchmark's noise mix on the
-# housekeeping CPUs 0-1 while CPU 2 runs a user busy loop and CPU 3 idles,
+# traces under tests/fixtures/attrib/. Runs the benchmark's noise mix
+# (tests/vm/guest/noise-mix.sh, one run of its counts; MIX_* to change them)
+# on the housekeeping CPUs 0-1 while CPU 2 runs a user busy loop and CPU 3 idles,
 # and records, in a private tracing instance on the "mono" clock, every
 # event 'tlbctl noise' attributes with:
 #   osnoise:*             what each interrupt cost on CPUs 2-3 (NO_OSNOISE_WORKLOAD)
@@ -15,23 +16,11 @@
 set -u
 . "$SCENARIO_LIB"
 T=/sys/kernel/tracing
-SECS=${SECS:-15}
 state=$(wait_system_running 150)
 echo "system state: $state"
 systemctl stop irqbalance 2>/dev/null
 grep -qw osnoise $T/available_tracers || skip "no osnoise tracer"
 echo 64 > /proc/sys/vm/nr_hugepages
-
-mix_start() {
-	MIX=
-	taskset -c 0-1 stress-ng --mmap 2 --mmap-bytes 8M --quiet & MIX="$MIX $!"
-	taskset -c 0-1 "$BIN_DIR/bpfchurn" -n 100000 -p 2000 >/dev/null & MIX="$MIX $!"
-	taskset -c 0-1 sh -c "while :; do $BIN_DIR/hugetlb_unshare -c 1 -n 20 >/dev/null; sleep 0.2; done" & MIX="$MIX $!"
-	taskset -c 0-1 sh -c "while :; do insmod $KMOD_DIR/test/tlbisol_test.ko && rmmod tlbisol_test; sleep 0.5; done" & MIX="$MIX $!"
-	taskset -c 0-1 sh -c 'while :; do /bin/true; done' & MIX="$MIX $!"
-	taskset -c 0-1 sh -c 'while :; do dd if=/dev/hwrng of=/dev/null bs=32 count=20 2>/dev/null; sleep 0.1; done' & MIX="$MIX $!"
-}
-mix_stop() { kill $MIX 2>/dev/null; wait $MIX 2>/dev/null; pkill hugetlb_unshare; rmmod tlbisol_test 2>/dev/null; }
 
 record() { # phase
 	I=$T/instances/rec
@@ -61,9 +50,8 @@ record() { # phase
 	sleep 1
 	busy_start 2
 	cp /proc/interrupts "$RESULTS/interrupts-$1.before"
-	mix_start
-	sleep "$SECS"
-	mix_stop
+	sh "$NOISE_MIX" > "$RESULTS/mix-$1.txt" 2>&1 || echo "$1: the mix had failures: $(cat "$RESULTS/mix-$1.txt")"
+	modprobe -r dummy 2>/dev/null
 	cp /proc/interrupts "$RESULTS/interrupts-$1.after"
 	busy_stop
 	echo 0 > $I/tracing_on
