@@ -24,6 +24,7 @@ static void test_defaults(void **state) {
         assert_string_equal(c.tunable[TUNABLE_NUMA_BALANCING], "0");
         assert_string_equal(c.tunable[TUNABLE_WATCHDOG_CPUMASK], "housekeeping");
         assert_string_equal(c.tunable[TUNABLE_SCHED_RT_RUNTIME], "keep");
+        assert_int_equal(c.fair_server_period_usec, 2000000);
         config_done(&c);
 }
 
@@ -39,7 +40,7 @@ static void test_parse_good(void **state) {
                 "[Apply]\nIRQs=no\nWorkqueues=off\nKernelThreads=no\nUserTasks=yes\n"
                 "UserTasksExclude=rtapp cyclic*\nUserTasksExclude=\nUserTasksExclude=dpdk-*  l2fwd\n"
                 "UserTasksExclude=oslat\n"
-                "[Tuning]\nNUMABalancing=keep\nTransparentHugepages=madvise\nSchedRTRuntimeUSec=-1\n"
+                "[Tuning]\nNUMABalancing=keep\nTransparentHugepages=madvise\nSchedRTRuntimeUSec=-1\nFairServerPeriod=keep\n"
                 "WatchdogCPUMask=0-1\n"
                 "[Module]\nDefer=yes\n"
                 "[Daemon]\nRestoreOnStop=false\nDebounce=200ms\n", "t.conf", 8, &c, err, sizeof(err)), 0);
@@ -57,6 +58,7 @@ static void test_parse_good(void **state) {
         assert_string_equal(c.user_tasks_exclude[2], "oslat");
         assert_null(c.user_tasks_exclude[3]);
         assert_string_equal(c.tunable[TUNABLE_NUMA_BALANCING], "keep");
+        assert_int_equal(c.fair_server_period_usec, 0);        /* keep */
         assert_string_equal(c.tunable[TUNABLE_THP], "madvise");
         assert_string_equal(c.tunable[TUNABLE_SCHED_RT_RUNTIME], "-1");
         assert_string_equal(c.tunable[TUNABLE_WATCHDOG_CPUMASK], "0-1");
@@ -86,6 +88,9 @@ static void test_parse_errors(void **state) {
                      "/etc/x.conf:4: [Isolation] CPUs: invalid value '9': CPU 9 is out of range (this machine has CPUs 0-3)");
         expect_error("[Isolation]\nCPUs=1-x\n", -ERANGE, "[Isolation] CPUs: invalid value '1-x'");
         expect_error("[Tuning]\nVMStatInterval=0\n", -EINVAL, "expected keep or an integer >= 1");
+        expect_error("[Tuning]\nFairServerPeriod=500ms\n", -ERANGE, "expected keep or a duration from 1s to 4s");
+        expect_error("[Tuning]\nFairServerPeriod=5s\n", -ERANGE, "[Tuning] FairServerPeriod");
+        expect_error("[Tuning]\nFairServerPeriod=2000000000\n", -ERANGE, "from 1s to 4s");
         expect_error("[Tuning]\nTransparentHugepages=sometimes\n", -EINVAL, "expected keep, always, madvise or never");
         expect_error("[Tuning]\nWatchdogCPUMask=7\n", -EINVAL, "expected keep, housekeeping or a CPU list");
         expect_error("[Tuning]\nNMIWatchdog=1x\n", -EINVAL, "[Tuning] NMIWatchdog");
@@ -247,6 +252,8 @@ static void test_shipped_file(void **state) {
         assert_non_null(strstr(text, "\n#MaxInterruptsPerSec=2\n"));
         assert_non_null(strstr(text, "\n#MaxNoise=100us\n"));
         assert_int_equal(c.module_defer, d.module_defer);
+        assert_int_equal(c.fair_server_period_usec, d.fair_server_period_usec);
+        assert_non_null(strstr(text, "\n#FairServerPeriod=2s\n"));
         assert_int_equal(c.kthreads, d.kthreads);
         assert_int_equal(c.user_tasks, d.user_tasks);
         assert_null(c.user_tasks_exclude);

@@ -31,6 +31,18 @@ static void test_knobs(void **state) {
         assert_int_equal(knob_value_equal(KNOB_STRING, "10", "1"), 0);
         assert_int_equal(knob_kind_from_string("selector"), KNOB_SELECTOR);
         assert_int_equal(knob_kind_from_string("nope"), -EINVAL);
+
+        /* the fair server's period: written from the CPU it names, and only
+         * the canonical path is one (a state file may name nothing else) */
+        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu3/period"), 3);
+        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu12/period"), 12);
+        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu03/period"), -1);
+        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu3/runtime"), -1);
+        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu3/period/x"), -1);
+        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu9999/period"), -1);
+        assert_int_equal(knob_write_cpu("/proc/irq/3/smp_affinity_list"), -1);
+        assert_int_equal(knob_catalogue_kind("/sys/kernel/debug/sched/fair_server/cpu3/period", NULL), KNOB_STRING);
+        assert_int_equal(knob_catalogue_kind("/sys/kernel/debug/sched/fair_server/cpu3/runtime", NULL), -EPERM);
 }
 
 static void test_affinity_for(void **state) {
@@ -245,6 +257,51 @@ static void test_plan_workqueue(void **state) {
         fixture_copy_drop(dir);
 }
 
+/* FairServerPeriod: each isolated CPU with a fair server gets the period,
+ * in ns; converge saves the original and restores it (newest first) */
+static void test_plan_fair_server(void **state) {
+        char *dir = fixture_copy("daemon/root-vm");
+        _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
+        static struct isolation_facts f;
+        struct isolation iso = {};
+        struct knob_list want = {}, none = {};
+        struct state st;
+        struct log l = {};
+        struct converge_ops ops = { .persist = persist_cb, .report = report_cb, .userdata = &l };
+        struct cpumap rt = cpus("1");
+        _cleanup_free_ char *p = NULL, *v = NULL;
+
+        assert_true(asprintf(&p, "mkdir -p %s/sys/kernel/debug/sched/fair_server/cpu1 && "
+                             "echo 1000000000 > %s/sys/kernel/debug/sched/fair_server/cpu1/period", dir, dir) > 0);
+        assert_int_equal(system(p), 0);
+        assert_int_equal(fsroot_new(dir, &fs), 0);
+        read_facts(fs, &f);
+        state_init(&st);
+        assert_int_equal(isolation_compute(&f, &rt, NULL, &iso), 0);   /* 1, 3, 4 isolated */
+
+        assert_int_equal(plan_fair_server(fs, &iso, 0, &want), 0);     /* keep */
+        assert_int_equal(want.n, 0);
+        assert_int_equal(plan_fair_server(fs, &iso, 2000000, &want), 0);
+        assert_int_equal(want.n, 1);                                    /* only CPU 1 has one here */
+        assert_string_equal(want.k[0].path, "/sys/kernel/debug/sched/fair_server/cpu1/period");
+        assert_string_equal(want.k[0].value, "2000000000");
+
+        assert_int_equal(converge(fs, &st, &want, &ops), 0);
+        assert_int_equal(knob_read(fs, want.k[0].path, KNOB_STRING, &v), 0);
+        assert_string_equal(v, "2000000000");
+        free(v);
+        v = NULL;
+        assert_non_null(state_find(&st, want.k[0].path));
+        assert_int_equal(converge(fs, &st, &none, &ops), 0);           /* release */
+        assert_int_equal(knob_read(fs, want.k[0].path, KNOB_STRING, &v), 0);
+        assert_string_equal(v, "1000000000");
+        assert_int_equal(st.n_saved, 0);
+        knob_list_done(&want);
+        isolation_done(&iso);
+        state_done(&st);
+        fixture_copy_drop(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_knobs),
@@ -252,6 +309,7 @@ int main(void) {
                 cmocka_unit_test(test_converge_irqs),
                 cmocka_unit_test(test_converge_missing_and_selector),
                 cmocka_unit_test(test_plan_workqueue),
+                cmocka_unit_test(test_plan_fair_server),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -217,6 +217,8 @@ static int plan_knobs(Manager *m, struct knob_list *want) {
                 r = plan_workqueue(m->fs, &m->state, &m->iso, &kernel, want);
         if (r >= 0)
                 r = plan_tunables(m->fs, &m->iso, m->config.tunable, want);
+        if (r >= 0)
+                r = plan_fair_server(m->fs, &m->iso, m->config.fair_server_period_usec, want);
         return r;
 }
 

@@ -196,6 +196,21 @@ static int p_tunable(struct ctx *x, const char *value, void *data, const void *a
         return 0;
 }
 
+/* "keep" (0) or 1s..4s: a period under the ~1 s of the remote tick does not
+ * stop the fair server's activations; the kernel's maximum is 4.194304 s */
+static int p_fair_period(struct ctx *x, const char *value, void *data, const void *arg) {
+        uint64_t u;
+
+        if (streq(value, "keep")) {
+                *(uint64_t *) data = 0;
+                return 0;
+        }
+        if (parse_duration(value, &u) < 0 || u < USEC_PER_SEC || u > 4 * USEC_PER_SEC)
+                return refuse(x, -ERANGE, "expected keep or a duration from 1s to 4s, like 2s");
+        *(uint64_t *) data = u;
+        return 0;
+}
+
 static const struct conf_key keys[] = {
         { "Isolation", "CPUs", p_cpus, 0, NULL },
         { "Apply", "IRQs", p_bool, offsetof(struct config, irqs), NULL },
@@ -205,6 +220,7 @@ static const struct conf_key keys[] = {
         { "Apply", "KernelThreads", p_bool, offsetof(struct config, kthreads), NULL },
         { "Apply", "UserTasks", p_bool, offsetof(struct config, user_tasks), NULL },
         { "Apply", "UserTasksExclude", p_patterns, offsetof(struct config, user_tasks_exclude), NULL },
+        { "Tuning", "FairServerPeriod", p_fair_period, offsetof(struct config, fair_server_period_usec), NULL },
         { "Module", "TargetedSync", p_bool, offsetof(struct config, module_sync), NULL },
         { "Module", "Defer", p_bool, offsetof(struct config, module_defer), NULL },
         { "Daemon", "RestoreOnStop", p_bool, offsetof(struct config, restore_on_stop), NULL },
@@ -354,6 +370,7 @@ void config_init(struct config *c) {
                 .kthreads = true, .user_tasks = false,
                 .module_sync = true, .module_defer = false,
                 .restore_on_stop = true, .debounce_usec = 50 * USEC_PER_MSEC,
+                .fair_server_period_usec = 2 * USEC_PER_SEC,
                 .check_max_irq_per_sec = 2, .check_max_noise_usec = 100,
         };
         for (size_t i = 0; i < _TUNABLE_MAX; i++)

@@ -24,6 +24,7 @@ struct config {
         bool kthreads, user_tasks;
         char **user_tasks_exclude;      /* fnmatch patterns on comm, NULL-terminated; NULL = none */
         char *tunable[_TUNABLE_MAX];    /* "keep" or the value; "housekeeping" for WatchdogCPUMask */
+        uint64_t fair_server_period_usec;       /* [Tuning] FairServerPeriod; 0 = keep */
         bool module_sync, module_defer;
         bool restore_on_stop;
         uint64_t debounce_usec;

@@ -18,10 +18,11 @@ static void report(const struct converge_ops *ops, enum converge_event ev, const
 
 static int write_value(const struct fsroot *fs, const char *path, const char *value) {
         _cleanup_free_ char *v = NULL;
+        int cpu = knob_write_cpu(path);
 
         if (asprintf(&v, "%s\n", value) < 0)
                 return -ENOMEM;
-        return fsroot_write(fs, path, v);
+        return cpu >= 0 ? fsroot_write_on_cpu(fs, path, v, (unsigned) cpu) : fsroot_write(fs, path, v);
 }
 
 static int irq_of(const char *path) {

@@ -173,10 +173,24 @@ int knob_catalogue_kind(const char *path, const char *read_path) {
                 snprintf(canon, sizeof(canon), "/proc/irq/%u/smp_affinity_list", irq);
                 return streq(path, canon) ? KNOB_CPULIST : -EPERM;
         }
+        if (knob_write_cpu(path) >= 0)
+                return KNOB_STRING;
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 if (streq(path, tunables[i].path))
                         return tunables[i].kind;
         return -EPERM;
+}
+
+int knob_write_cpu(const char *path) {
+        char num[16], canon[80];
+        unsigned cpu;
+
+        /* canonical "/sys/kernel/debug/sched/fair_server/cpu<decimal>/period" only */
+        if (!path || sscanf(path, "/sys/kernel/debug/sched/fair_server/cpu%15[0-9]/", num) != 1 ||
+            parse_uint(num, &cpu) < 0 || cpu > 8191)
+                return -1;
+        snprintf(canon, sizeof(canon), KNOB_FAIR_SERVER_PERIOD, cpu);
+        return streq(path, canon) ? (int) cpu : -1;
 }
 
 static bool integers(const char *s) {

@@ -1,5 +1,6 @@
 /* tlbisold-plan.c — IRQ and workqueue plans; see tlbisold-plan.h. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,28 @@ int plan_tunables(const struct fsroot *fs, const struct isolation *iso, char *co
                         v = val;
                 }
                 r = knob_list_add(out, t->path, NULL, t->kind, v, -1);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int plan_fair_server(const struct fsroot *fs, const struct isolation *iso, uint64_t period_usec,
+                     struct knob_list *out) {
+        char path[80], val[24];
+        int cpu, r;
+
+        if (!period_usec)
+                return 0;
+        snprintf(val, sizeof(val), "%" PRIu64, period_usec * 1000);
+        CPUMAP_FOREACH(cpu, &iso->isolated) {
+                snprintf(path, sizeof(path), KNOB_FAIR_SERVER_PERIOD, (unsigned) cpu);
+                r = fsroot_exists(fs, path);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;       /* no fair server (before 6.12), or no debugfs */
+                r = knob_list_add(out, path, NULL, KNOB_STRING, val, -1);
                 if (r < 0)
                         return r;
         }

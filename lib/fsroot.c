@@ -1,10 +1,12 @@
 /* fsroot.c — file access under an injectable root; see fsroot.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fsroot.h"
@@ -148,6 +150,39 @@ int fsroot_write(const struct fsroot *fs, const char *path, const char *value) {
         if (n < 0)
                 return -errno;
         return (size_t) n == len ? 0 : -EIO;
+}
+
+int fsroot_write_on_cpu(const struct fsroot *fs, const char *path, const char *value, unsigned cpu) {
+        cpu_set_t set;
+        pid_t pid, p;
+        int st;
+
+        if (*fsroot_prefix(fs))
+                return fsroot_write(fs, path, value);
+        if (!value || cpu >= CPU_SETSIZE)
+                return -EINVAL;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                /* sched_setaffinity() returns on an allowed CPU (the kernel
+                 * migrates the caller before it returns); checked anyway */
+                if (sched_setaffinity(0, sizeof(set), &set) < 0)
+                        _exit(errno > 0 && errno < 256 ? errno : EINVAL);
+                if (sched_getcpu() != (int) cpu)
+                        _exit(EAGAIN);
+                _exit(-fsroot_write(fs, path, value) & 0xff);
+        }
+        do
+                p = waitpid(pid, &st, 0);
+        while (p < 0 && errno == EINTR);
+        if (p < 0)
+                return -errno;
+        if (!WIFEXITED(st))
+                return -EIO;
+        return -WEXITSTATUS(st);
 }
 
 int fsroot_exists(const struct fsroot *fs, const char *path) {

@@ -2,6 +2,7 @@
  * against tests/fixtures/root-nohz and a scratch directory. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -133,6 +134,33 @@ static void test_write_errno_from_write(void **state) {
         assert_int_equal(fsroot_write(NULL, "/dev/null", "3\n"), 0);
 }
 
+/* written by a child pinned to the CPU (real root), or in place under a
+ * fixture root; a CPU we cannot run on is refused and nothing written */
+static void test_write_on_cpu(void **state) {
+        struct scratch *s = *state;
+        _cleanup_free_ char *full = NULL, *back = NULL, *back2 = NULL;
+        cpu_set_t mine;
+        unsigned cpu = 0;
+
+        assert_int_equal(sched_getaffinity(0, sizeof(mine), &mine), 0);
+        while (!CPU_ISSET(cpu, &mine))
+                cpu++;
+        make_file(s, "/period", "1000000000\n");
+        assert_true(asprintf(&full, "%s/period", s->dir) >= 0);
+        assert_int_equal(fsroot_write_on_cpu(NULL, full, "2000000000\n", cpu), 0);
+        assert_int_equal(fsroot_read(NULL, full, &back), 0);
+        assert_string_equal(back, "2000000000\n");
+        assert_int_equal(fsroot_write_on_cpu(NULL, full, "3\n", CPU_SETSIZE - 1), -EINVAL);
+        assert_int_equal(fsroot_write_on_cpu(NULL, full, "3\n", CPU_SETSIZE), -EINVAL);
+        assert_int_equal(fsroot_write_on_cpu(NULL, "/nonexistent/period", "3\n", cpu), -ENOENT);
+        assert_int_equal(fsroot_read(NULL, full, &back2), 0);
+        assert_string_equal(back2, "2000000000\n");
+        /* the write's own errno comes back from the child */
+        assert_int_equal(fsroot_write_on_cpu(NULL, "/dev/full", "3\n", cpu), -ENOSPC);
+        /* fixture root: in place, whatever the CPU */
+        assert_int_equal(fsroot_write_on_cpu(s->fs, "/period", "5\n", CPU_SETSIZE - 1), 0);
+}
+
 static void test_read_large(void **state) {
         struct scratch *s = *state;
         _cleanup_free_ char *big = malloc(300001), *back = NULL;
@@ -194,6 +222,7 @@ int main(void) {
                 cmocka_unit_test(test_read),
                 cmocka_unit_test_setup_teardown(test_write, scratch_setup, scratch_teardown),
                 cmocka_unit_test(test_write_errno_from_write),
+                cmocka_unit_test_setup_teardown(test_write_on_cpu, scratch_setup, scratch_teardown),
                 cmocka_unit_test_setup_teardown(test_read_large, scratch_setup, scratch_teardown),
                 cmocka_unit_test(test_exists_and_list),
                 cmocka_unit_test(test_write_error_triage),

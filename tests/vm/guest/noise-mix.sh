@@ -21,7 +21,8 @@
 #   MIX_COLLAPSE MADV_COLLAPSE runs of 20 (collapse), where there is THP
 # Needs BIN_DIR (the workloads). Prints one line per source:
 #   mix <name> <count> done <n> failed <n> <seconds> s
-# and exits 1 if any run failed. SIGTERM/SIGINT stop every source.
+# and exits 1 if any run failed. SIGTERM/SIGINT stop every source; the
+# tallies so far are printed with " (stopped)".
 set -u
 : "${BIN_DIR:?BIN_DIR must name the workloads directory}"
 MIX_MUNMAP=${MIX_MUNMAP:-20000}
@@ -36,7 +37,7 @@ OUT=$(mktemp -d /tmp/noise-mix.XXXXXX)
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 # src NAME COUNT PAUSE CMD...: CMD COUNT times, PAUSE seconds apart, on CPUs
-# 0-1; the tally goes to $OUT/NAME.
+# 0-1; its tally, updated after every run, is $OUT/NAME.
 src() {
 	name=$1 count=$2 pause=$3
 	shift 3
@@ -45,15 +46,30 @@ src() {
 		while [ $i -lt "$count" ]; do
 			taskset -c 0-1 "$@" > /dev/null 2>&1 && ok=$((ok + 1))
 			i=$((i + 1))
-			[ "$pause" = 0 ] || sleep "$pause"
+			echo "mix $name $count done $ok failed $((i - ok)) $(echo "$(uptime_s) $t0" | awk '{ printf "%.1f", $1 - $2 }') s" > "$OUT/$name"
+			[ "$pause" = 0 ] || [ $i -eq "$count" ] || sleep "$pause"
 		done
-		echo "mix $name $count done $ok failed $((count - ok)) $(echo "$(uptime_s) $t0" | awk '{ printf "%.1f", $1 - $2 }') s" > "$OUT/$name"
 	) &
 	PIDS="$PIDS $!"
 }
+# every tally; partial ones (a source stopped before its count) say so
+tally() {
+	for n in $NAMES; do
+		if [ -s "$OUT/$n" ]; then cat "$OUT/$n"; else echo "mix $n - done 0 failed 0 0 s"; fi
+	done
+}
+stopped() {
+	kill $PIDS 2>/dev/null
+	pkill -x hugetlb_unshare; pkill -x collapse; pkill -x cli_tlbipi; pkill -x bpfchurn
+	tally | sed 's/$/ (stopped)/'
+	rm -rf "$OUT"
+	exit 1
+}
 
 PIDS=
-trap 'kill $PIDS 2>/dev/null; pkill -x hugetlb_unshare; pkill -x collapse; pkill -x cli_tlbipi; pkill -x bpfchurn; exit 1' TERM INT
+NAMES="munmap bpf hugetlb modules execs rng"
+[ -e /sys/kernel/mm/transparent_hugepage/enabled ] && NAMES="$NAMES collapse"
+trap stopped TERM INT
 # one run each of the two that loop inside
 src munmap 1 0 "$BIN_DIR/cli_tlbipi" -t 1 -s 0 -d 3600 -n "$MIX_MUNMAP" -p 500
 src bpf 1 0 "$BIN_DIR/bpfchurn" -n "$MIX_BPF" -p 2000
@@ -70,10 +86,10 @@ if [ -e /sys/kernel/mm/transparent_hugepage/enabled ]; then
 	src collapse "$MIX_COLLAPSE" 0.2 "$BIN_DIR/collapse" -c 0 -n 20
 fi
 wait
+tally
 rc=0
-for f in "$OUT"/*; do
-	cat "$f"
-	grep -q " failed 0 " "$f" || rc=1
+for n in $NAMES; do
+	grep -q " done $(cut -d' ' -f3 "$OUT/$n" 2>/dev/null) failed 0 " "$OUT/$n" 2>/dev/null || rc=1
 done
 rm -rf "$OUT"
 exit $rc

@@ -81,7 +81,8 @@ watched_files() {
 		/proc/sys/kernel/numa_balancing /proc/sys/vm/stat_interval /proc/sys/kernel/nmi_watchdog \
 		/proc/sys/kernel/watchdog_cpumask /proc/sys/kernel/timer_migration \
 		/sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/khugepaged/defrag \
-		/sys/kernel/mm/ksm/run /proc/sys/kernel/sched_rt_runtime_us
+		/sys/kernel/mm/ksm/run /proc/sys/kernel/sched_rt_runtime_us \
+		/sys/kernel/debug/sched/fair_server/cpu*/period /sys/kernel/debug/sched/fair_server/cpu*/runtime
 }
 
 # irqs_avoid CPUS: every movable IRQ avoids CPUS (CPU numbers separated by
