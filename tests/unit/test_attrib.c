@@ -129,8 +129,10 @@ static void test_stock_mix(void **state) {
         g = find(a, 2, ATTRIB_IPI, "reschedule", NULL, "dl_task_timer");
         assert_string_equal(g->sender, "[hardirq]");
         assert_non_null(strstr(g->remedy, "fair server"));
+        assert_non_null(strstr(g->remedy, "FairServerPeriod"));
         g = find(a, 2, ATTRIB_IPI, "call_function_single", "nohz_full_kick_func", "enqueue_dl_entity");
         assert_non_null(strstr(g->remedy, "fair server"));
+        assert_non_null(strstr(g->remedy, "FairServerPeriod"));
         /* the clocksource watchdog visiting the idle CPU 3 */
         g = find(a, 3, ATTRIB_IPI, "call_function_single", "nohz_full_kick_func", "clocksource_watchdog");
         assert_string_equal(g->sender, "ktimers/2");
@@ -610,6 +612,7 @@ static void test_tick_recorded(void **state) {
         assert_non_null(g);
         assert_int_equal(g->count, 3);
         assert_non_null(strstr(g->remedy, "fair server"));
+        assert_non_null(strstr(g->remedy, "FairServerPeriod"));
         assert_int_equal(attrib_cpu(a, 2)->ticks, 9);
         assert_null(tick_group(a, 2, ATTRIB_TICK_NOT_STOPPED, 0));
         g = tick_group(a, 3, ATTRIB_TICK_RESIDUAL, 0);
