@@ -31,9 +31,11 @@ PACKAGES=(systemd systemd-sysv dbus udev kmod procps iproute2 util-linux
 	libsystemd0 libnl-3-200 libnl-genl-3-200 libtracefs1 libtraceevent1
 	libjson-c5 libinih1 libcmocka0)
 # modules the guest needs (with their dependencies): the 9p share, the
-# virtio disk and NIC, and 'dummy' for the bench's module load/unload churn
-# (tests/vm/scenarios/bench-noise.sh)
-GUEST_MODULES=(9pnet_virtio 9p virtio_net virtio_blk dummy)
+# virtio disk and NIC, and for the bench's noise mix (tests/vm/guest/
+# noise-mix.sh) 'dummy' (module load/unload churn) and virtio_rng (reads of
+# /dev/hwrng raise the virtio-rng device's IRQs; without the driver they
+# fail with ENODEV: the mix had no device IRQs until 2026-11-30)
+GUEST_MODULES=(9pnet_virtio 9p virtio_net virtio_blk dummy virtio_rng)
 EXTRA_DPKG_OPTS=()
 case "$variant" in
 installed) prefix= ;;
