@@ -10,7 +10,7 @@ EXTRA_CFLAGS_daemon := $(call pc_cflags,$(TLBISOLD_PC) cmocka)
 # lib/genl.c is part of libtlbisol.a and needs the libnl headers
 EXTRA_CFLAGS_lib += $(call pc_cflags,libnl-genl-3.0)
 
-TLBISOLD_CORE_SRC := daemon/tlbisold-knob.c daemon/tlbisold-state.c daemon/tlbisold-converge.c \
+TLBISOLD_CORE_SRC := daemon/tlbisold-knob.c daemon/tlbisold-fair.c daemon/tlbisold-state.c daemon/tlbisold-converge.c \
                      daemon/tlbisold-plan.c daemon/tlbisold-conf.c daemon/tlbisold-tasks.c \
                      daemon/tlbisold-partition.c daemon/tlbisold-partition-tasks.c
 TLBISOLD_SRC      := daemon/tlbisold.c daemon/tlbisold-manager.c daemon/tlbisold-manager-bus.c \

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "tlbisold-converge.h"
+#include "tlbisold-fair.h"
 #include "tlbisold-plan.h"
 #include "unit.h"
 
@@ -32,17 +33,30 @@ static void test_knobs(void **state) {
         assert_int_equal(knob_kind_from_string("selector"), KNOB_SELECTOR);
         assert_int_equal(knob_kind_from_string("nope"), -EINVAL);
 
-        /* the fair server's period: written from the CPU it names, and only
-         * the canonical path is one (a state file may name nothing else) */
-        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu3/period"), 3);
-        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu12/period"), 12);
-        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu03/period"), -1);
-        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu3/runtime"), -1);
-        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu3/period/x"), -1);
-        assert_int_equal(knob_write_cpu("/sys/kernel/debug/sched/fair_server/cpu9999/period"), -1);
-        assert_int_equal(knob_write_cpu("/proc/irq/3/smp_affinity_list"), -1);
-        assert_int_equal(knob_catalogue_kind("/sys/kernel/debug/sched/fair_server/cpu3/period", NULL), KNOB_STRING);
+        /* the fair server: one knob per CPU (runtime and period together),
+         * the canonical path only (a state file may name nothing else) */
+        assert_int_equal(fair_server_cpu("/sys/kernel/debug/sched/fair_server/cpu3"), 3);
+        assert_int_equal(fair_server_cpu("/sys/kernel/debug/sched/fair_server/cpu12"), 12);
+        assert_int_equal(fair_server_cpu("/sys/kernel/debug/sched/fair_server/cpu03"), -1);
+        assert_int_equal(fair_server_cpu("/sys/kernel/debug/sched/fair_server/cpu3/"), -1);
+        assert_int_equal(fair_server_cpu("/sys/kernel/debug/sched/fair_server/cpu3/period"), -1);
+        assert_int_equal(fair_server_cpu("/sys/kernel/debug/sched/fair_server/cpu9999"), -1);
+        assert_int_equal(fair_server_cpu("/proc/irq/3/smp_affinity_list"), -1);
+        assert_int_equal(knob_catalogue_kind("/sys/kernel/debug/sched/fair_server/cpu3", NULL), KNOB_STRING);
         assert_int_equal(knob_catalogue_kind("/sys/kernel/debug/sched/fair_server/cpu3/runtime", NULL), -EPERM);
+
+        /* the runtime follows the period (same bandwidth); off stays off */
+        assert_int_equal(fair_server_value("50000000 1000000000", 2000000000, &v), 0);
+        assert_string_equal(v, "100000000 2000000000");
+        free(v);
+        assert_int_equal(fair_server_value("30000000 1000000000", 4000000000ULL, &v), 0);
+        assert_string_equal(v, "120000000 4000000000");
+        free(v);
+        assert_int_equal(fair_server_value("0 1000000000", 2000000000, &v), -ENODATA);
+        assert_int_equal(fair_server_value("2000000000 1000000000", 2000000000, &v), -EINVAL);
+        assert_int_equal(fair_server_value("50000000", 2000000000, &v), -EINVAL);
+        assert_int_equal(fair_server_value("50000000 1000000000 7", 2000000000, &v), -EINVAL);
+        assert_int_equal(fair_server_value("50000000 0", 2000000000, &v), -EINVAL);
 }
 
 static void test_affinity_for(void **state) {
@@ -257,8 +271,25 @@ static void test_plan_workqueue(void **state) {
         fixture_copy_drop(dir);
 }
 
-/* FairServerPeriod: each isolated CPU with a fair server gets the period,
- * in ns; converge saves the original and restores it (newest first) */
+/* A fake fair_server directory whose files log every write, in order. */
+static void fake_fair_server(const char *dir, unsigned cpu, const char *runtime, const char *period) {
+        _cleanup_free_ char *cmd = NULL;
+
+        assert_true(asprintf(&cmd, "mkdir -p %s/sys/kernel/debug/sched/fair_server/cpu%u && cd %s/sys/kernel/debug/sched/fair_server/cpu%u"
+                             " && echo %s > runtime && echo %s > period", dir, cpu, dir, cpu, runtime, period) > 0);
+        assert_int_equal(system(cmd), 0);
+}
+
+static char *read_pair(struct fsroot *fs, unsigned cpu) {
+        char path[80], *v = NULL;
+
+        snprintf(path, sizeof(path), FAIR_SERVER_DIR, cpu);
+        assert_int_equal(knob_read(fs, path, KNOB_STRING, &v), 0);
+        return v;
+}
+
+/* FairServerPeriod: each isolated CPU with a fair server gets the period and
+ * the runtime scaled; converge saves the pair and restores it */
 static void test_plan_fair_server(void **state) {
         char *dir = fixture_copy("daemon/root-vm");
         _cleanup_(fsroot_freep) struct fsroot *fs = NULL;
@@ -269,33 +300,49 @@ static void test_plan_fair_server(void **state) {
         struct log l = {};
         struct converge_ops ops = { .persist = persist_cb, .report = report_cb, .userdata = &l };
         struct cpumap rt = cpus("1");
-        _cleanup_free_ char *p = NULL, *v = NULL;
+        char *v;
 
-        assert_true(asprintf(&p, "mkdir -p %s/sys/kernel/debug/sched/fair_server/cpu1 && "
-                             "echo 1000000000 > %s/sys/kernel/debug/sched/fair_server/cpu1/period", dir, dir) > 0);
-        assert_int_equal(system(p), 0);
+        fake_fair_server(dir, 1, "50000000", "1000000000");
+        fake_fair_server(dir, 4, "0", "1000000000");            /* switched off by the admin */
         assert_int_equal(fsroot_new(dir, &fs), 0);
         read_facts(fs, &f);
         state_init(&st);
         assert_int_equal(isolation_compute(&f, &rt, NULL, &iso), 0);   /* 1, 3, 4 isolated */
 
-        assert_int_equal(plan_fair_server(fs, &iso, 0, &want), 0);     /* keep */
+        assert_int_equal(plan_fair_server(fs, &st, &iso, 0, &want), 0);        /* keep */
         assert_int_equal(want.n, 0);
-        assert_int_equal(plan_fair_server(fs, &iso, 2000000, &want), 0);
-        assert_int_equal(want.n, 1);                                    /* only CPU 1 has one here */
-        assert_string_equal(want.k[0].path, "/sys/kernel/debug/sched/fair_server/cpu1/period");
-        assert_string_equal(want.k[0].value, "2000000000");
+        assert_int_equal(plan_fair_server(fs, &st, &iso, 2000000, &want), 0);
+        assert_int_equal(want.n, 1);            /* 3 has none here, 4 is off */
+        assert_string_equal(want.k[0].path, "/sys/kernel/debug/sched/fair_server/cpu1");
+        assert_string_equal(want.k[0].value, "100000000 2000000000");
 
         assert_int_equal(converge(fs, &st, &want, &ops), 0);
-        assert_int_equal(knob_read(fs, want.k[0].path, KNOB_STRING, &v), 0);
-        assert_string_equal(v, "2000000000");
+        v = read_pair(fs, 1);
+        assert_string_equal(v, "100000000 2000000000");
         free(v);
-        v = NULL;
         assert_non_null(state_find(&st, want.k[0].path));
-        assert_int_equal(converge(fs, &st, &none, &ops), 0);           /* release */
-        assert_int_equal(knob_read(fs, want.k[0].path, KNOB_STRING, &v), 0);
-        assert_string_equal(v, "1000000000");
+        assert_string_equal(state_find(&st, want.k[0].path)->orig, "50000000 1000000000");
+        v = read_pair(fs, 4);
+        assert_string_equal(v, "0 1000000000");                         /* untouched */
+        free(v);
+
+        /* planned again while applied: from the saved original, not the
+         * current pair (else the runtime would double again) */
+        knob_list_done(&want);
+        assert_int_equal(plan_fair_server(fs, &st, &iso, 2000000, &want), 0);
+        assert_string_equal(want.k[0].value, "100000000 2000000000");
+
+        assert_int_equal(converge(fs, &st, &none, &ops), 0);            /* release */
+        v = read_pair(fs, 1);
+        assert_string_equal(v, "50000000 1000000000");
+        free(v);
         assert_int_equal(st.n_saved, 0);
+        /* a pair the kernel could not take is refused before any write */
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu1", "3000000000 2000000000"), -EINVAL);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu1/period", "1 2"), -EINVAL);
+        v = read_pair(fs, 1);
+        assert_string_equal(v, "50000000 1000000000");
+        free(v);
         knob_list_done(&want);
         isolation_done(&iso);
         state_done(&st);

@@ -218,7 +218,7 @@ static int plan_knobs(Manager *m, struct knob_list *want) {
         if (r >= 0)
                 r = plan_tunables(m->fs, &m->iso, m->config.tunable, want);
         if (r >= 0)
-                r = plan_fair_server(m->fs, &m->iso, m->config.fair_server_period_usec, want);
+                r = plan_fair_server(m->fs, &m->state, &m->iso, m->config.fair_server_period_usec, want);
         return r;
 }
 

@@ -8,6 +8,7 @@
 #include "fsroot.h"
 #include "parse.h"
 #include "tlbisold-converge.h"
+#include "tlbisold-fair.h"
 #include "util.h"
 
 static void report(const struct converge_ops *ops, enum converge_event ev, const char *path, int irq,
@@ -18,11 +19,12 @@ static void report(const struct converge_ops *ops, enum converge_event ev, const
 
 static int write_value(const struct fsroot *fs, const char *path, const char *value) {
         _cleanup_free_ char *v = NULL;
-        int cpu = knob_write_cpu(path);
 
+        if (fair_server_cpu(path) >= 0)
+                return fair_server_write(fs, path, value);      /* two files, from that CPU */
         if (asprintf(&v, "%s\n", value) < 0)
                 return -ENOMEM;
-        return cpu >= 0 ? fsroot_write_on_cpu(fs, path, v, (unsigned) cpu) : fsroot_write(fs, path, v);
+        return fsroot_write(fs, path, v);
 }
 
 static int irq_of(const char *path) {

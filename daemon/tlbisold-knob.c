@@ -9,6 +9,7 @@
 #include "cpumap.h"
 #include "fsroot.h"
 #include "parse.h"
+#include "tlbisold-fair.h"
 #include "tlbisold-knob.h"
 #include "util.h"
 
@@ -89,6 +90,8 @@ int knob_read(const struct fsroot *fs, const char *path, enum knob_kind kind, ch
         char *v, *o, *c;
         int r;
 
+        if (fair_server_cpu(path) >= 0)
+                return fair_server_read(fs, path, ret);
         r = fsroot_read_line(fs, path, &line);
         if (r < 0)
                 return r;
@@ -173,24 +176,12 @@ int knob_catalogue_kind(const char *path, const char *read_path) {
                 snprintf(canon, sizeof(canon), "/proc/irq/%u/smp_affinity_list", irq);
                 return streq(path, canon) ? KNOB_CPULIST : -EPERM;
         }
-        if (knob_write_cpu(path) >= 0)
-                return KNOB_STRING;
+        if (fair_server_cpu(path) >= 0)
+                return KNOB_STRING;     /* "RUNTIME PERIOD" (tlbisold-fair.h) */
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 if (streq(path, tunables[i].path))
                         return tunables[i].kind;
         return -EPERM;
-}
-
-int knob_write_cpu(const char *path) {
-        char num[16], canon[80];
-        unsigned cpu;
-
-        /* canonical "/sys/kernel/debug/sched/fair_server/cpu<decimal>/period" only */
-        if (!path || sscanf(path, "/sys/kernel/debug/sched/fair_server/cpu%15[0-9]/", num) != 1 ||
-            parse_uint(num, &cpu) < 0 || cpu > 8191)
-                return -1;
-        snprintf(canon, sizeof(canon), KNOB_FAIR_SERVER_PERIOD, cpu);
-        return streq(path, canon) ? (int) cpu : -1;
 }
 
 static bool integers(const char *s) {

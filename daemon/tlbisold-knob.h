@@ -74,17 +74,6 @@ extern const struct tunable_info tunables[_TUNABLE_MAX];
 #define KNOB_DEFAULT_AFFINITY     "/proc/irq/default_smp_affinity"
 #define KNOB_VALUE_MAX            4096  /* longest value a state file may hold */
 
-/* The 6.12 deadline fair server's period on CPU N, in ns ([Tuning]
- * FairServerPeriod). Its write handler (kernel/sched/debug.c,
- * sched_fair_server_write) stops and restarts CPU N's server
- * unconditionally; on 6.12.117 dl_server_stop() does not check that the
- * server is active, so a write while no fair task is queued on CPU N
- * subtracts the server's bandwidth twice (WARN "dl_rq->running_bw > old",
- * deadline.c:265, seen in the VM). Written from a task pinned to CPU N
- * (fsroot_write_on_cpu) the server is active and the stop balanced. */
-#define KNOB_FAIR_SERVER_PERIOD   "/sys/kernel/debug/sched/fair_server/cpu%u/period"
-/* The CPU a knob must be written from (KNOB_FAIR_SERVER_PERIOD), or -1. */
-int knob_write_cpu(const char *path);
 
 /* The kind of a file tlbisold writes: /proc/irq/N/smp_affinity_list,
  * the default affinity, the workqueue mask (read through

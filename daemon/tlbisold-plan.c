@@ -8,6 +8,7 @@
 
 #include "fsroot.h"
 #include "parse.h"
+#include "tlbisold-fair.h"
 #include "tlbisold-plan.h"
 #include "util.h"
 
@@ -146,21 +147,27 @@ int plan_tunables(const struct fsroot *fs, const struct isolation *iso, char *co
         return 0;
 }
 
-int plan_fair_server(const struct fsroot *fs, const struct isolation *iso, uint64_t period_usec,
-                     struct knob_list *out) {
-        char path[80], val[24];
+int plan_fair_server(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
+                     uint64_t period_usec, struct knob_list *out) {
+        char path[64];
         int cpu, r;
 
         if (!period_usec)
                 return 0;
-        snprintf(val, sizeof(val), "%" PRIu64, period_usec * 1000);
         CPUMAP_FOREACH(cpu, &iso->isolated) {
-                snprintf(path, sizeof(path), KNOB_FAIR_SERVER_PERIOD, (unsigned) cpu);
-                r = fsroot_exists(fs, path);
+                _cleanup_free_ char *orig = NULL, *val = NULL;
+
+                snprintf(path, sizeof(path), FAIR_SERVER_DIR, (unsigned) cpu);
+                r = original(fs, st, path, NULL, KNOB_STRING, &orig);
+                if (r == -ENOENT)
+                        continue;       /* no fair server (before 6.12), or no debugfs */
                 if (r < 0)
                         return r;
-                if (r == 0)
-                        continue;       /* no fair server (before 6.12), or no debugfs */
+                r = fair_server_value(orig, period_usec * 1000, &val);
+                if (r == -ENODATA)
+                        continue;       /* runtime 0: the server is off, nothing fires */
+                if (r < 0)
+                        return r;
                 r = knob_list_add(out, path, NULL, KNOB_STRING, val, -1);
                 if (r < 0)
                         return r;

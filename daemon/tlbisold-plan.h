@@ -34,18 +34,12 @@ int plan_irqs(const struct fsroot *fs, const struct state *st, const struct isol
 int plan_workqueue(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
                    const struct cpumap *kernel_excluded, struct knob_list *out);
 
-/* [Tuning] FairServerPeriod: the 6.12 fair server's period on each isolated
- * CPU that has one (period_usec 0: none). On a nohz_full CPU only the
- * housekeeping remote tick (once a second) charges a busy fair task's run
- * time to the deferred server, whose timer is due 950 ms into the default
- * 1 s period: it fires first, and each time sends the CPU a nohz_full kick
- * and a reschedule IPI and keeps its tick for a tick (measured: 10 RES in
- * 20 s on a busy CPU). With a 2 s period the remote tick uses the runtime
- * up before the timer is due, which pushes it a period on: no activation
- * (0 RES in 40 s). The runtime (50 ms) is kept, so fair tasks starved by
- * real-time ones get 50 ms every period instead of every second. */
-int plan_fair_server(const struct fsroot *fs, const struct isolation *iso, uint64_t period_usec,
-                     struct knob_list *out);
+/* [Tuning] FairServerPeriod: the fair server (tlbisold-fair.h) of each
+ * isolated CPU that has one, at period_usec with the runtime scaled to keep
+ * its bandwidth (period_usec 0: none; a server with runtime 0 is off and
+ * left alone). */
+int plan_fair_server(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
+                     uint64_t period_usec, struct knob_list *out);
 
 /* The [Tuning] knobs while any CPU is isolated: values[i] for tunables[i]
  * ("keep" or NULL: not touched; "housekeeping": the housekeeping CPUs);

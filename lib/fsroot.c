@@ -152,14 +152,15 @@ int fsroot_write(const struct fsroot *fs, const char *path, const char *value) {
         return (size_t) n == len ? 0 : -EIO;
 }
 
-int fsroot_write_on_cpu(const struct fsroot *fs, const char *path, const char *value, unsigned cpu) {
+int fsroot_run_on_cpu(const struct fsroot *fs, unsigned cpu,
+                      int (*fn)(const struct fsroot *fs, void *arg), void *arg) {
         cpu_set_t set;
         pid_t pid, p;
         int st;
 
         if (*fsroot_prefix(fs))
-                return fsroot_write(fs, path, value);
-        if (!value || cpu >= CPU_SETSIZE)
+                return fn(fs, arg);
+        if (cpu >= CPU_SETSIZE)
                 return -EINVAL;
         CPU_ZERO(&set);
         CPU_SET(cpu, &set);
@@ -173,7 +174,7 @@ int fsroot_write_on_cpu(const struct fsroot *fs, const char *path, const char *v
                         _exit(errno > 0 && errno < 256 ? errno : EINVAL);
                 if (sched_getcpu() != (int) cpu)
                         _exit(EAGAIN);
-                _exit(-fsroot_write(fs, path, value) & 0xff);
+                _exit(-fn(fs, arg) & 0xff);
         }
         do
                 p = waitpid(pid, &st, 0);

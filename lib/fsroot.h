@@ -43,12 +43,14 @@ int fsroot_read_line(const struct fsroot *fs, const char *path, char **ret);
  * write's -errno: sysfs reports the kernel's verdict there (e.g. -EIO for a
  * managed IRQ). A short write is -EIO. The file must exist (no O_CREAT). */
 int fsroot_write(const struct fsroot *fs, const char *path, const char *value);
-/* fsroot_write() made by a child process pinned to CPU cpu, for files whose
+/* fn(fs, arg) run in a child process pinned to CPU cpu, for files whose
  * kernel handler works on the state of the CPU they name and is only safe
- * with a task queued there (the 6.12 fair server's; see tlbisold-knob.h).
- * Under a fixture root the write is made in place (no such CPU to run on).
+ * with a task queued there (the 6.12 fair server's: daemon/tlbisold-fair.h).
+ * Returns fn's result (0 or a negative errno; it must not return below
+ * -255). Under a fixture root fn runs in place (no such CPU to run on).
  * -EINVAL when the CPU cannot be run on (offline, outside our cpuset). */
-int fsroot_write_on_cpu(const struct fsroot *fs, const char *path, const char *value, unsigned cpu);
+int fsroot_run_on_cpu(const struct fsroot *fs, unsigned cpu,
+                      int (*fn)(const struct fsroot *fs, void *arg), void *arg);
 /* 1 if path exists, 0 if not (ENOENT, ENOTDIR), else -errno. */
 int fsroot_exists(const struct fsroot *fs, const char *path);
 int fsroot_opendir(const struct fsroot *fs, const char *path, DIR **ret);

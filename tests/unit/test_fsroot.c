@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -134,31 +135,46 @@ static void test_write_errno_from_write(void **state) {
         assert_int_equal(fsroot_write(NULL, "/dev/null", "3\n"), 0);
 }
 
-/* written by a child pinned to the CPU (real root), or in place under a
- * fixture root; a CPU we cannot run on is refused and nothing written */
-static void test_write_on_cpu(void **state) {
+/* fn runs in a child pinned to the CPU (real root), or in place under a
+ * fixture root; a CPU we cannot run on is refused and fn not run */
+struct on_cpu { const char *path, *value; };
+
+static int write_here(const struct fsroot *fs, void *arg) {
+        const struct on_cpu *w = arg;
+        char v[32];
+
+        snprintf(v, sizeof(v), "%s %d", w->value, sched_getcpu());
+        return fsroot_write(fs, w->path, v);
+}
+
+static void test_run_on_cpu(void **state) {
         struct scratch *s = *state;
-        _cleanup_free_ char *full = NULL, *back = NULL, *back2 = NULL;
+        _cleanup_free_ char *full = NULL, *back = NULL, *back2 = NULL, *want = NULL;
         cpu_set_t mine;
-        unsigned cpu = 0;
+        unsigned cpu = 0, last = 0;
 
         assert_int_equal(sched_getaffinity(0, sizeof(mine), &mine), 0);
+        for (unsigned c = 0; c < CPU_SETSIZE; c++)
+                if (CPU_ISSET(c, &mine))
+                        last = c;
         while (!CPU_ISSET(cpu, &mine))
                 cpu++;
         make_file(s, "/period", "1000000000\n");
         assert_true(asprintf(&full, "%s/period", s->dir) >= 0);
-        assert_int_equal(fsroot_write_on_cpu(NULL, full, "2000000000\n", cpu), 0);
+        /* on the last CPU we may use: the child says where it ran */
+        assert_int_equal(fsroot_run_on_cpu(NULL, last, write_here, &(struct on_cpu) { full, "2" }), 0);
         assert_int_equal(fsroot_read(NULL, full, &back), 0);
-        assert_string_equal(back, "2000000000\n");
-        assert_int_equal(fsroot_write_on_cpu(NULL, full, "3\n", CPU_SETSIZE - 1), -EINVAL);
-        assert_int_equal(fsroot_write_on_cpu(NULL, full, "3\n", CPU_SETSIZE), -EINVAL);
-        assert_int_equal(fsroot_write_on_cpu(NULL, "/nonexistent/period", "3\n", cpu), -ENOENT);
+        assert_true(asprintf(&want, "2 %u", last) >= 0);
+        assert_string_equal(back, want);
+        assert_int_equal(fsroot_run_on_cpu(NULL, CPU_SETSIZE - 1, write_here, &(struct on_cpu) { full, "3" }), -EINVAL);
+        assert_int_equal(fsroot_run_on_cpu(NULL, CPU_SETSIZE, write_here, &(struct on_cpu) { full, "3" }), -EINVAL);
         assert_int_equal(fsroot_read(NULL, full, &back2), 0);
-        assert_string_equal(back2, "2000000000\n");
-        /* the write's own errno comes back from the child */
-        assert_int_equal(fsroot_write_on_cpu(NULL, "/dev/full", "3\n", cpu), -ENOSPC);
+        assert_string_equal(back2, want);                       /* not run */
+        /* fn's errno comes back from the child */
+        assert_int_equal(fsroot_run_on_cpu(NULL, cpu, write_here, &(struct on_cpu) { "/dev/full", "3" }), -ENOSPC);
+        assert_int_equal(fsroot_run_on_cpu(NULL, cpu, write_here, &(struct on_cpu) { "/nonexistent/x", "3" }), -ENOENT);
         /* fixture root: in place, whatever the CPU */
-        assert_int_equal(fsroot_write_on_cpu(s->fs, "/period", "5\n", CPU_SETSIZE - 1), 0);
+        assert_int_equal(fsroot_run_on_cpu(s->fs, CPU_SETSIZE - 1, write_here, &(struct on_cpu) { "/period", "5" }), 0);
 }
 
 static void test_read_large(void **state) {
@@ -222,7 +238,7 @@ int main(void) {
                 cmocka_unit_test(test_read),
                 cmocka_unit_test_setup_teardown(test_write, scratch_setup, scratch_teardown),
                 cmocka_unit_test(test_write_errno_from_write),
-                cmocka_unit_test_setup_teardown(test_write_on_cpu, scratch_setup, scratch_teardown),
+                cmocka_unit_test_setup_teardown(test_run_on_cpu, scratch_setup, scratch_teardown),
                 cmocka_unit_test_setup_teardown(test_read_large, scratch_setup, scratch_teardown),
                 cmocka_unit_test(test_exists_and_list),
                 cmocka_unit_test(test_write_error_triage),
