@@ -302,8 +302,9 @@ static void test_plan_fair_server(void **state) {
         struct cpumap rt = cpus("1");
         char *v;
 
-        fake_fair_server(dir, 1, "50000000", "1000000000");
-        fake_fair_server(dir, 4, "0", "1000000000");            /* switched off by the admin */
+        fake_fair_server(dir, 3, "50000000", "1000000000");     /* nohz_full */
+        fake_fair_server(dir, 1, "50000000", "1000000000");     /* runtime-isolated: a partition */
+        fake_fair_server(dir, 4, "50000000", "1000000000");     /* a partition */
         assert_int_equal(fsroot_new(dir, &fs), 0);
         read_facts(fs, &f);
         state_init(&st);
@@ -312,18 +313,18 @@ static void test_plan_fair_server(void **state) {
         assert_int_equal(plan_fair_server(fs, &st, &iso, 0, &want), 0);        /* keep */
         assert_int_equal(want.n, 0);
         assert_int_equal(plan_fair_server(fs, &st, &iso, 2000000, &want), 0);
-        assert_int_equal(want.n, 1);            /* 3 has none here, 4 is off */
-        assert_string_equal(want.k[0].path, "/sys/kernel/debug/sched/fair_server/cpu1");
+        assert_int_equal(want.n, 1);            /* 1 and 4 are in partitions */
+        assert_string_equal(want.k[0].path, "/sys/kernel/debug/sched/fair_server/cpu3");
         assert_string_equal(want.k[0].value, "100000000 2000000000");
 
         assert_int_equal(converge(fs, &st, &want, &ops), 0);
-        v = read_pair(fs, 1);
+        v = read_pair(fs, 3);
         assert_string_equal(v, "100000000 2000000000");
         free(v);
         assert_non_null(state_find(&st, want.k[0].path));
         assert_string_equal(state_find(&st, want.k[0].path)->orig, "50000000 1000000000");
-        v = read_pair(fs, 4);
-        assert_string_equal(v, "0 1000000000");                         /* untouched */
+        v = read_pair(fs, 1);
+        assert_string_equal(v, "50000000 1000000000");                  /* untouched */
         free(v);
 
         /* planned again while applied: from the saved original, not the
@@ -333,14 +334,19 @@ static void test_plan_fair_server(void **state) {
         assert_string_equal(want.k[0].value, "100000000 2000000000");
 
         assert_int_equal(converge(fs, &st, &none, &ops), 0);            /* release */
-        v = read_pair(fs, 1);
+        v = read_pair(fs, 3);
         assert_string_equal(v, "50000000 1000000000");
         free(v);
         assert_int_equal(st.n_saved, 0);
+        /* the server is off (runtime 0): left alone */
+        fake_fair_server(dir, 3, "0", "1000000000");
+        assert_int_equal(plan_fair_server(fs, &st, &iso, 2000000, &none), 0);
+        assert_int_equal(none.n, 0);
+        fake_fair_server(dir, 3, "50000000", "1000000000");
         /* a pair the kernel could not take is refused before any write */
-        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu1", "3000000000 2000000000"), -EINVAL);
-        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu1/period", "1 2"), -EINVAL);
-        v = read_pair(fs, 1);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", "3000000000 2000000000"), -EINVAL);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3/period", "1 2"), -EINVAL);
+        v = read_pair(fs, 3);
         assert_string_equal(v, "50000000 1000000000");
         free(v);
         knob_list_done(&want);

@@ -147,6 +147,21 @@ int plan_tunables(const struct fsroot *fs, const struct isolation *iso, char *co
         return 0;
 }
 
+/* nohz_full (else the local tick charges the server and it never fires),
+ * and in no cpuset partition (no task of ours may run there to write it) */
+static bool fair_server_wanted(const struct isolation *iso, unsigned cpu) {
+        static const enum isolation_kind partitioned[] = {
+                ISOLATION_PARTITION, ISOLATION_CGROUP_ISOLATED, ISOLATION_RUNTIME, ISOLATION_CONFIG,
+        };
+
+        if (!isolation_find(iso, ISOLATION_NOHZ_FULL, cpu))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(partitioned); i++)
+                if (isolation_find(iso, partitioned[i], cpu))
+                        return false;
+        return true;
+}
+
 int plan_fair_server(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
                      uint64_t period_usec, struct knob_list *out) {
         char path[64];
@@ -157,6 +172,8 @@ int plan_fair_server(const struct fsroot *fs, const struct state *st, const stru
         CPUMAP_FOREACH(cpu, &iso->isolated) {
                 _cleanup_free_ char *orig = NULL, *val = NULL;
 
+                if (!fair_server_wanted(iso, (unsigned) cpu))
+                        continue;
                 snprintf(path, sizeof(path), FAIR_SERVER_DIR, (unsigned) cpu);
                 r = original(fs, st, path, NULL, KNOB_STRING, &orig);
                 if (r == -ENOENT)

@@ -35,9 +35,12 @@ int plan_workqueue(const struct fsroot *fs, const struct state *st, const struct
                    const struct cpumap *kernel_excluded, struct knob_list *out);
 
 /* [Tuning] FairServerPeriod: the fair server (tlbisold-fair.h) of each
- * isolated CPU that has one, at period_usec with the runtime scaled to keep
- * its bandwidth (period_usec 0: none; a server with runtime 0 is off and
- * left alone). */
+ * nohz_full CPU that has one and is in no cpuset partition (a partition's
+ * CPUs run no task of ours: the write must come from a task on the CPU), at
+ * period_usec with the runtime scaled to keep its bandwidth (period_usec 0:
+ * none; a server with runtime 0 is off and left alone). A CPU with a
+ * periodic tick needs nothing: the tick charges the server, which then never
+ * fires. */
 int plan_fair_server(const struct fsroot *fs, const struct state *st, const struct isolation *iso,
                      uint64_t period_usec, struct knob_list *out);
 
