@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsroot.h"
@@ -176,11 +178,25 @@ int fsroot_run_on_cpu(const struct fsroot *fs, unsigned cpu,
                         _exit(EAGAIN);
                 _exit(-fn(fs, arg) & 0xff);
         }
-        do
-                p = waitpid(pid, &st, 0);
-        while (p < 0 && errno == EINTR);
-        if (p < 0)
-                return -errno;
+        /* A fair task may wait long on a CPU a real-time task keeps busy
+         * (up to the fair server's period; forever with its runtime 0):
+         * 5 s, then it is killed and the caller may try again later. */
+        for (int i = 0;; i++) {
+                struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+                p = waitpid(pid, &st, WNOHANG);
+                if (p == pid)
+                        break;
+                if (p < 0 && errno != EINTR)
+                        return -errno;
+                if (i == 500) {
+                        (void) kill(pid, SIGKILL);
+                        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                                ;
+                        return -ETIMEDOUT;
+                }
+                (void) nanosleep(&ts, NULL);
+        }
         if (!WIFEXITED(st))
                 return -EIO;
         return -WEXITSTATUS(st);
@@ -273,6 +289,7 @@ bool fsroot_write_error_is_transient(int r) {
         case -EBUSY:
         case -ERANGE:
         case -ENOMEM:
+        case -ETIMEDOUT:        /* fsroot_run_on_cpu(): the CPU was busy */
                 return true;
         default:
                 return false;

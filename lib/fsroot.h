@@ -48,7 +48,9 @@ int fsroot_write(const struct fsroot *fs, const char *path, const char *value);
  * with a task queued there (the 6.12 fair server's: daemon/tlbisold-fair.h).
  * Returns fn's result (0 or a negative errno; it must not return below
  * -255). Under a fixture root fn runs in place (no such CPU to run on).
- * -EINVAL when the CPU cannot be run on (offline, outside our cpuset). */
+ * -EINVAL when the CPU cannot be run on (offline, outside our cpuset);
+ * -ETIMEDOUT (the child killed) when fn has not finished within 5 s (a CPU
+ * that a real-time task keeps busy may not let a fair task run). */
 int fsroot_run_on_cpu(const struct fsroot *fs, unsigned cpu,
                       int (*fn)(const struct fsroot *fs, void *arg), void *arg);
 /* 1 if path exists, 0 if not (ENOENT, ENOTDIR), else -errno. */
@@ -61,6 +63,6 @@ int fsroot_list(const struct fsroot *fs, const char *path, char ***ret);
 /* Triage of a negative errno from fsroot_write(), as irqbalance activate.c
  * does for smp_affinity: true for errors worth retrying later (-ENOSPC
  * vector space full, -EAGAIN, -EINTR, -EBUSY change in progress, -ERANGE CPU
- * offline, -ENOMEM); false for permanent ones (-EIO managed IRQ or chip
+ * offline, -ENOMEM, -ETIMEDOUT); false for permanent ones (-EIO managed IRQ or chip
  * cannot move, -EINVAL, -EPERM, -ENOENT, anything else). */
 bool fsroot_write_error_is_transient(int r);
