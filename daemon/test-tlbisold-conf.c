@@ -24,7 +24,7 @@ static void test_defaults(void **state) {
         assert_string_equal(c.tunable[TUNABLE_NUMA_BALANCING], "0");
         assert_string_equal(c.tunable[TUNABLE_WATCHDOG_CPUMASK], "housekeeping");
         assert_string_equal(c.tunable[TUNABLE_SCHED_RT_RUNTIME], "keep");
-        assert_int_equal(c.fair_server_period_usec, 2000000);
+        assert_int_equal(c.fair_server_period_usec, 0);        /* keep: opt-in */
         config_done(&c);
 }
 
@@ -40,7 +40,7 @@ static void test_parse_good(void **state) {
                 "[Apply]\nIRQs=no\nWorkqueues=off\nKernelThreads=no\nUserTasks=yes\n"
                 "UserTasksExclude=rtapp cyclic*\nUserTasksExclude=\nUserTasksExclude=dpdk-*  l2fwd\n"
                 "UserTasksExclude=oslat\n"
-                "[Tuning]\nNUMABalancing=keep\nTransparentHugepages=madvise\nSchedRTRuntimeUSec=-1\nFairServerPeriod=keep\n"
+                "[Tuning]\nNUMABalancing=keep\nTransparentHugepages=madvise\nSchedRTRuntimeUSec=-1\nFairServerPeriod=3s\n"
                 "WatchdogCPUMask=0-1\n"
                 "[Module]\nDefer=yes\n"
                 "[Daemon]\nRestoreOnStop=false\nDebounce=200ms\n", "t.conf", 8, &c, err, sizeof(err)), 0);
@@ -58,7 +58,7 @@ static void test_parse_good(void **state) {
         assert_string_equal(c.user_tasks_exclude[2], "oslat");
         assert_null(c.user_tasks_exclude[3]);
         assert_string_equal(c.tunable[TUNABLE_NUMA_BALANCING], "keep");
-        assert_int_equal(c.fair_server_period_usec, 0);        /* keep */
+        assert_int_equal(c.fair_server_period_usec, 3000000);
         assert_string_equal(c.tunable[TUNABLE_THP], "madvise");
         assert_string_equal(c.tunable[TUNABLE_SCHED_RT_RUNTIME], "-1");
         assert_string_equal(c.tunable[TUNABLE_WATCHDOG_CPUMASK], "0-1");
@@ -253,7 +253,7 @@ static void test_shipped_file(void **state) {
         assert_non_null(strstr(text, "\n#MaxNoise=100us\n"));
         assert_int_equal(c.module_defer, d.module_defer);
         assert_int_equal(c.fair_server_period_usec, d.fair_server_period_usec);
-        assert_non_null(strstr(text, "\n#FairServerPeriod=2s\n"));
+        assert_non_null(strstr(text, "\n#FairServerPeriod=keep\n"));
         assert_int_equal(c.kthreads, d.kthreads);
         assert_int_equal(c.user_tasks, d.user_tasks);
         assert_null(c.user_tasks_exclude);

@@ -370,7 +370,6 @@ void config_init(struct config *c) {
                 .kthreads = true, .user_tasks = false,
                 .module_sync = true, .module_defer = false,
                 .restore_on_stop = true, .debounce_usec = 50 * USEC_PER_MSEC,
-                .fair_server_period_usec = 2 * USEC_PER_SEC,
                 .check_max_irq_per_sec = 2, .check_max_noise_usec = 100,
         };
         for (size_t i = 0; i < _TUNABLE_MAX; i++)

@@ -154,6 +154,45 @@ int fsroot_write(const struct fsroot *fs, const char *path, const char *value) {
         return (size_t) n == len ? 0 : -EIO;
 }
 
+/* In the child: the grandchild pinned to cpu runs fn; its errno (or
+ * ETIMEDOUT) is the exit code. */
+static int run_pinned(const struct fsroot *fs, const cpu_set_t *set, unsigned cpu,
+                      int (*fn)(const struct fsroot *fs, void *arg), void *arg) {
+        pid_t g = fork(), p;
+        int st, r;
+
+        if (g < 0)
+                return errno & 0xff;
+        if (g == 0) {
+                struct sched_param sp = { 0 };
+
+                /* a fair task whatever our policy (the fair server's write
+                 * relies on one being queued on that CPU); sched_setaffinity()
+                 * returns on an allowed CPU (the kernel migrates the caller
+                 * before it returns), checked anyway */
+                if (sched_setscheduler(0, SCHED_OTHER, &sp) < 0)
+                        _exit(errno > 0 && errno < 256 ? errno : EPERM);
+                if (sched_setaffinity(0, sizeof(*set), set) < 0)
+                        _exit(errno > 0 && errno < 256 ? errno : EINVAL);
+                if (sched_getcpu() != (int) cpu)
+                        _exit(EAGAIN);
+                r = fn(fs, arg);
+                _exit(r < 0 && r > -256 ? -r : r < 0 ? EIO : 0);
+        }
+        for (int i = 0; i < 500; i++) {
+                struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+                p = waitpid(g, &st, WNOHANG);
+                if (p == g)
+                        return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+                if (p < 0 && errno != EINTR)
+                        return errno & 0xff;
+                (void) nanosleep(&ts, NULL);
+        }
+        (void) kill(g, SIGKILL);
+        return ETIMEDOUT;
+}
+
 int fsroot_run_on_cpu(const struct fsroot *fs, unsigned cpu,
                       int (*fn)(const struct fsroot *fs, void *arg), void *arg) {
         cpu_set_t set;
@@ -166,37 +205,21 @@ int fsroot_run_on_cpu(const struct fsroot *fs, unsigned cpu,
                 return -EINVAL;
         CPU_ZERO(&set);
         CPU_SET(cpu, &set);
+        /* Two generations: the child waits for the pinned grandchild at most
+         * 5 s (a fair task may not run for long, or at all, on a CPU that a
+         * real-time task keeps busy: up to the fair server's period, forever
+         * with its runtime 0), then kills it and exits without waiting: the
+         * grandchild, reparented, dies when it next runs. So we never wait
+         * for a task that needs that CPU. */
         pid = fork();
         if (pid < 0)
                 return -errno;
-        if (pid == 0) {
-                /* sched_setaffinity() returns on an allowed CPU (the kernel
-                 * migrates the caller before it returns); checked anyway */
-                if (sched_setaffinity(0, sizeof(set), &set) < 0)
-                        _exit(errno > 0 && errno < 256 ? errno : EINVAL);
-                if (sched_getcpu() != (int) cpu)
-                        _exit(EAGAIN);
-                _exit(-fn(fs, arg) & 0xff);
-        }
-        /* A fair task may wait long on a CPU a real-time task keeps busy
-         * (up to the fair server's period; forever with its runtime 0):
-         * 5 s, then it is killed and the caller may try again later. */
-        for (int i = 0;; i++) {
-                struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-                p = waitpid(pid, &st, WNOHANG);
-                if (p == pid)
-                        break;
-                if (p < 0 && errno != EINTR)
-                        return -errno;
-                if (i == 500) {
-                        (void) kill(pid, SIGKILL);
-                        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                                ;
-                        return -ETIMEDOUT;
-                }
-                (void) nanosleep(&ts, NULL);
-        }
+        if (pid == 0)
+                _exit(run_pinned(fs, &set, cpu, fn, arg));
+        while ((p = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+                ;
+        if (p < 0)
+                return -errno;
         if (!WIFEXITED(st))
                 return -EIO;
         return -WEXITSTATUS(st);
@@ -289,7 +312,6 @@ bool fsroot_write_error_is_transient(int r) {
         case -EBUSY:
         case -ERANGE:
         case -ENOMEM:
-        case -ETIMEDOUT:        /* fsroot_run_on_cpu(): the CPU was busy */
                 return true;
         default:
                 return false;

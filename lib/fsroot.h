@@ -49,8 +49,10 @@ int fsroot_write(const struct fsroot *fs, const char *path, const char *value);
  * Returns fn's result (0 or a negative errno; it must not return below
  * -255). Under a fixture root fn runs in place (no such CPU to run on).
  * -EINVAL when the CPU cannot be run on (offline, outside our cpuset);
- * -ETIMEDOUT (the child killed) when fn has not finished within 5 s (a CPU
- * that a real-time task keeps busy may not let a fair task run). */
+ * -ETIMEDOUT when fn has not finished within 5 s (a CPU that a real-time
+ * task keeps busy may not let a fair task run; the task is killed and not
+ * waited for; permanent for fsroot_write_error_is_transient: a retry would
+ * only queue another). The task runs SCHED_OTHER. */
 int fsroot_run_on_cpu(const struct fsroot *fs, unsigned cpu,
                       int (*fn)(const struct fsroot *fs, void *arg), void *arg);
 /* 1 if path exists, 0 if not (ENOENT, ENOTDIR), else -errno. */
@@ -63,6 +65,6 @@ int fsroot_list(const struct fsroot *fs, const char *path, char ***ret);
 /* Triage of a negative errno from fsroot_write(), as irqbalance activate.c
  * does for smp_affinity: true for errors worth retrying later (-ENOSPC
  * vector space full, -EAGAIN, -EINTR, -EBUSY change in progress, -ERANGE CPU
- * offline, -ENOMEM, -ETIMEDOUT); false for permanent ones (-EIO managed IRQ or chip
+ * offline, -ENOMEM); false for permanent ones (-EIO managed IRQ or chip
  * cannot move, -EINVAL, -EPERM, -ENOENT, anything else). */
 bool fsroot_write_error_is_transient(int r);

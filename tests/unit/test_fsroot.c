@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -147,6 +148,11 @@ static int write_here(const struct fsroot *fs, void *arg) {
         return fsroot_write(fs, w->path, v);
 }
 
+static int sleep_long(const struct fsroot *fs, void *arg) {
+        sleep(30);
+        return 0;
+}
+
 static void test_run_on_cpu(void **state) {
         struct scratch *s = *state;
         _cleanup_free_ char *full = NULL, *back = NULL, *back2 = NULL, *want = NULL;
@@ -173,6 +179,8 @@ static void test_run_on_cpu(void **state) {
         /* fn's errno comes back from the child */
         assert_int_equal(fsroot_run_on_cpu(NULL, cpu, write_here, &(struct on_cpu) { "/dev/full", "3" }), -ENOSPC);
         assert_int_equal(fsroot_run_on_cpu(NULL, cpu, write_here, &(struct on_cpu) { "/nonexistent/x", "3" }), -ENOENT);
+        /* a task that cannot finish is given up after 5 s, not waited for */
+        assert_int_equal(fsroot_run_on_cpu(NULL, cpu, sleep_long, NULL), -ETIMEDOUT);
         /* fixture root: in place, whatever the CPU */
         assert_int_equal(fsroot_run_on_cpu(s->fs, CPU_SETSIZE - 1, write_here, &(struct on_cpu) { "/period", "5" }), 0);
 }

@@ -5,7 +5,8 @@
 # bed's command line, the same for every configuration):
 #   stock    Debian as installed (irqbalance running, nothing else)
 #   tuned    tuned's "realtime" profile with isolated_cores=2-3
-#   tlbisol  tlbisold + tlbisol.ko with its defaults (TargetedSync=yes)
+#   tlbisol  tlbisold + tlbisol.ko with their defaults (TargetedSync=yes)
+#            and the opt-in [Tuning] FairServerPeriod=2s
 #   defer    the same with [Module] Defer=yes
 # In each, twice, a window of 'tlbctl noise -c 2-3 -- noise-mix.sh': a
 # fixed amount of ordinary kernel activity on the housekeeping CPUs 0-1
@@ -69,11 +70,12 @@ cfg_enter() {
 		tuned-adm active ;;
 	tlbisol)
 		modprobe tlbisol || fail "modprobe tlbisol"
-		rm -f /etc/tlbisol/tlbisold.conf.d/bench.conf
+		mkdir -p /etc/tlbisol/tlbisold.conf.d
+		printf '[Tuning]\nFairServerPeriod=2s\n' > /etc/tlbisol/tlbisold.conf.d/bench.conf
 		systemctl start tlbisold || fail "tlbisold" ;;
 	defer)
 		mkdir -p /etc/tlbisol/tlbisold.conf.d
-		printf '[Module]\nDefer=yes\n' > /etc/tlbisol/tlbisold.conf.d/bench.conf
+		printf '[Tuning]\nFairServerPeriod=2s\n[Module]\nDefer=yes\n' > /etc/tlbisol/tlbisold.conf.d/bench.conf
 		modprobe tlbisol || fail "modprobe tlbisol"
 		systemctl restart tlbisold || fail "tlbisold" ;;
 	*) fail "unknown configuration $1" ;;

@@ -43,6 +43,9 @@ snapshot > "$RESULTS/before.tsv"
 snapshot_holds_watched "$RESULTS/before.tsv"
 
 # ---- start ----
+# FairServerPeriod is opt-in: on here (checked below)
+mkdir -p /etc/tlbisol/tlbisold.conf.d
+printf '[Tuning]\nFairServerPeriod=2s\n' > /etc/tlbisol/tlbisold.conf.d/fair.conf
 t0=$(now_us)
 systemctl enable --now tlbisold || { journalctl -u tlbisold --no-pager | tail -30; fail "enable --now failed"; }
 t1=$(now_us)
@@ -59,7 +62,7 @@ wq_has_cpu 3 && fail "workqueue cpumask $(wq_mask) includes CPU 3"
 metric irqs_off_isolated true
 metric sysctl.numa_balancing "$(cat /proc/sys/kernel/numa_balancing 2>/dev/null || echo absent)"
 metric sysctl.stat_interval "$(cat /proc/sys/vm/stat_interval)"
-# [Tuning] FairServerPeriod=2s: on the isolated CPUs only, the runtime
+# [Tuning] FairServerPeriod=2s: on the nohz_full CPUs only, the runtime
 # scaled with it (same bandwidth); written from a task on each CPU (an idle
 # CPU's fair server is inactive: a write from elsewhere makes 6.12 WARN
 # "running_bw > old" and the bed fail) and runtime first (a root domain
