@@ -56,11 +56,11 @@ static const struct rule rules[] = {
           " parameter tsc=reliable where the TSC is known good (no watchdog then)" },
         { ATTRIB_IPI, "nohz_full_kick_func", NULL, "enqueue_dl_entity", NULL,
           "deadline fair server (6.12) activated for this CPU's fair task, about once a second:"
-          " tlbisold FairServerPeriod=2s (its default) for this CPU; or run the task SCHED_FIFO" },
+          " tlbisold [Tuning] FairServerPeriod=2s (opt-in) for this nohz_full CPU; or run the task SCHED_FIFO" },
         { ATTRIB_IPI, "nohz_full_kick_func", NULL, NULL, NULL,
           "nohz_full tick-dependency kick (scheduler, POSIX CPU timers, perf): keep a single"
           " task on the CPU (tlbisold KernelThreads=yes, UserTasks=yes); the 6.12 deadline"
-          " fair server re-arms it (tlbisold FairServerPeriod=2s)" },
+          " fair server re-arms it (tlbisold [Tuning] FairServerPeriod=2s, opt-in)" },
         { ATTRIB_IPI, "sched_ttwu_pending", NULL, NULL, NULL,
           "a task woken on this CPU by another: keep other tasks off it (tlbisold"
           " KernelThreads=yes, UserTasks=yes); " APP " if it is its own thread" },
@@ -75,9 +75,10 @@ static const struct rule rules[] = {
         /* reschedule IPIs */
         { ATTRIB_IPI, NULL, "dl_task_timer", NULL, "reschedule",
           "deadline fair server (6.12) activation, about once a second:"
-          " tlbisold FairServerPeriod=2s (its default) for this CPU; or run the task SCHED_FIFO" },
+          " tlbisold [Tuning] FairServerPeriod=2s (opt-in) for this nohz_full CPU; or run the task SCHED_FIFO" },
         { ATTRIB_IPI, NULL, NULL, "dl_", "reschedule",
-          "deadline fair server (6.12): tlbisold FairServerPeriod=2s (its default) for this CPU; or run the task SCHED_FIFO" },
+          "deadline fair server (6.12): tlbisold [Tuning] FairServerPeriod=2s (opt-in) for"
+          " this nohz_full CPU; or run the task SCHED_FIFO" },
         { ATTRIB_IPI, NULL, NULL, NULL, "reschedule",
           "a task woken or moved onto this CPU: keep other tasks off it (tlbisold"
           " KernelThreads=yes, UserTasks=yes); " APP " if it is its own thread" },
@@ -87,7 +88,8 @@ static const struct rule rules[] = {
         { ATTRIB_TIMER, NULL, "hrtimer_wakeup", NULL, NULL,
           APP ": a sleep/timeout of a task on this CPU (nanosleep, cyclictest)" },
         { ATTRIB_TIMER, NULL, "dl_task_timer", NULL, NULL,
-          "deadline fair server (6.12) timer: tlbisold FairServerPeriod=2s (its default) for this CPU; or run the task SCHED_FIFO" },
+          "deadline fair server (6.12) timer: tlbisold [Tuning] FairServerPeriod=2s (opt-in)"
+          " for this nohz_full CPU; or run the task SCHED_FIFO" },
         { ATTRIB_TIMER, NULL, NULL, NULL, NULL,
           "a timer armed on this CPU: tlbisold TimerMigration=1 moves unpinned timers away" },
         { ATTRIB_DEVICE, NULL, NULL, NULL, NULL,

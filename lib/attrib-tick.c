@@ -20,7 +20,7 @@ static const struct {
         { ATTRIB_TICK_DEP_SCHED, "SCHED",
           "the tick ran because the scheduler needs it: more than one runnable task on the CPU"
           " (time slicing), two SCHED_RR tasks, or a deadline task (the 6.12 deadline fair server"
-          " counts while it runs: tlbisold FairServerPeriod=2s stops it); keep one task per"
+          " counts while it runs: opt-in tlbisold FairServerPeriod=2s stops it); keep one task per"
           " isolated CPU: tlbisold KernelThreads=yes, UserTasks=yes, or the application's own"
           " threads if it puts two on this CPU" },
         { ATTRIB_TICK_DEP_CLOCK_UNSTABLE, "CLOCK_UNSTABLE",
