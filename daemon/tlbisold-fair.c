@@ -79,7 +79,7 @@ static int write_pair(const struct fsroot *fs, void *arg) {
         const struct pair_write *w = arg;
         uint64_t rt0, pd0;
         bool runtime_first;
-        int r, undo;
+        int r;
 
         r = read_u64(fs, w->dir, "runtime", &rt0);
         if (r >= 0)
@@ -98,11 +98,9 @@ static int write_pair(const struct fsroot *fs, void *arg) {
                 return r;
         r = runtime_first ? write_u64(fs, w->dir, "period", w->period)
                           : write_u64(fs, w->dir, "runtime", w->runtime);
-        if (r < 0) {
-                undo = runtime_first ? write_u64(fs, w->dir, "runtime", rt0)
-                                     : write_u64(fs, w->dir, "period", pd0);
-                (void) undo;    /* the second write's error is the one to report */
-        }
+        if (r < 0)      /* undo the first; the second write's error is the one to report */
+                (void) (runtime_first ? write_u64(fs, w->dir, "runtime", rt0)
+                                      : write_u64(fs, w->dir, "period", pd0));
         return r;
 }
 
