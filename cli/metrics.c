@@ -263,6 +263,11 @@ static void module_kflush_deferred(const struct metrics *m, const struct om *o, 
         om_sample(o, name, "_total", (double) m->module.cpu[cpu].avoided_kflush, "cpu", cpu_s, NULL);
 }
 
+static void module_tsync_deferred(const struct metrics *m, const struct om *o, const char *name,
+                                  int cpu, const char *cpu_s) {
+        om_sample(o, name, "_total", (double) m->module.cpu[cpu].avoided_text_sync, "cpu", cpu_s, NULL);
+}
+
 static const struct cpu_family module_families[] = {
         { "tlbisol_module_ipis_received",
           "Function-call IPIs received by an isolated CPU, by what they carried (tlbisol.ko accounting).",
@@ -273,6 +278,9 @@ static const struct cpu_family module_families[] = {
         { "tlbisol_module_kernel_flushes_deferred",
           "Kernel TLB flushes tlbisol.ko deferred to an isolated CPU's next kernel entry instead of an IPI.",
           module_has_cpu, module_kflush_deferred },
+        { "tlbisol_module_text_syncs_deferred",
+          "Text-patching syncs tlbisol.ko deferred to an isolated CPU's next kernel entry instead of an IPI.",
+          module_has_cpu, module_tsync_deferred },
 };
 
 static void emit_module(const struct metrics *m, const struct om *o) {

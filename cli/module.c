@@ -42,6 +42,7 @@ static int stats_cb(const struct tlbisol_cpu_stats *s, void *userdata) {
         c->rx[IPI_KIND_OTHER] = s->v[TLBISOL_A_STATS_RX_OTHER];
         c->avoided_sync = s->v[TLBISOL_A_STATS_AVOIDED_SYNC];
         c->avoided_kflush = s->v[TLBISOL_A_STATS_AVOIDED_KFLUSH];
+        c->avoided_text_sync = s->v[TLBISOL_A_STATS_AVOIDED_TEXT_SYNC];
         c->catchup_entry = s->v[TLBISOL_A_STATS_CATCHUP_ENTRY];
         c->catchup_nmi = s->v[TLBISOL_A_STATS_CATCHUP_NMI];
         c->proto_violations = s->v[TLBISOL_A_STATS_PROTO_VIOLATIONS];

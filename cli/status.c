@@ -335,6 +335,7 @@ static struct json_object *status_json(const struct tlbctl *t, const struct stat
                         json_object_object_add(mod, "received", rx);
                         json_object_object_add(mod, "avoided_sync", json_u64(mc->avoided_sync));
                         json_object_object_add(mod, "avoided_kernel_flush", json_u64(mc->avoided_kflush));
+                        json_object_object_add(mod, "avoided_text_sync", json_u64(mc->avoided_text_sync));
                         json_object_object_add(mod, "catchup_entry", json_u64(mc->catchup_entry));
                         json_object_object_add(mod, "catchup_nmi", json_u64(mc->catchup_nmi));
                         json_object_object_add(mod, "protocol_violations", json_u64(mc->proto_violations));
@@ -446,8 +447,9 @@ static void status_print(const struct tlbctl *t, const struct status *s) {
                         for (int i = 0; i < _IPI_KIND_MAX; i++)
                                 printf(" %s %" PRIu64 "%s", ipi_kind_label(i), mc->rx[i],
                                        i + 1 < _IPI_KIND_MAX ? "," : "");
-                        printf("; avoided sync %" PRIu64 ", deferred kernel flush %" PRIu64 "\n",
-                               mc->avoided_sync, mc->avoided_kflush);
+                        printf("; avoided sync %" PRIu64 ", deferred kernel flush %" PRIu64
+                               ", deferred text sync %" PRIu64 "\n",
+                               mc->avoided_sync, mc->avoided_kflush, mc->avoided_text_sync);
                 }
         }
         if (s->nsummary)

@@ -99,7 +99,7 @@ int daemon_call(const char *method, const char *cpulist, char **msg);
 struct module_cpu {
         bool present;
         uint64_t rx[5];                 /* by enum ipi_kind */
-        uint64_t avoided_sync, avoided_kflush, catchup_entry, catchup_nmi;
+        uint64_t avoided_sync, avoided_kflush, avoided_text_sync, catchup_entry, catchup_nmi;
         uint64_t proto_violations;
 };
 struct module_state {

@@ -42,6 +42,7 @@ struct tlbisol_stats {
 	atomic64_t avoided_sync;	/* written by senders */
 	atomic64_t avoided_kflush;	/* written by senders */
 	atomic64_t notdeferred_kflush;	/* written by senders */
+	atomic64_t avoided_text_sync;	/* written by senders */
 };
 DECLARE_PER_CPU(struct tlbisol_stats, tlbisol_stats);
 
@@ -110,13 +111,21 @@ void tlbisol_defer_release(void);
 bool tlbisol_defer_enabled(void);
 bool tlbisol_defer_cpu_in_mask(int cpu);
 void tlbisol_defer_ipi(void *info);
+void tlbisol_defer_send(smp_cond_func_t cond, smp_call_func_t func);
+void tlbisol_defer_send_tsync(smp_call_func_t func);
 #include <asm/nmi.h>
+
+/* --- tlbisol_tsync.c: deferred text-patching syncs (part of the deferral) --- */
+int tlbisol_tsync_check(const struct tlbisol_range *entry, const char **reason);
+int tlbisol_tsync_attach(const char **reason);
+void tlbisol_tsync_detach(void);
 nmi_handler_t tlbisol_defer_nmi_fn(void);
 
 /* --- tlbisol_guard.c: nothing foreign before the catch-up --- */
 extern unsigned long tlbisol_entry_site;
 extern struct tlbisol_hook_ops tlbisol_guard_ops;	/* PERMANENT */
 bool tlbisol_entry_site_ours(void);
+bool tlbisol_guard_watches(unsigned long a, unsigned long len);
 int tlbisol_guard_check(const char **reason);
 int tlbisol_guard_attach(const char **reason);
 int tlbisol_guard_verify(unsigned long entry_start, const char **reason);

@@ -211,6 +211,7 @@ void tlbisol_acct_read(int cpu, struct tlbisol_stats_snap *s)
 	s->v[TLBISOL_A_STATS_AVOIDED_SYNC] = atomic64_read(&st->avoided_sync);
 	s->v[TLBISOL_A_STATS_AVOIDED_KFLUSH] = atomic64_read(&st->avoided_kflush);
 	s->v[TLBISOL_A_STATS_NOTDEFERRED_KFLUSH] = atomic64_read(&st->notdeferred_kflush);
+	s->v[TLBISOL_A_STATS_AVOIDED_TEXT_SYNC] = atomic64_read(&st->avoided_text_sync);
 	s->v[TLBISOL_A_STATS_CATCHUP_ENTRY] = READ_ONCE(st->catchup_entry);
 	s->v[TLBISOL_A_STATS_CATCHUP_NMI] = READ_ONCE(st->catchup_nmi);
 	s->v[TLBISOL_A_STATS_PROTO_CHECKS] = READ_ONCE(st->proto_checks);

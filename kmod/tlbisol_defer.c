@@ -121,11 +121,21 @@ static __always_inline void defer_flush_all(void)
 {
 	unsigned long cr4;
 
-	if (likely(flush_invpcid)) {
+	if (likely(flush_invpcid))
 		invpcid_flush_all();
+	/*
+	 * Serialize (DEFERRAL.md "Text-patching syncs"): a deferred
+	 * text_poke_bp_batch() sync asks this CPU to execute a serializing
+	 * instruction before it runs any patched code. MOV to CR4 is one
+	 * (SDM vol. 3, "Serializing Instructions"); INVPCID is not, so after
+	 * it CR4 is written back unchanged (no flush, the same value). The
+	 * PGE toggle below serializes and flushes at once.
+	 */
+	cr4 = cr4_read_inline();
+	if (likely(flush_invpcid)) {
+		cr4_write_inline(cr4);
 		return;
 	}
-	cr4 = cr4_read_inline();
 	cr4_write_inline(cr4 ^ X86_CR4_PGE);
 	cr4_write_inline(cr4);
 }
@@ -358,23 +368,29 @@ NOKPROBE_SYMBOL(tlbisol_defer_ipi);
 
 /* ---- sender ---- */
 
-static bool defer_cond(int cpu, void *info)
+/*
+ * May @cpu skip this IPI and catch up at its next kernel entry? Only in
+ * USER state with RCU not watching, no hardware breakpoint armed, the
+ * deferral still on, and in the mask. Called after the smp_mb() of
+ * tlbisol_defer_send().
+ */
+static bool defer_may_skip(int cpu, void *info)
 {
 	int state;
 
 	if (!cpumask_test_cpu(cpu, &tlbisol_defer_mask) || cpu == smp_processor_id())
-		return true;
+		return false;
 	/*
-	 * After the smp_mb() in tlbisol_flush_kernel_range(). defer_on is
-	 * read again: the guard clears it, then flushes every deferral CPU;
-	 * a sender that still sees it set stored its pending flags before, so
-	 * that flush consumes them (DEFERRAL.md "Foreign code").
+	 * defer_on is read again: the guard clears it, then flushes every
+	 * deferral CPU; a sender that still sees it set stored its pending
+	 * flags before, so that flush consumes them (DEFERRAL.md "Foreign
+	 * code").
 	 */
 	if (!READ_ONCE(tlbisol_defer_on))
-		goto ipi;
+		return false;
 	state = tlbisol_ct_state(cpu);
 	if (!tlbisol_ct_user_eqs(state))
-		goto ipi;	/* kernel, idle, guest, or RCU watching */
+		return false;	/* kernel, idle, guest, or RCU watching */
 	/*
 	 * A hardware breakpoint armed on the CPU could fire (#DB, perf, BPF)
 	 * in the entry code before the catch-up. cpu_dr7 is written by the
@@ -383,42 +399,78 @@ static bool defer_cond(int cpu, void *info)
 	 */
 	smp_rmb();
 	if (per_cpu(cpu_dr7, cpu) & (DR_LOCAL_ENABLE_MASK | DR_GLOBAL_ENABLE_MASK))
-		goto ipi;
-	atomic64_inc(&per_cpu(tlbisol_stats, cpu).avoided_kflush);
+		return false;
 	tlbisol_proto_skip(cpu, info, state);
-	return false;
-ipi:
-	/* told apart from the kernel's own kernel-flush IPIs (not deferrable) */
-	atomic64_inc(&per_cpu(tlbisol_stats, cpu).notdeferred_kflush);
 	return true;
 }
 
-/* Replacement for flush_tlb_kernel_range(start, end) from the lazy purge. */
-static void tlbisol_flush_kernel_range(unsigned long start, unsigned long end)
+/* on_each_cpu_cond_mask() condition of the kernel-flush sender */
+static bool defer_cond(int cpu, void *info)
+{
+	if (defer_may_skip(cpu, info)) {
+		atomic64_inc(&per_cpu(tlbisol_stats, cpu).avoided_kflush);
+		return false;
+	}
+	/* told apart from the kernel's own kernel-flush IPIs (not deferrable) */
+	if (cpumask_test_cpu(cpu, &tlbisol_defer_mask) && cpu != smp_processor_id())
+		atomic64_inc(&per_cpu(tlbisol_stats, cpu).notdeferred_kflush);
+	return true;
+}
+
+/* on_each_cpu_cond_mask() condition of the text-patching sync sender */
+static bool defer_cond_tsync(int cpu, void *info)
+{
+	if (defer_may_skip(cpu, info)) {
+		atomic64_inc(&per_cpu(tlbisol_stats, cpu).avoided_text_sync);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The sender (DEFERRAL.md "Protocol"): with the deferral on, mark every
+ * other CPU of the mask pending, one full barrier, then IPI @func on the
+ * CPUs @cond does not skip; off, IPI every online CPU. The caller's
+ * changes (PTE clears, text writes) come before this call. Preemption is
+ * disabled across: an RCU-sched reader, tlbisol_defer_disable() waits for
+ * senders in flight.
+ */
+void tlbisol_defer_send(smp_cond_func_t cond, smp_call_func_t func)
 {
 	int cpu, this;
 	void *proto = NULL;
 	bool defer;
 
-	preempt_disable();	/* an RCU-sched reader: disable waits for us */
+	preempt_disable();
 	defer = READ_ONCE(tlbisol_defer_on);
 	if (defer) {
-		proto = tlbisol_proto_request();	/* after the PTE clears */
+		proto = tlbisol_proto_request();	/* after the caller's changes */
 		this = smp_processor_id();
 		for_each_cpu_and(cpu, &tlbisol_defer_mask, cpu_online_mask)
 			if (cpu != this)
 				WRITE_ONCE(per_cpu(tlbisol_defer_cpu, cpu).pending, 1);
 		/*
-		 * Orders the caller's PTE clears and our pending stores before
-		 * the state reads in defer_cond(); pairs with the fully ordered
-		 * atomic of the CPU's EQS exit (DEFERRAL.md "Protocol").
+		 * Orders the caller's changes and our pending stores before
+		 * the state reads in defer_may_skip(); pairs with the fully
+		 * ordered atomic of the CPU's EQS exit.
 		 */
 		smp_mb();
 	}
-	/* A full flush covers [start, end); the range is not needed. */
-	on_each_cpu_cond_mask(defer ? defer_cond : NULL, tlbisol_defer_ipi, proto,
-			      true, cpu_online_mask);
+	on_each_cpu_cond_mask(defer ? cond : NULL, func, proto, true, cpu_online_mask);
 	preempt_enable();
+}
+
+/* text_poke_bp_batch()'s syncs (tlbisol_tsync.c) */
+void tlbisol_defer_send_tsync(smp_call_func_t func)
+{
+	tlbisol_defer_send(defer_cond_tsync, func);
+}
+
+/* Replacement for flush_tlb_kernel_range(start, end) from the lazy purge. */
+static void tlbisol_flush_kernel_range(unsigned long start, unsigned long end)
+{
+	/* A full flush covers [start, end); the range is not needed. */
+	tlbisol_defer_send(defer_cond, tlbisol_defer_ipi);
 }
 
 /*
@@ -554,6 +606,9 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		return 0;
 	if (sym_or_reason(entry_fn.name, " (the entry catch-up)", &entry_fn.start, &entry_fn.end, reason))
 		return -EOPNOTSUPP;
+	r = tlbisol_tsync_check(&entry_fn, reason);
+	if (r)
+		return r;
 	r = tlbisol_sym_range(purge.name, &purge.start, &purge.end);
 	for (i = 0; !r && i < ARRAY_SIZE(purge_callers); i++)
 		r = tlbisol_sym_range(purge_callers[i].name, &purge_callers[i].start,
@@ -705,9 +760,14 @@ static int defer_hooks_attach(const char **reason)
 			KFLUSH_SYM " cannot be hooked";
 		goto out_detach_entry;
 	}
+	r = tlbisol_tsync_attach(reason);
+	if (r)
+		goto out_detach_kflush;
 	hooks_on = true;
 	return 0;
 
+out_detach_kflush:
+	tlbisol_hook_detach(&tlbisol_redirect_ops, &kflush_hook);
 out_detach_entry:
 	defer_entry_detach();
 out_unregister_nmi:
@@ -722,6 +782,7 @@ static void defer_hooks_detach(void)
 	if (!hooks_on)
 		return;
 	tlbisol_guard_disarm();		/* our own patching is not foreign */
+	tlbisol_tsync_detach();
 	tlbisol_hook_detach(&tlbisol_redirect_ops, &kflush_hook);
 	defer_entry_detach();
 	unregister_nmi_handler(NMI_LOCAL, "tlbisol");

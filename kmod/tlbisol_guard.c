@@ -403,6 +403,23 @@ static int fentry_site(unsigned long start, unsigned long *site)
 	return 0;
 }
 
+
+/*
+ * Does [@a, @a+@len) overlap a function this table says runs before the
+ * catch-up (NMI path, return thunks)? For tlbisol_tsync.c: a text-patching
+ * sync for a site there is never deferred. Read without a lock while the
+ * hooks are attached (resolved by the check that attached them).
+ */
+bool tlbisol_guard_watches(unsigned long a, unsigned long len)
+{
+	const struct guard_watch *w;
+
+	for (w = watch; w < watch + ARRAY_SIZE(watch); w++)
+		if (w->present && a < w->end && a + len > w->start)
+			return true;
+	return false;
+}
+
 /*
  * Preconditions: the guarded functions, the entry site, the NMI path's
  * functions and the kprobe table. A reason names the first problem.

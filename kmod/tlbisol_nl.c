@@ -257,12 +257,14 @@ static int put_stats(struct sk_buff *skb, int cpu)
 	struct tlbisol_stats_snap s;
 	int i;
 
-	BUILD_BUG_ON(TLBISOL_A_STATS_PAD != TLBISOL_A_STATS_MAX);
+	/* every attribute but CPU and PAD is a u64 counter (appended after PAD) */
+	BUILD_BUG_ON(TLBISOL_A_STATS_AVOIDED_TEXT_SYNC != TLBISOL_A_STATS_MAX);
 	tlbisol_acct_read(cpu, &s);
 	if (nla_put_u32(skb, TLBISOL_A_STATS_CPU, cpu))
 		return -EMSGSIZE;
-	for (i = TLBISOL_A_STATS_CPU + 1; i < TLBISOL_A_STATS_PAD; i++)
-		if (nla_put_u64_64bit(skb, i, s.v[i], TLBISOL_A_STATS_PAD))
+	for (i = TLBISOL_A_STATS_CPU + 1; i <= TLBISOL_A_STATS_MAX; i++)
+		if (i != TLBISOL_A_STATS_PAD &&
+		    nla_put_u64_64bit(skb, i, s.v[i], TLBISOL_A_STATS_PAD))
 			return -EMSGSIZE;
 	return 0;
 }

@@ -55,10 +55,23 @@
 static const char *const sym_names[] = {
 	/* tlbisol_acct.c: IPI callbacks (classification only) */
 	"flush_tlb_func", "do_flush_tlb_all", "do_kernel_range_flush",
-	"tlb_remove_table_smp_sync", "do_sync_core",
+	"tlb_remove_table_smp_sync",
 	/* tlbisol_guard.c: the kprobes hash table (data; its size is checked) */
 	"kprobe_table",
-#define SYM_FIRST_UNIQUE 6	/* from here on: must be unique */
+	/*
+	 * tlbisol_tsync.c: data and linker symbols (the kprobe-event parser
+	 * cannot confirm those unique; bp_desc is defined once, in
+	 * alternative.c, and its size is checked; the other two are the
+	 * linker's)
+	 */
+	"bp_desc",
+#define SYM_FIRST_LINKER 6	/* from here on: address only, no bounds */
+	"_stext", "__noinstr_text_start",
+#define SYM_FIRST_UNIQUE 8	/* from here on: must be unique */
+	/* tlbisol_acct.c (classification) and tlbisol_tsync.c (the redirect's key) */
+	"do_sync_core",
+	/* tlbisol_tsync.c: the hook, and what may run in NMIs with TRACE_IRQFLAGS */
+	"on_each_cpu_cond_mask", "trace_hardirqs_off_finish",
 	/* tlbisol_defer.c: native flush check, lazy purge, hooks */
 	"native_flush_tlb_global", "__purge_vmap_area_lazy",
 	"drain_vmap_area_work", "reclaim_and_purge_vmap_areas",
@@ -225,6 +238,17 @@ void tlbisol_sym_init(void)
 		else if (sym_cache[i].err == -ENOENT || !kp[i].addr)
 			continue;	/* no such name */
 		/* registered, or refused after the name resolved (blacklist) */
+		if (i >= SYM_FIRST_LINKER && i < SYM_FIRST_UNIQUE) {
+			/*
+			 * A linker symbol shares its address with the first
+			 * symbol after it (sprint_symbol() may name that one):
+			 * the address alone, end == start. The user checks it
+			 * (tlbisol_tsync.c: alignment, order).
+			 */
+			sym_cache[i].start = sym_cache[i].end = (unsigned long)kp[i].addr;
+			sym_cache[i].err = 0;
+			continue;
+		}
 		sym_cache[i].err = sym_bounds(sym_names[i], (unsigned long)kp[i].addr,
 					      &sym_cache[i].start, &sym_cache[i].end);
 	}

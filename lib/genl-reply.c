@@ -68,6 +68,7 @@ static const struct nla_policy stats_policy[TLBISOL_A_STATS_MAX + 1] = {
         [TLBISOL_A_STATS_PROTO_VIOLATIONS] = U64,
         [TLBISOL_A_STATS_PROTO_FOREIGN]    = U64,
         [TLBISOL_A_STATS_NOTDEFERRED_KFLUSH] = U64,
+        [TLBISOL_A_STATS_AVOIDED_TEXT_SYNC] = U64,
         [TLBISOL_A_STATS_PAD]              = PAD,
 };
 static const char *const stats_names[TLBISOL_A_STATS_MAX + 1] = {
@@ -85,6 +86,7 @@ static const char *const stats_names[TLBISOL_A_STATS_MAX + 1] = {
         [TLBISOL_A_STATS_PROTO_VIOLATIONS] = "proto-violations",
         [TLBISOL_A_STATS_PROTO_FOREIGN]    = "proto-foreign",
         [TLBISOL_A_STATS_NOTDEFERRED_KFLUSH] = "notdeferred-kflush",
+        [TLBISOL_A_STATS_AVOIDED_TEXT_SYNC] = "avoided-text-sync",
         [TLBISOL_A_STATS_PAD]              = "pad",
 };
 const struct tlbisol_attr_set tlbisol_attrs_stats = {
@@ -268,8 +270,8 @@ int tlbisol_reply_stats(struct nlmsghdr *nlh, struct tlbisol_cpu_stats *ret, cha
                 return bad(err, errlen, "%s: attribute cpu (%d) is missing",
                            tlbisol_attrs_stats.what, TLBISOL_A_STATS_CPU);
         s.cpu = nla_get_u32(tb[TLBISOL_A_STATS_CPU]);
-        for (int i = TLBISOL_A_STATS_CPU + 1; i < TLBISOL_A_STATS_PAD; i++)
-                if (tb[i])
+        for (int i = TLBISOL_A_STATS_CPU + 1; i <= TLBISOL_A_STATS_MAX; i++)
+                if (i != TLBISOL_A_STATS_PAD && tb[i])
                         s.v[i] = nla_get_u64(tb[i]);
         *ret = s;
         return 0;

@@ -7,8 +7,12 @@
 # For each catch-up function, explores every path of its disassembly
 # (objdump -d) from the entry, following fall-through and jumps: no path
 # may execute a call (or leave the function by a tail jump) before it
-# executes a flush instruction (invpcid, or a mov to %cr4); paths that
-# return without flushing are fine (nothing pending). The entry catch-up's
+# executes a write to %cr4: the catch-up ends with one on every path that
+# consumed something (DEFERRAL.md "The flush"): the CR4.PGE toggle flushes
+# and serializes, after INVPCID the unchanged write-back serializes (a
+# deferred text-patching sync needs that before any patched code runs);
+# invpcid alone does not end a path any more. Paths that return without
+# flushing are fine (nothing pending). The entry catch-up's
 # asm trampoline (tlbisol_entry_tramp, an ftrace direct call) flushes in
 # defer_entry_slow(), checked itself: in the trampoline, a call to
 # defer_entry_slow counts as the flush, and any other call or jump out
@@ -44,7 +48,7 @@ for fn in tlbisol_entry_tramp defer_entry_slow defer_nmi_handler tlbisol_defer_i
 				while (i <= n) {
 					if (seen[i]++) break
 					t = T[i]; r = R[i]
-					if (t ~ /^invpcid/ || t ~ /,%cr4$/) { flushes++; break }
+					if (t ~ /,%cr4$/) { flushes++; break }
 					if (t ~ /^(ret|int3|ud2)/) break
 					if (t ~ /^(call|jmp)/ && r != "") {
 						if (t ~ /^jmp/ && r == "__x86_return_thunk") break
@@ -61,7 +65,7 @@ for fn in tlbisol_entry_tramp defer_entry_slow defer_nmi_handler tlbisol_defer_i
 					i++
 				}
 			}
-			if (!flushes) { print "check-inline-flush: " fn ": no inline flush (invpcid / mov to %cr4) on any path"; bad = 1 }
+			if (!flushes) { print "check-inline-flush: " fn ": no inline serializing flush (mov to %cr4) on any path"; bad = 1 }
 			exit bad
 		}' || rc=1
 done

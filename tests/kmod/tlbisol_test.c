@@ -53,6 +53,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/jump_label.h>
 #include <linux/module.h>
 #include <linux/init.h>
 #include <linux/bug.h>
@@ -189,6 +190,52 @@ static const struct kernel_param_ops aliases_ops = {
 };
 module_param_cb(unmap_aliases_churn, &aliases_ops, NULL, 0200);
 MODULE_PARM_DESC(unmap_aliases_churn, "Write N: run N purges through vm_unmap_aliases() (not deferrable)");
+
+/*
+ * key_churn: N enables and N disables of a static key whose only site is
+ * in this module's text: 2N text_poke_bp_batch() runs (jump_label_update()
+ * -> text_poke_finish()), three text_poke_sync()s each, all sites in a
+ * module: deferrable by tlbisol.ko (DEFERRAL.md "Text-patching syncs").
+ * The read shows the site's use count, so the branch is not optimised out.
+ */
+static DEFINE_STATIC_KEY_FALSE(tsync_key);
+static unsigned long tsync_hits;
+
+static noinline void tsync_site(void)
+{
+	if (static_branch_unlikely(&tsync_key))
+		tsync_hits++;
+}
+
+static int key_churn_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n, i;
+	int r;
+
+	r = kstrtouint(val, 0, &n);
+	if (r)
+		return r;
+	for (i = 0; i < n; i++) {
+		static_branch_enable(&tsync_key);
+		tsync_site();
+		static_branch_disable(&tsync_key);
+		tsync_site();
+		cond_resched();
+	}
+	return 0;
+}
+
+static int key_churn_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "hits=%lu\n", tsync_hits);
+}
+
+static const struct kernel_param_ops key_churn_ops = {
+	.set = key_churn_set,
+	.get = key_churn_get,
+};
+module_param_cb(key_churn, &key_churn_ops, NULL, 0600);
+MODULE_PARM_DESC(key_churn, "Write N: toggle a static key with a site in this module N times (2N text-patching batches)");
 
 void tlbisol_test_skip_catchup(int where);	/* tlbisol.ko TEST build: 1 entry, 2 NMI */
 void tlbisol_test_guard_off(bool off);		/* tlbisol.ko TEST build */

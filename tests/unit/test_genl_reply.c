@@ -218,8 +218,8 @@ static struct nl_msg *stats_msg(int skip, int cpu) {
 
         if (skip != TLBISOL_A_STATS_CPU)
                 assert_int_equal(nla_put_u32(m, TLBISOL_A_STATS_CPU, (uint32_t) cpu), 0);
-        for (int i = TLBISOL_A_STATS_CPU + 1; i < TLBISOL_A_STATS_PAD; i++)
-                if (i != skip)
+        for (int i = TLBISOL_A_STATS_CPU + 1; i <= TLBISOL_A_STATS_MAX; i++)
+                if (i != skip && i != TLBISOL_A_STATS_PAD)
                         assert_int_equal(nla_put_u64(m, i, 1000u + (unsigned) i), 0);
         return m;
 }

@@ -63,6 +63,7 @@ static const char *stat_names[TLBISOL_A_STATS_MAX + 1] = {
 	[TLBISOL_A_STATS_PROTO_VIOLATIONS] = "proto_violations",
 	[TLBISOL_A_STATS_PROTO_FOREIGN] = "proto_foreign",
 	[TLBISOL_A_STATS_NOTDEFERRED_KFLUSH] = "notdeferred_kflush",
+	[TLBISOL_A_STATS_AVOIDED_TEXT_SYNC] = "avoided_text_sync",
 };
 
 /* A message that failed validation: say what is wrong, stop reading. */
@@ -159,8 +160,8 @@ static int stats_cb(struct nl_msg *msg, void *arg __attribute__((unused)))
 	if (!tb[TLBISOL_A_STATS_CPU])
 		return refuse("GET_STATS message: attribute cpu is missing");
 	printf("cpu=%u", nla_get_u32(tb[TLBISOL_A_STATS_CPU]));
-	for (int i = TLBISOL_A_STATS_CPU + 1; i < TLBISOL_A_STATS_PAD; i++)
-		if (tb[i])
+	for (int i = TLBISOL_A_STATS_CPU + 1; i <= TLBISOL_A_STATS_MAX; i++)
+		if (i != TLBISOL_A_STATS_PAD && tb[i])
 			printf(" %s=%llu", stat_names[i],
 			       (unsigned long long)nla_get_u64(tb[i]));
 	printf("\n");
