@@ -49,8 +49,9 @@ static const struct rule rules[] = {
           "page-table free sync (THP collapse, hugetlb unshare): tlbisol.ko TargetedSync=yes skips"
           " CPUs in user space or idle" },
         { ATTRIB_IPI, "do_sync_core", NULL, NULL, NULL,
-          "kernel text patching (module/BPF load, static keys, enabling tracepoints): no"
-          " user-space control; avoid loading modules and toggling tracing during the run" },
+          "kernel text patching (module/BPF load, static keys, enabling tracepoints): tlbisold"
+          " [Module] Defer=yes defers it for CPUs in user space when the patched sites are module"
+          " or ordinary kernel text; else load modules and switch tracing before the run" },
         { ATTRIB_IPI, "nohz_full_kick_func", NULL, "clocksource_watchdog", NULL,
           "clocksource watchdog, whose timer visits every online CPU in turn: kernel"
           " parameter tsc=reliable where the TSC is known good (no watchdog then)" },
