@@ -346,6 +346,14 @@ static void test_plan_fair_server(void **state) {
         /* a pair the kernel could not take is refused before any write */
         assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", "3000000000 2000000000"), -EINVAL);
         assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3/period", "1 2"), -EINVAL);
+        /* a state file's value: two plain numbers, one space (review: sscanf took signs) */
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", "-5 7"), -EINVAL);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", "5 +7"), -EINVAL);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", "5 -7"), -EINVAL);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", " 5 7"), -EINVAL);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", "5  7"), -EINVAL);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", "5 7\n"), -EINVAL);
+        assert_int_equal(fair_server_write(fs, "/sys/kernel/debug/sched/fair_server/cpu3", "5"), -EINVAL);
         v = read_pair(fs, 3);
         assert_string_equal(v, "50000000 1000000000");
         free(v);

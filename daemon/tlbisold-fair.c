@@ -46,10 +46,17 @@ static int write_u64(const struct fsroot *fs, const char *dir, const char *name,
         return fsroot_write(fs, p, s);
 }
 
+/* "RUNTIME PERIOD": two decimal numbers, one space, nothing else (no sign,
+ * no blanks around: sscanf's %u took "-5" as a huge number). */
 static int parse_pair(const char *v, uint64_t *runtime, uint64_t *period) {
-        char tail;
+        const char *sp = v ? strchr(v, ' ') : NULL;
+        char first[24];
 
-        if (!v || sscanf(v, "%" SCNu64 " %" SCNu64 " %c", runtime, period, &tail) != 2 || *runtime > *period)
+        if (!sp || (size_t) (sp - v) >= sizeof(first))
+                return -EINVAL;
+        memcpy(first, v, (size_t) (sp - v));
+        first[sp - v] = '\0';
+        if (parse_u64(first, runtime) < 0 || parse_u64(sp + 1, period) < 0 || *runtime > *period)
                 return -EINVAL;
         return 0;
 }
