@@ -60,18 +60,20 @@ static const char *const sym_names[] = {
 	"kprobe_table",
 	/*
 	 * tlbisol_tsync.c: data and linker symbols (the kprobe-event parser
-	 * cannot confirm those unique; bp_desc is defined once, in
-	 * alternative.c, and its size is checked; the other two are the
+	 * cannot confirm those unique; bp_desc and tp_vec are defined once,
+	 * in alternative.c, bp_desc's size is checked; the other two are the
 	 * linker's)
 	 */
-	"bp_desc",
-#define SYM_FIRST_LINKER 6	/* from here on: address only, no bounds */
+	"bp_desc", "tp_vec",
+#define SYM_FIRST_LINKER 7	/* from here on: address only, no bounds */
 	"_stext", "__noinstr_text_start",
-#define SYM_FIRST_UNIQUE 8	/* from here on: must be unique */
+#define SYM_FIRST_UNIQUE 9	/* from here on: must be unique */
 	/* tlbisol_acct.c (classification) and tlbisol_tsync.c (the redirect's key) */
 	"do_sync_core",
 	/* tlbisol_tsync.c: the hook, and what may run in NMIs with TRACE_IRQFLAGS */
-	"on_each_cpu_cond_mask", "trace_hardirqs_off_finish",
+	"on_each_cpu_cond_mask",
+	/* tlbisol_tsync.c: the noinstr bound's cross-check */
+	"__ct_user_exit", "exc_nmi",
 	/* tlbisol_defer.c: native flush check, lazy purge, hooks */
 	"native_flush_tlb_global", "__purge_vmap_area_lazy",
 	"drain_vmap_area_work", "reclaim_and_purge_vmap_areas",

@@ -25,10 +25,10 @@
  *     noinstr, cpuidle, sched, lock, kprobes, softirq entry, the thunks,
  *     the static-call trampolines and the entry text after it, up to
  *     _etext: all refused at once), and not in a function the guard
- *     watches on the NMI path, not in vtime_user_exit(), not in
- *     trace_hardirqs_off_finish() (runs in irqentry_nmi_enter() with
- *     CONFIG_TRACE_IRQFLAGS);
- *   - or in the text of a module other than tlbisol.
+ *     watches on the NMI path, not in vtime_user_exit() (with
+ *     CONFIG_TRACE_IRQFLAGS, irq_disable probes would run in NMIs before
+ *     our handler: refused);
+ *   - or in module space outside tlbisol's own memory.
  * Anything else (BPF images, ftrace and kprobe trampolines, optprobe
  * buffers, our own text, a layout we do not recognise) gets the stock
  * IPIs. Sites are read from the batch itself (bp_desc, below).
@@ -54,6 +54,7 @@
 #include <linux/ftrace.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/sched/task_stack.h>
 #include <linux/smp.h>
 #include "tlbisol.h"
 
@@ -85,9 +86,12 @@ static struct tlbisol_range r_sync_core = { "do_sync_core" };	/* alternative.c *
 static struct tlbisol_range r_bp_desc = { "bp_desc" };		/* alternative.c */
 static struct tlbisol_range r_stext = { "_stext" };
 static struct tlbisol_range r_noinstr = { "__noinstr_text_start" };
-/* optional: only with CONFIG_TRACE_IRQFLAGS */
-static struct tlbisol_range r_irqflags = { "trace_hardirqs_off_finish" };
-static bool have_irqflags;
+static struct tlbisol_range r_tp_vec = { "tp_vec" };		/* alternative.c */
+/* the noinstr bound's cross-check: two noinstr functions, two ordinary ones */
+static struct tlbisol_range r_ct_exit = { "__ct_user_exit" };	/* kernel/context_tracking.c */
+static struct tlbisol_range r_exc_nmi = { "exc_nmi" };		/* arch/x86/kernel/nmi.c */
+static struct tlbisol_range r_oecm = { "on_each_cpu_cond_mask" };	/* kernel/smp.c */
+static struct tlbisol_range r_nmi_handle = { "nmi_handle" };	/* arch/x86/kernel/nmi.c */
 static unsigned long noinstr_start;	/* rounded down, with a margin */
 static const struct tlbisol_range *r_entry;	/* vtime_user_exit(), tlbisol_defer.c */
 
@@ -116,8 +120,7 @@ static bool tsync_site_ok(unsigned long a)
 	const unsigned long len = TSYNC_SITE_MAX;
 
 	if (a >= r_stext.start && a + len <= noinstr_start)
-		return !overlaps(a, len, r_entry) && !tlbisol_guard_watches(a, len) &&
-		       !(have_irqflags && overlaps(a, len, &r_irqflags));
+		return !overlaps(a, len, r_entry) && !tlbisol_guard_watches(a, len);
 	return a >= MODULES_VADDR && a + len <= MODULES_END &&
 	       !within_module(a, THIS_MODULE) && !within_module(a + len - 1, THIS_MODULE);
 }
@@ -129,8 +132,10 @@ static bool tsync_site_ok(unsigned long a)
 static bool tsync_loc_sane(const struct tsync_text_poke_loc *tp)
 {
 	switch (tp->opcode) {
-	case 0xcc: case 0xc3:			/* INT3, RET */
+	case 0xcc:				/* INT3 */
 		return tp->len == 1;
+	case 0xc3:				/* RET; static calls: RET + INT3 padding, 5 */
+		return tp->len == 1 || tp->len == 5;
 	case 0xeb:				/* JMP8 (also NOP2) */
 		return tp->len == 2;
 	case 0xe8: case 0xe9:			/* CALL, JMP32 (also NOP5) */
@@ -154,7 +159,13 @@ static bool tsync_batch_ok(void)
 	smp_rmb();			/* pairs with its atomic_set_release() */
 	vec = READ_ONCE(d->vec);
 	n = READ_ONCE(d->nr_entries);
-	if (!vec || n <= 0 || n > TSYNC_VEC_MAX)
+	/*
+	 * The batch is tp_vec (text_poke_finish()) or text_poke_bp()'s
+	 * on-stack entry; we run in the batch's task, on its stack. Anything
+	 * else is not a 6.12 batch: not read (review m4).
+	 */
+	if (!vec || n <= 0 || n > TSYNC_VEC_MAX ||
+	    ((unsigned long)vec != r_tp_vec.start && !object_is_on_stack(vec)))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!tsync_loc_sane(&vec[i]) ||
@@ -183,10 +194,21 @@ static char why[96];
 /* Preconditions (ctl lock held); @entry: vtime_user_exit()'s range. */
 int tlbisol_tsync_check(const struct tlbisol_range *entry, const char **reason)
 {
-	struct tlbisol_range *need[] = { &r_sync_core, &r_bp_desc, &r_stext, &r_noinstr };
+	struct tlbisol_range *need[] = { &r_sync_core, &r_bp_desc, &r_tp_vec, &r_stext, &r_noinstr,
+					 &r_ct_exit, &r_exc_nmi, &r_oecm, &r_nmi_handle };
 	unsigned int i;
 	int r;
 
+	/*
+	 * With TRACE_IRQFLAGS, irqentry_nmi_enter() runs
+	 * trace_hardirqs_off_finish() and the irq_disable tracepoint's probes
+	 * (perf, BPF, trace events) before our NMI handler (review m2);
+	 * Debian's kernels do not set it.
+	 */
+	if (IS_ENABLED(CONFIG_TRACE_IRQFLAGS)) {
+		*reason = "CONFIG_TRACE_IRQFLAGS: irq_disable probes run in NMIs before the catch-up";
+		return -EOPNOTSUPP;
+	}
 	for (i = 0; i < ARRAY_SIZE(need); i++) {
 		r = tlbisol_sym_range(need[i]->name, &need[i]->start, &need[i]->end);
 		if (r) {
@@ -202,21 +224,20 @@ int tlbisol_tsync_check(const struct tlbisol_range *entry, const char **reason)
 	 * 2 MiB aligned on x86-64 (vmlinux.lds.S, __START_KERNEL plus the
 	 * KASLR offset): anything else is refused. __noinstr_text_start is
 	 * rounded down and lowered by 16: a few bytes of .text more get the
-	 * IPIs, none of noinstr less.
+	 * IPIs, none of noinstr less. Cross-check (review M2): noinstr
+	 * functions of the entry and NMI paths lie above the bound, ordinary
+	 * ones below it.
 	 */
-	if (r_stext.start & (PMD_SIZE - 1) || r_noinstr.start <= r_stext.start ||
-	    entry->start <= r_stext.start || entry->end > r_noinstr.start) {
+	noinstr_start = (r_noinstr.start & ~15UL) - 16;
+	if (r_stext.start & (PMD_SIZE - 1) || noinstr_start <= r_stext.start ||
+	    entry->start <= r_stext.start || entry->end > noinstr_start ||
+	    r_ct_exit.start < r_noinstr.start || r_exc_nmi.start < r_noinstr.start ||
+	    r_oecm.end > noinstr_start || r_nmi_handle.end > noinstr_start) {
 		*reason = "_stext / __noinstr_text_start look wrong (text-patching syncs)";
 		return -EOPNOTSUPP;
 	}
-	noinstr_start = (r_noinstr.start & ~15UL) - 16;
 	if (r_bp_desc.end - r_bp_desc.start < sizeof(struct tsync_bp_desc)) {
 		*reason = "bp_desc is smaller than 6.12's (text-patching syncs)";
-		return -EOPNOTSUPP;
-	}
-	have_irqflags = !tlbisol_sym_range(r_irqflags.name, &r_irqflags.start, &r_irqflags.end);
-	if (IS_ENABLED(CONFIG_TRACE_IRQFLAGS) && !have_irqflags) {
-		*reason = "trace_hardirqs_off_finish (text-patching syncs) not found";
 		return -EOPNOTSUPP;
 	}
 	r_entry = entry;

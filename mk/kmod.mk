@@ -69,7 +69,7 @@ $(foreach r,$(KMOD_RELEASES),$(eval $(call kmod_rule,$(r),$(B)/kmod/$(r),$(KMOD_
 # The test build calls its protocol-check hooks on paths before the flush:
 # the script must report it (the check's negative control).
 define khelper_rule
-$(2)/tlbisol_test.ko: $(KHELPER_SRC) $(KMOD_SRC) include/uapi/linux/tlbisol.h mk/kmod.mk tests/kmod/check-inline-flush.sh
+$(2)/tlbisol_test.ko: $(KHELPER_SRC) $(KMOD_SRC) include/uapi/linux/tlbisol.h mk/kmod.mk tests/kmod/check-inline-flush.sh tests/kmod/mutant-no-serialize.S
 	@test -f $(call kdir_for,$(1))/Makefile || { \
 	  echo "kmod: no kernel build tree at $(call kdir_for,$(1)); run 'make deps' (installs linux-headers-$(1))" >&2; exit 1; }
 	@mkdir -p $(2)
@@ -81,6 +81,10 @@ $(2)/tlbisol_test.ko: $(KHELPER_SRC) $(KMOD_SRC) include/uapi/linux/tlbisol.h mk
 	@if tests/kmod/check-inline-flush.sh $(2)/tlbisol.ko > /dev/null 2>&1; then \
 	  echo "check-inline-flush: negative control failed: the test build (calls before its flush) passed" >&2; exit 1; \
 	else echo "check-inline-flush: negative control: the test build is reported (it calls before flushing)"; fi
+	@as -o $(2)/mutant-no-serialize.o tests/kmod/mutant-no-serialize.S
+	@if tests/kmod/check-inline-flush.sh $(2)/mutant-no-serialize.o > /dev/null 2>&1; then \
+	  echo "check-inline-flush: negative control failed: a catch-up returning after invpcid without serializing passed" >&2; exit 1; \
+	else echo "check-inline-flush: negative control: a catch-up that does not serialize after invpcid is reported"; fi
 endef
 $(foreach r,$(KMOD_RELEASES),$(eval $(call khelper_rule,$(r),$(B)/kmod/$(r)/test)))
 $(foreach r,$(KMOD_RELEASES),$(eval $(B)/kmod/$(r)/test/tlbisol_test.ko: $(B)/kmod/$(r)/tlbisol.ko))

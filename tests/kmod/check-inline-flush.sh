@@ -42,16 +42,21 @@ for fn in tlbisol_entry_tramp defer_entry_slow defer_nmi_handler tlbisol_defer_i
 		}
 		END {
 			if (!n) { print "check-inline-flush: " fn ": not found"; exit 1 }
-			top = 1; stack[1] = 1; bad = 0; flushes = 0
+			# path-sensitive: a path that ran invpcid must still write %cr4
+			# (serialize) before it returns, calls or jumps out (review M1)
+			top = 1; stack[1] = 1; inv[1] = 0; bad = 0; flushes = 0
 			while (top > 0) {
-				i = stack[top--]
+				i = stack[top]; v = inv[top]; top--
 				while (i <= n) {
-					if (seen[i]++) break
+					if (seen[i "," v]++) break
 					t = T[i]; r = R[i]
 					if (t ~ /,%cr4$/) { flushes++; break }
-					if (t ~ /^(ret|int3|ud2)/) break
+					if (t ~ /^invpcid/) { v = 1; i++; continue }
+					if (t ~ /^(ret|int3|ud2)/ || (t ~ /^jmp/ && r == "__x86_return_thunk")) {
+						if (v && t !~ /^(int3|ud2)/) { print "check-inline-flush: " fn ": returns after invpcid without the serializing write to %cr4"; bad = 1 }
+						break
+					}
 					if (t ~ /^(call|jmp)/ && r != "") {
-						if (t ~ /^jmp/ && r == "__x86_return_thunk") break
 						if (t ~ /^call/ && r == "defer_entry_slow" && fn == "tlbisol_entry_tramp") { flushes++; break }
 						print "check-inline-flush: " fn ": " (t ~ /^call/ ? "call" : "tail call") " to " r " before the flush"; bad = 1; break
 					}
@@ -60,7 +65,7 @@ for fn in tlbisol_entry_tramp defer_entry_slow defer_nmi_handler tlbisol_defer_i
 						split(t, w, /[ \t]+/)
 						if (w[2] !~ /^[0-9a-f]+$/ || !(hex(w[2]) in idx)) { print "check-inline-flush: " fn ": jump out of the function before the flush: " t; bad = 1; break }
 						if (t ~ /^jmp/) { i = idx[hex(w[2])]; continue }
-						stack[++top] = idx[hex(w[2])]
+						top++; stack[top] = idx[hex(w[2])]; inv[top] = v
 					}
 					i++
 				}

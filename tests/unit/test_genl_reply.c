@@ -232,6 +232,8 @@ static void test_stats_whole(void **state) {
         assert_int_equal(s.cpu, 3);
         assert_int_equal(s.v[TLBISOL_A_STATS_RX_USER_FLUSH], 1000 + TLBISOL_A_STATS_RX_USER_FLUSH);
         assert_int_equal(s.v[TLBISOL_A_STATS_PROTO_FOREIGN], 1000 + TLBISOL_A_STATS_PROTO_FOREIGN);
+        /* appended after PAD (review m9) */
+        assert_int_equal(s.v[TLBISOL_A_STATS_AVOIDED_TEXT_SYNC], 1000 + TLBISOL_A_STATS_AVOIDED_TEXT_SYNC);
         nlmsg_free(m);
 }
 

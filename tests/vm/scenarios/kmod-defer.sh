@@ -17,7 +17,8 @@
 #    vm_unmap_aliases() (CPA's and vm_reset_perms()'s path) still IPI CPU 2.
 # 1c. Text-patching syncs: batches on module text are deferred for the
 #    user-mode CPU, not for the idle one; batches on nmi_handle() (run in
-#    NMIs before the catch-up) are not deferred at all.
+#    NMIs before the catch-up) and on exc_page_fault() (noinstr) are not
+#    deferred at all, nor are syncs outside a batch (kprobe arming).
 # 2. Correctness (protocol check): CPUs 2 and 3 run user loops that enter the
 #    kernel often (syscalls, page faults) and get signals and NMIs, while
 #    purges run; every deferral must be caught up before the CPU runs kernel
@@ -142,6 +143,46 @@ for k in 1 2; do
 done
 $NL stats > "$RESULTS/tsync-nmi.stats"
 busy_stop
+# The noinstr bound (review M2): exceptions:page_fault_kernel's sites are
+# in exc_page_fault() (noinstr) and the static-call text: never deferred.
+$NL reset
+busy_start 2
+sleep 1
+for k in 1 2; do
+	taskset -c 0 sh -c "echo 1 > $T/events/exceptions/page_fault_kernel/enable && echo 0 > $T/events/exceptions/page_fault_kernel/enable" ||
+		fail "exceptions:page_fault_kernel on/off"
+done
+$NL stats > "$RESULTS/tsync-pf.stats"
+busy_stop
+tp=$(stat_of "$RESULTS/tsync-pf.stats" 2 rx_text_poke); vp=$(stat_of "$RESULTS/tsync-pf.stats" 2 avoided_text_sync)
+metric tsync_noinstr.cpu2_user.rx_text_poke "$tp"; metric tsync_noinstr.cpu2_user.avoided_text_sync "$vp"
+echo "exc_page_fault() (noinstr) patched 4 times: CPU 2 (user) received $tp text-patching syncs, deferred $vp"
+[ "$vp" -eq 0 ] || { echo "FAIL: a sync for a site in noinstr text was deferred ($vp)"; rc=1; }
+[ "$tp" -ge 12 ] || { echo "FAIL: CPU 2 received only $tp text-patching syncs for 4 batches in exc_page_fault()"; rc=1; }
+# Outside a batch (bp_desc.refs == 0): arming and disarming a plain kprobe
+# (text_poke() + text_poke_sync(), optimisation off) IPIs CPU 2 each time.
+opt=$(cat /proc/sys/debug/kprobes-optimization)
+echo 0 > /proc/sys/debug/kprobes-optimization
+# past vfs_read()'s fentry call (a kprobe there would use ftrace, no
+# text_poke): +9 after ENDBR64, +5 without IBT
+for off in 9 5; do echo "p:tlbisol_tsync vfs_read+$off" >> $T/kprobe_events 2>/dev/null && break; done
+[ -d $T/events/kprobes/tlbisol_tsync ] || fail "kprobe event in vfs_read"
+$NL reset
+busy_start 2
+sleep 1
+for k in 1 2 3 4; do
+	taskset -c 0 sh -c "echo 1 > $T/events/kprobes/tlbisol_tsync/enable && echo 0 > $T/events/kprobes/tlbisol_tsync/enable" ||
+		fail "kprobe on/off"
+done
+$NL stats > "$RESULTS/tsync-kp.stats"
+busy_stop
+echo '-:tlbisol_tsync' >> $T/kprobe_events
+echo "$opt" > /proc/sys/debug/kprobes-optimization
+tk=$(stat_of "$RESULTS/tsync-kp.stats" 2 rx_text_poke); vk=$(stat_of "$RESULTS/tsync-kp.stats" 2 avoided_text_sync)
+metric tsync_kprobe.cpu2_user.rx_text_poke "$tk"; metric tsync_kprobe.cpu2_user.avoided_text_sync "$vk"
+echo "plain kprobe armed and disarmed 4 times: CPU 2 (user) received $tk text-patching syncs, deferred $vk"
+[ "$vk" -eq 0 ] || { echo "FAIL: a sync outside a text_poke_bp batch was deferred ($vk)"; rc=1; }
+[ "$tk" -ge 8 ] || { echo "FAIL: CPU 2 received only $tk syncs for 8 kprobe arms/disarms"; rc=1; }
 echo 0 > $T/events/sched/sched_process_fork/enable
 tn=$(stat_of "$RESULTS/tsync-nmi.stats" 2 rx_text_poke); vn=$(stat_of "$RESULTS/tsync-nmi.stats" 2 avoided_text_sync)
 dn=$(info_of defer)

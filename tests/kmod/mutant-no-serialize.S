@@ -1,0 +1,22 @@
+/*
+ * Negative control of tests/kmod/check-inline-flush.sh (review M1): the
+ * catch-up functions as they would be if the INVPCID path lost its
+ * serializing write to %cr4 (defer_entry_slow: invpcid, then return). The
+ * script must report it. Assembled by mk/kmod.mk, never loaded.
+ */
+	.text
+	.globl	tlbisol_entry_tramp, defer_entry_slow, defer_nmi_handler, tlbisol_defer_ipi
+tlbisol_entry_tramp:
+	call	defer_entry_slow
+	ret
+defer_entry_slow:
+	invpcid	(%rsp), %rax
+	ret
+defer_nmi_handler:
+	mov	%cr4, %rax
+	mov	%rax, %cr4
+	ret
+tlbisol_defer_ipi:
+	mov	%cr4, %rax
+	mov	%rax, %cr4
+	ret
