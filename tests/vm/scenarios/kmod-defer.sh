@@ -130,67 +130,48 @@ echo "text-patching syncs: $TS sent; CPU 2 (user) received $t2, deferred $v2 ($e
 [ "$v3" -eq 0 ] || { echo "FAIL: idle CPU 3 deferred $v3 text-patching syncs"; rc=1; }
 T=/sys/kernel/tracing
 [ -d $T/events/nmi/nmi_handler ] || mount -t tracefs nodev $T 2>/dev/null
+# tsync_refused LABEL WHAT MIN CMD: CMD, run on CPU 0 while CPU 2 runs user
+# code, patches text a skipped CPU could run before its catch-up (or syncs
+# outside a batch): CPU 2 must receive at least MIN sync IPIs and defer
+# none, and the deferral must still be on (the refusal is ours, not a trip).
+tsync_refused() {
+	$NL reset
+	busy_start 2
+	sleep 1
+	taskset -c 0 sh -c "$4" || fail "$1: $4"
+	$NL stats > "$RESULTS/tsync-$1.stats"
+	busy_stop
+	tr=$(stat_of "$RESULTS/tsync-$1.stats" 2 rx_text_poke); tv=$(stat_of "$RESULTS/tsync-$1.stats" 2 avoided_text_sync)
+	td=$(info_of defer)
+	metric "tsync_$1.cpu2_user.rx_text_poke" "$tr"; metric "tsync_$1.cpu2_user.avoided_text_sync" "$tv"
+	echo "$2: CPU 2 (user) received $tr text-patching syncs, deferred $tv; deferral $td"
+	[ "$td" = on ] || { echo "FAIL: $1: the deferral is '$td' (the guard tripped?)"; rc=1; }
+	[ "$tv" -eq 0 ] || { echo "FAIL: $1: $tv syncs deferred"; rc=1; }
+	[ "$tr" -ge "$3" ] || { echo "FAIL: $1: CPU 2 received only $tr sync IPIs (at least $3 expected)"; rc=1; }
+}
 # The first event enabled also starts the comm recorder (probes on
 # sched_switch/sched_waking*, sites in ordinary .text: deferrable); started
-# here, outside the window, so that only nmi_handle()'s sites change in it.
+# here, outside the windows, so that only the sites named change in them.
 echo 1 > $T/events/sched/sched_process_fork/enable || fail "sched_process_fork on"
-busy_start 2
-sleep 1
-$NL reset
-for k in 1 2; do
-	taskset -c 0 sh -c "echo 1 > $T/events/nmi/nmi_handler/enable && echo 0 > $T/events/nmi/nmi_handler/enable" ||
-		fail "nmi:nmi_handler on/off"
-done
-$NL stats > "$RESULTS/tsync-nmi.stats"
-busy_stop
-# The noinstr bound (review M2): exceptions:page_fault_kernel's sites are
-# in exc_page_fault() (noinstr) and the static-call text: never deferred.
-$NL reset
-busy_start 2
-sleep 1
-for k in 1 2; do
-	taskset -c 0 sh -c "echo 1 > $T/events/exceptions/page_fault_kernel/enable && echo 0 > $T/events/exceptions/page_fault_kernel/enable" ||
-		fail "exceptions:page_fault_kernel on/off"
-done
-$NL stats > "$RESULTS/tsync-pf.stats"
-busy_stop
-tp=$(stat_of "$RESULTS/tsync-pf.stats" 2 rx_text_poke); vp=$(stat_of "$RESULTS/tsync-pf.stats" 2 avoided_text_sync)
-metric tsync_noinstr.cpu2_user.rx_text_poke "$tp"; metric tsync_noinstr.cpu2_user.avoided_text_sync "$vp"
-echo "exc_page_fault() (noinstr) patched 4 times: CPU 2 (user) received $tp text-patching syncs, deferred $vp"
-[ "$vp" -eq 0 ] || { echo "FAIL: a sync for a site in noinstr text was deferred ($vp)"; rc=1; }
-[ "$tp" -ge 12 ] || { echo "FAIL: CPU 2 received only $tp text-patching syncs for 4 batches in exc_page_fault()"; rc=1; }
-# Outside a batch (bp_desc.refs == 0): arming and disarming a plain kprobe
-# (text_poke() + text_poke_sync(), optimisation off) IPIs CPU 2 each time.
+onoff() { echo "for k in 1 2; do echo 1 > $T/events/$1/enable && echo 0 > $T/events/$1/enable || exit 1; done"; }
+# nmi:nmi_handler's sites are in nmi_handle(), run in NMIs before the catch-up
+tsync_refused nmi_handle "nmi_handle() patched 4 times" 12 "$(onoff nmi/nmi_handler)"
+# the noinstr bound (review M2): exceptions:page_fault_kernel's sites are in
+# exc_page_fault() (noinstr) and the static-call text
+tsync_refused noinstr "exc_page_fault() (noinstr) patched 4 times" 12 "$(onoff exceptions/page_fault_kernel)"
+# outside a batch (bp_desc.refs == 0): a plain kprobe's arming and disarming
+# (text_poke() + text_poke_sync(), optimisation off), past vfs_read()'s
+# fentry call (+9 after ENDBR64, +5 without IBT; a kprobe on the fentry
+# site would use ftrace, no text_poke)
 opt=$(cat /proc/sys/debug/kprobes-optimization)
 echo 0 > /proc/sys/debug/kprobes-optimization
-# past vfs_read()'s fentry call (a kprobe there would use ftrace, no
-# text_poke): +9 after ENDBR64, +5 without IBT
 for off in 9 5; do echo "p:tlbisol_tsync vfs_read+$off" >> $T/kprobe_events 2>/dev/null && break; done
 [ -d $T/events/kprobes/tlbisol_tsync ] || fail "kprobe event in vfs_read"
-$NL reset
-busy_start 2
-sleep 1
-for k in 1 2 3 4; do
-	taskset -c 0 sh -c "echo 1 > $T/events/kprobes/tlbisol_tsync/enable && echo 0 > $T/events/kprobes/tlbisol_tsync/enable" ||
-		fail "kprobe on/off"
-done
-$NL stats > "$RESULTS/tsync-kp.stats"
-busy_stop
+tsync_refused kprobe "a plain kprobe armed and disarmed 4 times" 8 \
+	"for k in 1 2 3 4; do echo 1 > $T/events/kprobes/tlbisol_tsync/enable && echo 0 > $T/events/kprobes/tlbisol_tsync/enable || exit 1; done"
 echo '-:tlbisol_tsync' >> $T/kprobe_events
 echo "$opt" > /proc/sys/debug/kprobes-optimization
-tk=$(stat_of "$RESULTS/tsync-kp.stats" 2 rx_text_poke); vk=$(stat_of "$RESULTS/tsync-kp.stats" 2 avoided_text_sync)
-metric tsync_kprobe.cpu2_user.rx_text_poke "$tk"; metric tsync_kprobe.cpu2_user.avoided_text_sync "$vk"
-echo "plain kprobe armed and disarmed 4 times: CPU 2 (user) received $tk text-patching syncs, deferred $vk"
-[ "$vk" -eq 0 ] || { echo "FAIL: a sync outside a text_poke_bp batch was deferred ($vk)"; rc=1; }
-[ "$tk" -ge 8 ] || { echo "FAIL: CPU 2 received only $tk syncs for 8 kprobe arms/disarms"; rc=1; }
 echo 0 > $T/events/sched/sched_process_fork/enable
-tn=$(stat_of "$RESULTS/tsync-nmi.stats" 2 rx_text_poke); vn=$(stat_of "$RESULTS/tsync-nmi.stats" 2 avoided_text_sync)
-dn=$(info_of defer)
-metric tsync_nmi_handle.cpu2_user.rx_text_poke "$tn"; metric tsync_nmi_handle.cpu2_user.avoided_text_sync "$vn"
-echo "nmi_handle() patched 4 times: CPU 2 (user) received $tn text-patching syncs, deferred $vn; deferral $dn"
-[ "$dn" = on ] || { echo "FAIL: the deferral is '$dn' after patching nmi_handle() (the guard tripped?)"; rc=1; }
-[ "$vn" -eq 0 ] || { echo "FAIL: a sync for a site in nmi_handle() was deferred ($vn)"; rc=1; }
-[ "$tn" -ge 12 ] || { echo "FAIL: CPU 2 received only $tn text-patching syncs for 4 batches in nmi_handle()"; rc=1; }
 
 # --- 2. protocol check under stress
 stress() { # SECONDS
