@@ -70,7 +70,7 @@ static const char *const sym_names[] = {
 #define SYM_FIRST_UNIQUE 9	/* from here on: must be unique */
 	/* tlbisol_acct.c (classification) and tlbisol_tsync.c (the redirect's key) */
 	"do_sync_core",
-	/* tlbisol_tsync.c: the hook, and what may run in NMIs with TRACE_IRQFLAGS */
+	/* tlbisol_tsync.c: the hook */
 	"on_each_cpu_cond_mask",
 	/* tlbisol_tsync.c: the noinstr bound's cross-check */
 	"__ct_user_exit", "exc_nmi",

@@ -164,8 +164,10 @@ static bool tsync_batch_ok(void)
 	 * on-stack entry; we run in the batch's task, on its stack. Anything
 	 * else is not a 6.12 batch: not read (review m4).
 	 */
-	if (!vec || n <= 0 || n > TSYNC_VEC_MAX ||
-	    ((unsigned long)vec != r_tp_vec.start && !object_is_on_stack(vec)))
+	if (!vec || n <= 0 || n > TSYNC_VEC_MAX)
+		return false;
+	/* text_poke_bp()'s entry is one, on its stack (review 2: bound n) */
+	if ((unsigned long)vec != r_tp_vec.start && (n != 1 || !object_is_on_stack(vec)))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!tsync_loc_sane(&vec[i]) ||

@@ -11,8 +11,11 @@
 # consumed something (DEFERRAL.md "The flush"): the CR4.PGE toggle flushes
 # and serializes, after INVPCID the unchanged write-back serializes (a
 # deferred text-patching sync needs that before any patched code runs);
-# invpcid alone does not end a path any more. Paths that return without
-# flushing are fine (nothing pending). The entry catch-up's
+# invpcid alone does not end a path: after it, a return before the %cr4
+# write is a violation too (the walk keeps "after invpcid" per path). Paths
+# that return without flushing and without invpcid are fine (nothing
+# pending). Negative controls (mk/kmod.mk): the test build (calls before its
+# flush) and tests/kmod/mutant-no-serialize.S (returns after invpcid). The entry catch-up's
 # asm trampoline (tlbisol_entry_tramp, an ftrace direct call) flushes in
 # defer_entry_slow(), checked itself: in the trampoline, a call to
 # defer_entry_slow counts as the flush, and any other call or jump out
