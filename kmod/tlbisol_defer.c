@@ -368,6 +368,12 @@ NOKPROBE_SYMBOL(tlbisol_defer_ipi);
 
 /* ---- sender ---- */
 
+/* A CPU of the deferral mask other than the sender's */
+static bool defer_candidate(int cpu)
+{
+	return cpumask_test_cpu(cpu, &tlbisol_defer_mask) && cpu != smp_processor_id();
+}
+
 /*
  * May @cpu skip this IPI and catch up at its next kernel entry? Only in
  * USER state with RCU not watching, no hardware breakpoint armed, the
@@ -378,7 +384,7 @@ static bool defer_may_skip(int cpu, void *info)
 {
 	int state;
 
-	if (!cpumask_test_cpu(cpu, &tlbisol_defer_mask) || cpu == smp_processor_id())
+	if (!defer_candidate(cpu))
 		return false;
 	/*
 	 * defer_on is read again: the guard clears it, then flushes every
@@ -412,7 +418,7 @@ static bool defer_cond(int cpu, void *info)
 		return false;
 	}
 	/* told apart from the kernel's own kernel-flush IPIs (not deferrable) */
-	if (cpumask_test_cpu(cpu, &tlbisol_defer_mask) && cpu != smp_processor_id())
+	if (defer_candidate(cpu))
 		atomic64_inc(&per_cpu(tlbisol_stats, cpu).notdeferred_kflush);
 	return true;
 }

@@ -48,6 +48,26 @@
  * can only raise it (atomic_inc_not_zero()). Every text_poke_sync() holds
  * text_mutex, so outside a batch (kprobe arming, livepatch relocations:
  * module.c) refs is 0 and nothing is deferred.
+ *
+ * What else runs where this code does:
+ *  - on the sender (the patching task, process context, text_mutex held,
+ *    IRQs on): other ftrace users of on_each_cpu_cond_mask() run beside
+ *    our handler; an IPMODIFY one (livepatch, kprobe post handler) is
+ *    refused while ours is attached, the others cannot undo the redirect.
+ *    A kprobe or BPF program there runs in the sender's context before
+ *    the IPIs and changes nothing for the skipped CPUs. Our handler and
+ *    tlbisol_defer_send() take no lock (PREEMPT_RT: nothing here becomes a
+ *    sleeping lock; preemption is off across on_each_cpu_cond_mask(),
+ *    which disables it itself, as on_each_cpu() does).
+ *  - on a skipped CPU: only what DEFERRAL.md lists before the catch-up;
+ *    foreign code there (another ftrace user, kprobe or BPF on the entry
+ *    or NMI path, a later NMI_FLAG_FIRST handler) trips the guard, which
+ *    turns the deferral off and IPIs every deferral CPU (an IPI
+ *    serializes) before that code is linked in. A nested NMI between the
+ *    consumption of pending and the CR4 write is covered by catching_up,
+ *    as for the flush (defer_catch_up()); #DB from user mode enters
+ *    through the same catch-up; the TF+SYSENTER #DB and #MC windows are
+ *    in DEFERRAL.md "Not guaranteed".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -62,8 +82,9 @@
 
 /*
  * arch/x86/kernel/alternative.c (6.12), private there: the layout is
- * checked as far as it can be (tsync_loc_ok(): the site must be kernel or
- * module text, the length an x86 patch's); a mismatch gives stock IPIs.
+ * checked as far as it can be (tsync_batch_ok(): vec is tp_vec or one
+ * on-stack entry; tsync_loc_sane(): opcode/length pairs; tsync_site_ok():
+ * the range); a mismatch gives stock IPIs.
  */
 struct tsync_text_poke_loc {
 	s32 rel_addr;			/* addr := _stext + rel_addr */
