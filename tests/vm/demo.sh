@@ -19,12 +19,12 @@ run=$VM_BUILD/runs/$flavour-demo
 [ -n "$(ls "$VM_BUILD"/rootfs/base-*.cpio 2>/dev/null)" ] ||
 	echo "demo: first run: building the Debian 12 guest (mmdebstrap, about 2 minutes; cached under $VM_BUILD/rootfs)"
 echo "demo: booting Debian 12 with the $flavour 6.12 kernel under QEMU (4 vCPUs, CPUs 2-3 isolated); about 3 minutes"
-# --hold-tracepoints: tlbctl noise enables tracepoints, and patching kernel
-# text while the guest runs trips multi-threaded TCG (a stale int3: both
-# boots of the demo in the CI run of 2026-11-30 died so, in try_to_wake_up
-# and __resched_curr while tlbctl noise set up); held from boot, nothing is
-# patched (tests/vm/run.sh).
-"$TOP/tests/vm/run.sh" --quiet --flavour "$flavour" --mode full --timeout 600 --hold-tracepoints \
+# The bed holds the tracepoints (the default; tests/vm/run.sh): tlbctl
+# noise enables tracepoints, and patching kernel text while the guest runs
+# trips multi-threaded TCG (a stale int3: both boots of the demo in the CI
+# run of 2026-11-30 died so, in try_to_wake_up and __resched_curr while
+# tlbctl noise set up); held from boot, nothing is patched.
+"$TOP/tests/vm/run.sh" --quiet --flavour "$flavour" --mode full --timeout 600 \
 	--scenario "$TOP/tests/vm/scenarios/demo.sh" > "$log" 2>&1
 rc=$?
 cat "$run/share/results/scenario.log" 2>/dev/null

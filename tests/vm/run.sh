@@ -39,9 +39,12 @@ Options:
   --timeout S        hard timeout for the scenario in seconds (default 240;
                      the whole VM gets this plus boot time)
   --mem MB           guest memory (default 2048 busybox, 3072 full)
-  --hold-tracepoints register, at boot, the tracepoints that tlbctl noise/top
-                     and the osnoise tracer use, so that enabling them later
-                     patches no kernel text (see HOLD_TRACEPOINTS below)
+  --no-hold-tracepoints
+                     do not hold the tracepoints (the default holds them: at
+                     boot, the tracepoints that tlbisol.ko, tlbctl noise/top
+                     and the osnoise tracer use get two probes, so that
+                     enabling them later patches no kernel text; see
+                     HOLD_TRACEPOINTS below). --hold-tracepoints: the default
   --tcg single|multi QEMU's TCG threading (default multi: one host thread per
                      vCPU; single: one for all, coherent with live text
                      patching but 2-4x slower under load)
@@ -59,7 +62,7 @@ USAGE
 
 DEFAULT_ISOLATION="nohz_full=2-3 isolcpus=nohz,domain,managed_irq,2-3 rcu_nocbs=2-3 irqaffinity=0-1"
 envs=()
-flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem= quiet=0 tcg=multi hold=0 icount=
+flavour= scenario= mode=busybox isolation=$DEFAULT_ISOLATION append= timeout=240 mem= quiet=0 tcg=multi hold=1 icount=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavour)   flavour=${2:?}; shift ;;
@@ -72,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--tcg)       tcg=${2:?}; shift ;;
 	--icount)    icount=${2:?}; shift ;;
 	--hold-tracepoints) hold=1 ;;
+	--no-hold-tracepoints) hold=0 ;;
 	--quiet)     quiet=1 ;;
 	--env)
 		case "${2:-}" in
@@ -153,17 +157,25 @@ done
 # text_poke_bp() while the other CPUs run. Multi-threaded TCG does not keep
 # its vCPUs coherent with that (see tcg_flake): a vCPU can run a stale int3
 # and die ("Oops: int3" in __schedule, __sysvec_call_function_single while
-# tlbctl noise set up). --hold-tracepoints gives each of these tracepoints
-# two probes from two stopped boot instances (trace_instance=, enabled by
-# trace_init() in start_kernel(), before smp_init(): text_poke_early(), no
-# other CPU running). Every later enable is then a third probe, N -> N+1,
+# tlbctl noise set up; in __flush_smp_call_function_queue, the site of
+# csd:csd_function_entry, while tlbisol.ko's init registered its IPI
+# accounting probes: CI of 2026-11-30, generic cli-metrics). So the bed
+# holds them, by default, for every scenario: each of these tracepoints
+# gets two probes from two stopped boot instances (trace_instance=, enabled
+# by trace_init() in start_kernel(), before smp_init(): text_poke_early(),
+# no other CPU running). Every later enable is then a third probe, N -> N+1,
 # which only swaps an RCU pointer: no text is patched while the scenario
-# runs. The list is what tlbctl noise and top enable (cli/noise-trace.c,
-# cli/top.c, cli/trace-sources.c), what the osnoise tracer hooks (irq,
-# softirq, sched_switch, sched_migrate_task, the x86 irq_vectors) and what
-# tracefs' comm recording hooks (sched_switch, sched_wakeup[_new]).
-# cli-noise checks the effect: no sync-core IPIs reach an idle CPU while
-# tlbctl noise sets up and tears down, and an unheld tracepoint does send them.
+# runs. The list is what tlbisol.ko registers at load (csd:csd_queue_cpu,
+# csd:csd_function_entry: kmod/tlbisol_acct.c), what tlbctl noise and top
+# enable (cli/noise-trace.c, cli/top.c, cli/trace-sources.c), what the
+# osnoise tracer hooks (irq, softirq, sched_switch, sched_migrate_task, the
+# x86 irq_vectors) and what tracefs' comm recording hooks (sched_switch,
+# sched_wakeup[_new]). Not held, on purpose: the tracepoints that the
+# deferral's refusal tests enable to patch text (nmi:nmi_handler,
+# exceptions:*: kmod-defer), and the one cli-noise enables as its control
+# (module:module_load). cli-noise checks the effect: no sync-core IPIs
+# reach an idle CPU while tlbctl noise sets up and tears down, and an
+# unheld tracepoint does send them. --no-hold-tracepoints boots without.
 HOLD_TRACEPOINTS="ipi:*,csd:*,irq_vectors:*,irq:*,osnoise:*,sched:sched_waking,sched:sched_wakeup,sched:sched_wakeup_new,sched:sched_switch,sched:sched_migrate_task,timer:hrtimer_expire_entry,timer:tick_stop"
 [ "$hold" = 1 ] && append="$append trace_instance=bed_hold1^traceoff,$HOLD_TRACEPOINTS trace_instance=bed_hold2^traceoff,$HOLD_TRACEPOINTS"
 cmdline="console=ttyS0,115200 loglevel=7 panic=-1 $init $isolation $append"
@@ -192,9 +204,11 @@ boot_vm() {
 # anything of ours was loaded. Multi-threaded TCG does not keep its vCPUs
 # coherent with the kernel's boot-time text patching (seen: "Oops: int3" in
 # sched_clock_cpu on the rt kernel; "IO-APIC + timer doesn't work"). Every
-# splat after the scenario started counts, always, an "Oops: int3" too: a
-# scenario that would patch kernel text while it runs holds the tracepoints
-# it enables from boot (--hold-tracepoints), so nothing is patched.
+# splat after the scenario started counts, always, an "Oops: int3" too: the
+# bed holds the tracepoints from boot (HOLD_TRACEPOINTS), so loading
+# tlbisol.ko or running tlbctl noise patches no text; what a scenario still
+# patches on purpose (kmod-defer's static-key churn and refusals) is its own
+# risk to carry, not the retry's.
 tcg_flake() {
 	! grep -a -q "tlbisol-bed: scenario $name start" "$run/console.log" &&
 		grep -a -q -E "$SPLAT_RE" "$run/console.log"

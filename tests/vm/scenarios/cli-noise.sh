@@ -18,7 +18,7 @@
 #  3. SIGINT a few seconds into the window: exit 0, partial results, no
 #     instance left, osnoise/options and osnoise/cpus as before, no busy
 #     loop left.
-#  0. (run first) the bed held the tracepoints (run.sh --hold-tracepoints):
+#  0. (run first) the bed held the tracepoints (run.sh holds them by default):
 #     tlbctl noise's set-up and tear-down patch no kernel text, seen as no
 #     text-poke sync (do_sync_core) run on idle CPU 3; negative control:
 #     enabling a tracepoint the bed does not hold does cause them.
@@ -91,7 +91,7 @@ if [ -d $T/instances/bed_hold1 ] && [ -d $T/instances/bed_hold2 ]; then
 	[ "$pokes_unheld" -ge 3 ] || fail "control: an unheld tracepoint caused only $pokes_unheld text-poke syncs on CPU 3 (not seen?)"
 	[ "$pokes_noise" -eq 0 ] || fail "tlbctl noise caused $pokes_noise text-poke syncs on CPU 3: it patched kernel text (a tracepoint the bed does not hold?)"
 else
-	fail "the bed did not hold the tracepoints (run with run.sh --hold-tracepoints)"
+	fail "the bed did not hold the tracepoints (run.sh --no-hold-tracepoints?)"
 fi
 
 # --- 1: user TLB flushes ------------------------------------------------

@@ -17,7 +17,7 @@
 #              unstable (mark_tsc_unstable(), the clocksource watchdog's
 #              verdict on a loaded host): the tick runs on every nohz_full CPU
 # Output: $RESULTS/tick-<phase>.txt, the busy loops' pids, dmesg.
-# Run: tests/vm/run.sh --flavour rt --scenario tests/vm/scenarios/tick-record.sh --hold-tracepoints
+# Run: tests/vm/run.sh --flavour rt --scenario tests/vm/scenarios/tick-record.sh
 set -u
 . "$SCENARIO_LIB"
 T=/sys/kernel/tracing
