@@ -2,8 +2,9 @@
 /*
  * tlbisol_defer.c — deferred kernel TLB flush for nohz_full CPUs in user mode.
  *
- * Purpose: the vmalloc lazy purge flushes kernel TLB entries on every online
- * CPU (arch/x86/mm/tlb.c: flush_tlb_kernel_range() -> on_each_cpu()). A
+ * Purpose: the vmalloc lazy purge and vfree() of module memory flush kernel
+ * TLB entries on every online CPU (arch/x86/mm/tlb.c:
+ * flush_tlb_kernel_range() -> on_each_cpu()). A
  * nohz_full CPU running user code does not use kernel translations until it
  * enters the kernel, so its flush can wait for that entry and many flushes
  * coalesce into one. Experimental, off by default. The safety argument, its
@@ -13,9 +14,10 @@
  * Pieces:
  *  - redirect (redirect ops, IPMODIFY): flush_tlb_kernel_range() calls made
  *    by __purge_vmap_area_lazy() on behalf of the lazy purge (its caller is
- *    drain_vmap_area_work() or reclaim_and_purge_vmap_areas(), checked by
- *    unwinding) go to tlbisol_flush_kernel_range(); every other call runs
- *    the original (DEFERRAL.md "What is deferred");
+ *    drain_vmap_area_work() or reclaim_and_purge_vmap_areas()), and those
+ *    of vm_reset_perms() when vfree() frees module memory, both checked by
+ *    unwinding, go to tlbisol_flush_kernel_range(); every other call runs
+ *    the original (DEFERRAL.md "What is deferred", "Freed module memory");
  *  - sender: for each CPU of the deferral mask, set its pending flag, one
  *    smp_mb(), then read its context-tracking state word; skip it only in
  *    USER state with RCU not watching and no hardware breakpoint armed;
@@ -60,14 +62,39 @@
 
 /*
  * DEFERRAL.md "What is deferred": __purge_vmap_area_lazy() is deferred
- * only when called by these (the lazy purge); from _vm_unmap_aliases()
- * (vm_unmap_aliases() for CPA, vm_reset_perms()) it is not.
+ * when called by these (the lazy purge); from _vm_unmap_aliases() only as
+ * below.
  */
 static struct tlbisol_range purge = { PURGE_SYM };
 static struct tlbisol_range purge_callers[] = {
 	{ "drain_vmap_area_work" },		/* mm/vmalloc.c */
 	{ "reclaim_and_purge_vmap_areas" },	/* mm/vmalloc.c */
 };
+
+/*
+ * DEFERRAL.md "Freed module memory": _vm_unmap_aliases()'s flush (its own,
+ * or the one of the __purge_vmap_area_lazy() it calls) is deferred only
+ * when _vm_unmap_aliases() was called from vfree(), i.e. by
+ * vm_reset_perms() (mm/vmalloc.c, 6.12: static, inlined into vfree() or
+ * its .part.0 clone; the only call of _vm_unmap_aliases() in vfree()'s
+ * body, and nothing vfree() calls reaches it: remove_vm_area(),
+ * set_direct_map_*_noflush() -> __change_page_attr_set_clr() (not
+ * change_page_attr_set_clr(), the one that calls vm_unmap_aliases()),
+ * __free_page(), kvfree(), kfree()). vm_unmap_aliases() (CPA's
+ * set_memory_*(), which may change cache attributes, and any other
+ * caller) is a tail call, so its caller is the frame after
+ * _vm_unmap_aliases(): never vfree(). Optional, each: a name this kernel
+ * lacks (vfree.part.0 on rt, vm_reset_perms when inlined) or cannot
+ * confirm unique matches nothing; without _vm_unmap_aliases or vfree this
+ * rule is off, and those flushes IPI everyone as before.
+ */
+static struct tlbisol_range aliases = { "_vm_unmap_aliases" };
+static struct tlbisol_range reset_perms_callers[] = {
+	{ "vfree" },		/* mm/vmalloc.c; vm_reset_perms() inlined (rt) */
+	{ "vfree.part.0" },	/* its partial-inlining clone (generic) */
+	{ "vm_reset_perms" },	/* a build that keeps it out of line */
+};
+static bool reset_perms_on;	/* aliases and vfree resolved */
 
 bool tlbisol_defer_on;			/* senders may skip CPUs */
 static bool hooks_on;			/* catch-up hooks and redirect attached */
@@ -472,43 +499,63 @@ void tlbisol_defer_send_tsync(smp_call_func_t func)
 	tlbisol_defer_send(defer_cond_tsync, func);
 }
 
-/* Replacement for flush_tlb_kernel_range(start, end) from the lazy purge. */
+/* Replacement for flush_tlb_kernel_range(start, end) when deferrable. */
 static void tlbisol_flush_kernel_range(unsigned long start, unsigned long end)
 {
 	/* A full flush covers [start, end); the range is not needed. */
 	tlbisol_defer_send(defer_cond, tlbisol_defer_ipi);
 }
 
-/*
- * Is this flush_tlb_kernel_range() call the lazy purge's? parent_ip is in
- * __purge_vmap_area_lazy(); its caller is found by unwinding (ORC unwinds
- * through ftrace trampolines). Anything unexpected: not deferred.
- */
-static bool defer_from_lazy_purge(unsigned long parent_ip)
+static bool in_ranges(const struct tlbisol_range *r, unsigned int n, unsigned long ip)
 {
-	unsigned long e[12];
-	unsigned int i, j, n;
+	unsigned int j;
 
-	if (parent_ip < purge.start || parent_ip >= purge.end)
+	for (j = 0; j < n; j++)
+		if (ip >= r[j].start && ip < r[j].end)
+			return true;
+	return false;
+}
+
+/*
+ * Is this flush_tlb_kernel_range() call deferrable? parent_ip is its
+ * caller; the callers above it are found by unwinding (ORC unwinds through
+ * ftrace trampolines). Deferred (DEFERRAL.md "What is deferred"):
+ *   __purge_vmap_area_lazy <- drain_vmap_area_work | reclaim_and_purge_vmap_areas
+ *   __purge_vmap_area_lazy <- _vm_unmap_aliases <- vfree (vm_reset_perms)
+ *   _vm_unmap_aliases <- vfree (vm_reset_perms)
+ * Anything else, or a stack that does not unwind that far: not deferred.
+ */
+static bool defer_deferrable(unsigned long parent_ip)
+{
+	unsigned long e[16];
+	unsigned int i, n;
+	bool from_purge = in_ranges(&purge, 1, parent_ip);
+
+	if (!from_purge && !(reset_perms_on && in_ranges(&aliases, 1, parent_ip)))
 		return false;
 	n = stack_trace_save(e, ARRAY_SIZE(e), 0);
-	for (i = 0; i + 1 < n; i++) {
-		if (e[i] < purge.start || e[i] >= purge.end)
-			continue;
-		for (j = 0; j < ARRAY_SIZE(purge_callers); j++)
-			if (e[i + 1] >= purge_callers[j].start &&
-			    e[i + 1] < purge_callers[j].end)
-				return true;
+	/* our handler's and ftrace's frames first, then parent_ip's */
+	for (i = 0; i < n && e[i] != parent_ip; i++)
+		;
+	if (i + 1 >= n)
 		return false;
+	if (from_purge) {
+		if (in_ranges(purge_callers, ARRAY_SIZE(purge_callers), e[i + 1]))
+			return true;
+		if (!reset_perms_on || !in_ranges(&aliases, 1, e[i + 1]))
+			return false;
+		i++;
+		if (i + 1 >= n)
+			return false;
 	}
-	return false;
+	return in_ranges(reset_perms_callers, ARRAY_SIZE(reset_perms_callers), e[i + 1]);
 }
 
 static void notrace defer_kflush_handler(unsigned long ip, unsigned long parent_ip,
 					 struct ftrace_ops *ops,
 					 struct ftrace_regs *fregs)
 {
-	if (!READ_ONCE(tlbisol_defer_on) || !defer_from_lazy_purge(parent_ip))
+	if (!READ_ONCE(tlbisol_defer_on) || !defer_deferrable(parent_ip))
 		return;
 	ftrace_regs_set_instruction_pointer(fregs,
 		(unsigned long)tlbisol_flush_kernel_range);
@@ -516,6 +563,30 @@ static void notrace defer_kflush_handler(unsigned long ip, unsigned long parent_
 
 static struct tlbisol_range entry_fn = { ENTRY_SYM };
 static struct tlbisol_hook kflush_hook = TLBISOL_HOOK(KFLUSH_SYM, defer_kflush_handler);
+
+/*
+ * The vm_reset_perms() rule's ranges (optional: what is missing or not
+ * confirmed unique matches nothing). Resolved before the hooks attach,
+ * never while they are (tlbisol_defer_check()).
+ */
+static void defer_resolve_reset_perms(void)
+{
+	unsigned int i;
+
+	reset_perms_on = !tlbisol_sym_range(aliases.name, &aliases.start, &aliases.end);
+	for (i = 0; i < ARRAY_SIZE(reset_perms_callers); i++) {
+		struct tlbisol_range *r = &reset_perms_callers[i];
+
+		if (tlbisol_sym_range(r->name, &r->start, &r->end)) {
+			r->start = r->end = 0;
+			if (i == 0)
+				reset_perms_on = false;	/* vfree itself */
+		}
+	}
+	if (!reset_perms_on)
+		pr_info("freed module memory: %s or vfree not resolved, its flushes are not deferred\n",
+			aliases.name);
+}
 
 /* ---- enable / disable ---- */
 
@@ -625,6 +696,7 @@ int tlbisol_defer_check(const struct cpumask *mask, const char **reason)
 		*reason = why;
 		return -EOPNOTSUPP;
 	}
+	defer_resolve_reset_perms();
 	return tlbisol_guard_check(reason);
 }
 

@@ -74,9 +74,10 @@ static const char *const sym_names[] = {
 	"on_each_cpu_cond_mask",
 	/* tlbisol_tsync.c: the noinstr bound's cross-check */
 	"__ct_user_exit", "exc_nmi",
-	/* tlbisol_defer.c: native flush check, lazy purge, hooks */
+	/* tlbisol_defer.c: native flush check, lazy purge, freed module memory, hooks */
 	"native_flush_tlb_global", "__purge_vmap_area_lazy",
 	"drain_vmap_area_work", "reclaim_and_purge_vmap_areas",
+	"_vm_unmap_aliases", "vfree", "vfree.part.0", "vm_reset_perms",
 	"flush_tlb_kernel_range", "vtime_user_exit",
 	/* tlbisol_guard.c: the text-patching and NMI-registration paths */
 	"text_poke_queue", "__register_nmi_handler", "text_poke", "text_poke_bp",

@@ -11,14 +11,16 @@
 #    rest deferred; CPU 3 (idle) and CPU 1 (housekeeping) still get them. rx_kernel_flush on CPU 2 is
 #    recorded, not asserted: it also counts the kernel's own flushes that
 #    are not deferrable by design (DEFERRAL.md "What is deferred"), e.g.
-#    vm_reset_perms() when a module's init memory is freed, which runs
-#    after a grace period, seconds after insmod under TCG.
-# 1b. Only the lazy purge is deferred (issue 9 item 5): N purges through
-#    vm_unmap_aliases() (CPA's and vm_reset_perms()'s path) still IPI CPU 2.
+#    CPA's when a module's sections are made read-only.
+# 1b. Only the lazy purge and vm_reset_perms() are deferred (issue 9 item
+#    5): N purges through vm_unmap_aliases() (CPA's path) still IPI CPU 2.
 # 1c. Text-patching syncs: batches on module text are deferred for the
 #    user-mode CPU, not for the idle one; batches on nmi_handle() (run in
 #    NMIs before the catch-up) and on exc_page_fault() (noinstr) are not
 #    deferred at all, nor are syncs outside a batch (kprobe arming).
+# 1d. Freed module memory: the flushes of vfree() of module memory
+#    (vm_reset_perms()) over M unloads and loads of tlbisol_test are
+#    deferred for the user-mode CPU, not for the idle one.
 # 2. Correctness (protocol check): CPUs 2 and 3 run user loops that enter the
 #    kernel often (syscalls, page faults) and get signals and NMIs, while
 #    purges run; every deferral must be caught up before the CPU runs kernel
@@ -172,6 +174,41 @@ tsync_refused kprobe "a plain kprobe armed and disarmed 4 times" 8 \
 echo '-:tlbisol_tsync' >> $T/kprobe_events
 echo "$opt" > /proc/sys/debug/kprobes-optimization
 echo 0 > $T/events/sched/sched_process_fork/enable
+
+# --- 1d. freed module memory (DEFERRAL.md "Freed module memory"): M
+# unloads and loads of tlbisol_test from CPU 0 while CPU 2 runs user code
+# and CPU 3 idles. Every vfree() of module memory (VM_FLUSH_RESET_PERMS:
+# the unload's, and the init sections' after a load, do_free_init())
+# flushes through vm_reset_perms() -> _vm_unmap_aliases(): deferred on
+# CPU 2. What the load's set_memory_ro()/rox() flush (CPA: vm_unmap_aliases(),
+# cpa_flush()) still IPIs every CPU (§1b is that path's refusal). At least
+# 3 of the first kind per cycle (6.12: one per module memory type the
+# unload frees, text, data and rodata at least); idle CPU 3 gets them all.
+M=${M:-5}
+busy_start 2
+sleep 1
+$NL reset
+i0=$(irq2)
+for k in $(seq "$M"); do
+	taskset -c 0 rmmod tlbisol_test || fail "rmmod tlbisol_test (cycle $k)"
+	taskset -c 0 insmod "$KMOD_DIR/test/tlbisol_test.ko" || fail "insmod tlbisol_test (cycle $k)"
+done
+sleep 2		# do_free_init() runs from a work item after the load
+i1=$(irq2)
+$NL stats > "$RESULTS/modmem.stats"
+busy_stop
+r2=$(stat_of "$RESULTS/modmem.stats" 2 rx_kernel_flush); a2=$(stat_of "$RESULTS/modmem.stats" 2 avoided_kflush)
+n2=$(stat_of "$RESULTS/modmem.stats" 2 notdeferred_kflush)
+r3=$(stat_of "$RESULTS/modmem.stats" 3 rx_kernel_flush); a3=$(stat_of "$RESULTS/modmem.stats" 3 avoided_kflush)
+e2=$(( i1 - i0 + $(foreign_ipis2 "$RESULTS/modmem.stats") ))
+metric modmem.cycles "$M"; metric modmem.cpu2_user.rx_kernel_flush "$r2"; metric modmem.cpu2_user.avoided_kflush "$a2"
+metric modmem.cpu2_user.notdeferred_kflush "$n2"; metric modmem.cpu3_idle.rx_kernel_flush "$r3"
+echo "module memory: $M unloads and loads; CPU 2 (user) received $r2 kernel-flush IPIs ($n2 of them deferrable, $e2 other kernel entries), deferred $a2; CPU 3 (idle) received $r3, deferred $a3"
+[ "$(info_of defer)" = on ] || { echo "FAIL: modmem: the deferral is off after the module cycles"; rc=1; }
+[ "$a2" -ge $((3 * M)) ] || { echo "FAIL: CPU 2 (user mode) deferred only $a2 kernel flushes over $M module unloads and loads (at least $((3 * M)) expected)"; rc=1; }
+[ "$n2" -le "$e2" ] || { echo "FAIL: CPU 2 got $n2 deferrable kernel-flush IPIs, more than its $e2 other kernel entries"; rc=1; }
+[ "$r3" -ge "$a2" ] || { echo "FAIL: idle CPU 3 received $r3 kernel-flush IPIs, fewer than the $a2 CPU 2 deferred"; rc=1; }
+[ "$a3" -eq 0 ] || { echo "FAIL: idle CPU 3 deferred $a3 kernel flushes"; rc=1; }
 
 # --- 2. protocol check under stress
 stress() { # SECONDS
