@@ -28,11 +28,13 @@ static const struct rule rules[] = {
         { ATTRIB_IPI, "do_kernel_range_flush", NULL, NULL, NULL,
           "kernel TLB flush (vmalloc purge, module/BPF free, set_memory_*): tlbisol.ko deferral"
           " (tlbisold.conf [Module] Defer=yes) for nohz_full CPUs in user space" },
+        { ATTRIB_IPI, "do_flush_tlb_all", NULL, "vfree", NULL,
+          "kernel TLB flush of freed module/BPF memory (vfree: vm_reset_perms): tlbisol.ko"
+          " deferral (tlbisold.conf [Module] Defer=yes) for nohz_full CPUs in user space" },
         { ATTRIB_IPI, "do_flush_tlb_all", NULL, "_vm_unmap_aliases", NULL,
-          "kernel TLB flush of vmalloc aliases before a page-permission change (set_memory_*"
-          " on module/BPF load, a module or BPF program freed: vm_reset_perms): not deferred by"
-          " tlbisol.ko, the direct map changes at once; avoid loading or unloading modules and"
-          " BPF programs while the application runs" },
+          "kernel TLB flush of vmalloc aliases before a page-attribute change (set_memory_*"
+          " on module/BPF load): not deferred by tlbisol.ko (it may change cache attributes);"
+          " avoid loading modules and BPF programs while the application runs" },
         { ATTRIB_IPI, "do_flush_tlb_all", NULL, "__purge_vmap_area_lazy", NULL,
           "kernel TLB flush of a vmalloc purge: tlbisol.ko deferral (tlbisold.conf [Module]"
           " Defer=yes) for nohz_full CPUs in user space" },

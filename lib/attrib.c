@@ -264,18 +264,23 @@ static bool is_plumbing(const char *f) {
 }
 
 /* Origins shared by paths a person acts on differently: the caller names
- * the path. __purge_vmap_area_lazy flushes for the lazy purge (drain work,
- * reclaim: tlbisol.ko defers it) and for _vm_unmap_aliases() (set_memory_*,
- * vm_reset_perms() on module/BPF free: not deferred, the direct map changes
- * at once). */
+ * the path, and its caller in turn. __purge_vmap_area_lazy flushes for the
+ * lazy purge (drain work, reclaim: tlbisol.ko defers it) and for
+ * _vm_unmap_aliases(), which runs for vfree() of module/BPF memory
+ * (vm_reset_perms(): deferred too) and for set_memory_* (CPA, through
+ * vm_unmap_aliases(), a tail call: not deferred). */
 static const struct { const char *frame, *caller; } told_by_caller[] = {
         { "__purge_vmap_area_lazy", "_vm_unmap_aliases" },
+        { "_vm_unmap_aliases", "vfree" },
+        { "_vm_unmap_aliases", "vm_reset_perms" },
 };
 
+/* f is a frame of function sym, or of one of its compiler clones
+ * (sym.part.0, sym.constprop.0, ...) */
 static bool frame_is(const char *f, const char *sym) {
         size_t n = strlen(sym);
 
-        return f && strncmp(f, sym, n) == 0 && strchr("+ \t", f[n]);
+        return f && strncmp(f, sym, n) == 0 && strchr("+ \t.", f[n]);
 }
 
 static int add_stack(struct attrib *a, const struct attrib_event *ev) {
@@ -290,13 +295,16 @@ static int add_stack(struct attrib *a, const struct attrib_event *ev) {
                         origin = ev->frames[i];
                         for (size_t t = 0; t < ELEMENTSOF(told_by_caller); t++)
                                 if (i + 1 < ev->nframes && frame_is(origin, told_by_caller[t].frame) &&
-                                    frame_is(ev->frames[i + 1], told_by_caller[t].caller))
-                                        origin = ev->frames[i + 1];
+                                    frame_is(ev->frames[i + 1], told_by_caller[t].caller)) {
+                                        origin = ev->frames[++i];
+                                        t = (size_t) -1;        /* and its caller in turn */
+                                }
                         break;
                 }
         if (!origin)
                 return 0;
-        snprintf(sym, sizeof(sym), "%.*s", (int) strcspn(origin, "+ \t"), origin);
+        /* the function, without offset or clone suffix (vfree.part.0: vfree) */
+        snprintf(sym, sizeof(sym), "%.*s", (int) strcspn(origin, "+ \t."), origin);
         if (intern(a, sym, &o) < 0)
                 return -ENOMEM;
         for (size_t i = a->last_send_first; i < a->last_send_end; i++)

@@ -414,9 +414,10 @@ static size_t tick_groups(const struct attrib *a, const struct attrib_group **ou
         return n;
 }
 
-/* One flush function, two paths: __purge_vmap_area_lazy from the lazy purge's
- * drain work (deferrable) and from _vm_unmap_aliases() (not): the group says
- * which. Without the caller's frame the purge is what it was. */
+/* One flush function, several paths: __purge_vmap_area_lazy from the lazy
+ * purge's drain work (deferrable), from _vm_unmap_aliases() for vfree()
+ * (deferrable) or for CPA (not): the group says which. Without the caller's
+ * frame the purge is what it was. */
 static void flush_path(const char *caller, const char *origin, const char *remedy_has) {
         static const char *const sends[] = {
                 "     kworker/0:1-40      [000] ...1.    30.000000: csd_queue_cpu: cpu=2 callsite=on_each_cpu_cond_mask+0x24/0x40 func=do_flush_tlb_all csd=00000000000000bb\n"
@@ -452,6 +453,12 @@ static void test_purge_paths(void **state) {
         (void) state;
         flush_path("drain_vmap_area_work", "__purge_vmap_area_lazy", "Defer=yes");
         flush_path("_vm_unmap_aliases", "_vm_unmap_aliases", "not deferred");
+        /* _vm_unmap_aliases() in turn: vfree() of module memory (rt: vfree;
+         * generic: its clone vfree.part.0) is deferrable, CPA is not */
+        flush_path("_vm_unmap_aliases\n => vfree\n => free_mod_mem.constprop.0", "vfree", "Defer=yes");
+        flush_path("_vm_unmap_aliases\n => vfree.part.0\n => do_free_init", "vfree", "Defer=yes");
+        flush_path("_vm_unmap_aliases\n => change_page_attr_set_clr\n => set_memory_ro",
+                   "_vm_unmap_aliases", "not deferred");
         flush_path(NULL, "__purge_vmap_area_lazy", "Defer=yes");
 }
 
