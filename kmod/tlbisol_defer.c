@@ -584,7 +584,7 @@ static void defer_resolve_reset_perms(void)
 		}
 	}
 	if (!reset_perms_on)
-		pr_info("freed module memory: %s or vfree not resolved, its flushes are not deferred\n",
+		pr_info_once("freed module memory: %s or vfree not resolved, its flushes are not deferred\n",
 			aliases.name);
 }
 

@@ -35,7 +35,7 @@ MODULE_PARM_DESC(sync, "Send tlb_remove_table_sync_one() IPIs only to CPUs not i
 
 static bool defer;
 module_param(defer, bool, 0444);
-MODULE_PARM_DESC(defer, "Experimental: defer vmalloc-purge kernel TLB flushes for nohz_full CPUs in user mode (default: off)");
+MODULE_PARM_DESC(defer, "Experimental: defer kernel TLB flushes (vmalloc lazy purge, freed module memory) and text-patching syncs for nohz_full CPUs in user mode (default: off)");
 
 static char *defer_cpus;
 module_param(defer_cpus, charp, 0444);

@@ -161,8 +161,8 @@ module_param_cb(purge_churn, &churn_ops, NULL, 0200);
 MODULE_PARM_DESC(purge_churn, "Write N: run N vmalloc lazy purges (drain_vmap_area_work; each flushes kernel TLBs)");
 
 /*
- * unmap_aliases_churn: N purges through vm_unmap_aliases() (the back end
- * of CPA and vm_reset_perms()), which tlbisol.ko must NOT defer.
+ * unmap_aliases_churn: N purges through vm_unmap_aliases() (CPA's path,
+ * set_memory_*()), which tlbisol.ko must NOT defer.
  */
 static int aliases_set(const char *val, const struct kernel_param *kp)
 {
@@ -189,7 +189,7 @@ static const struct kernel_param_ops aliases_ops = {
 	.set = aliases_set,
 };
 module_param_cb(unmap_aliases_churn, &aliases_ops, NULL, 0200);
-MODULE_PARM_DESC(unmap_aliases_churn, "Write N: run N purges through vm_unmap_aliases() (not deferrable)");
+MODULE_PARM_DESC(unmap_aliases_churn, "Write N: run N purges through vm_unmap_aliases() (CPA's path: not deferrable)");
 
 /*
  * key_churn: N enables and N disables of a static key whose only site is

@@ -114,7 +114,7 @@ static void test_stock_mix(void **state) {
         assert_non_null(strstr(g->site, "smp_call_function"));
         assert_non_null(strstr(g->remedy, "TargetedSync"));
         /* vmalloc aliases flushed for set_memory_ro() on insmod: named by the caller of
-         * __purge_vmap_area_lazy, and not the deferral's (it covers the lazy purge only) */
+         * __purge_vmap_area_lazy (CPA: set_memory_ro, not vfree), which the deferral leaves */
         g = find(a, 2, ATTRIB_IPI, "call_function", "do_flush_tlb_all", "_vm_unmap_aliases");
         assert_non_null(strstr(g->remedy, "not deferred"));
         assert_null(strstr(g->remedy, "Defer=yes"));

@@ -105,8 +105,8 @@ busy_start 2
 sleep 1
 info_of defer | grep -qx on || fail "deferral not on at load"
 # Only the lazy purges' IPIs are asserted: rx_kernel_flush also counts the
-# kernel's own flushes, not deferrable by design, e.g. vm_reset_perms()
-# freeing the init memory of the modules just loaded. Those IPIs need CPU 2
+# kernel's own flushes, not deferrable by design, e.g. CPA's when the
+# modules just loaded make their sections read-only. Those IPIs need CPU 2
 # in the kernel: no more than its other kernel entries in the window.
 i0=$(irq2)
 k=$(cpu2_ipis); metric baseline.cpu2_rx_kernel_flush "$k"
