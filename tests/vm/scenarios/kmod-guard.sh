@@ -422,13 +422,22 @@ echo 'p:tlbisol_foreign vtime_user_exit' >> $T/kprobe_events && echo 1 > $T/even
 busy_stop
 taskset -c 2 "$BIN_DIR/busyloop" -y 200000 & yl=$!
 sleep 1
+# still2 CMD...: CMD patches vtime_user_exit's fentry site (ftrace attach
+# or detach), run with CPU 2's syscall loop stopped. The loop runs that
+# site hundreds of thousands of times a second, and multi-threaded TCG
+# does not keep a vCPU coherent with live text patching: in the CI run of
+# 2026-11-30 19:44 CPU 2 ran a stale int3 there ("Oops: int3" at
+# vtime_user_exit+0x4) when §9's disable removed our direct call, with the
+# deferral already off and every CPU's syncs done. Stopped, CPU 2 idles
+# and no CPU runs the site (only nohz_full CPUs leave user mode through it).
+still2() { kill -STOP $yl; sleep 1; "$@"; r=$?; kill -CONT $yl; return $r; }
 # (a) the kprobe alone: entry catch-ups reached behind ftrace's list function
 $NL reset
 churn "$N"
 $NL stats > "$RESULTS/neg-kprobe.stats"; cat "$RESULTS/neg-kprobe.stats"
 fo=$(stat_of "$RESULTS/neg-kprobe.stats" 2 proto_foreign); metric negative_kprobe.cpu2_proto_foreign "$fo"
 [ "$fo" -gt 0 ] || bad "negative control: guard off, kprobe on vtime_user_exit, proto_foreign stayed 0"
-echo 0 > $T/events/kprobes/tlbisol_foreign/enable; echo '-:tlbisol_foreign' >> $T/kprobe_events
+still2 sh -c "echo 0 > $T/events/kprobes/tlbisol_foreign/enable"; echo '-:tlbisol_foreign' >> $T/kprobe_events
 # (b) the late NMI_FLAG_FIRST handler alone: NMIs whose first handler is foreign
 $NL reset
 echo 1 > $P/nmi_first
@@ -446,12 +455,13 @@ fo=$(stat_of "$RESULTS/neg-nmi.stats" 2 proto_foreign); metric negative_nmi_firs
 # called on CPU 2, with our direct call on the site all along.
 redirected() { cat $P/ipmodify_grab | awk -v c=$(( $1 + 1 )) '{ print $(3 + c) }'; }
 $NL reset
-echo redirect > $P/ipmodify_grab || bad "redirect: cannot attach"
+still2 sh -c "echo redirect > $P/ipmodify_grab" || bad "redirect: cannot attach"
+sleep 1
 r0=$(redirected 2); st0=$(site)
 churn "$N"
 r1=$(redirected 2); st1=$(site)
 $NL stats > "$RESULTS/redirect.stats"
-echo 0 > $P/ipmodify_grab
+still2 sh -c "echo 0 > $P/ipmodify_grab"
 echo "site: $st0 / $st1; $(cat $P/ipmodify_grab)"
 ce=$(stat_of "$RESULTS/redirect.stats" 2 catchup_entry); metric redirect_guard_off.cpu2_catchup_entry "$ce"
 metric redirect_guard_off.cpu2_replacement_calls $((r1 - r0))
@@ -475,8 +485,9 @@ $NL set --defer 1 || bad "redirect (guard on): enable"
 echo 5000 > /sys/module/tlbisol/parameters/test_guard_work_delay_ms || fail "test_guard_work_delay_ms"
 taskset -c 2 "$BIN_DIR/busyloop" -y 200000 & yl=$!
 sleep 1
-echo redirect > $P/ipmodify_grab || bad "redirect (guard on): cannot attach"
+still2 sh -c "echo redirect > $P/ipmodify_grab" || bad "redirect (guard on): cannot attach"
 [ "$(info_of defer)" != on ] || bad "redirect (guard on): the guard did not trip"
+sleep 1
 st0=$(site); r0=$(redirected 2); sleep 1; r1=$(redirected 2); st1=$(site)
 echo "while the disable is pending: $st0 / $st1; CPU 2 replacement calls $r0 -> $r1"
 for x in "$st0" "$st1"; do
@@ -485,7 +496,10 @@ for x in "$st0" "$st1"; do
 done
 [ "$r1" -gt "$r0" ] || bad "redirect (guard on): the replacement did not run on CPU 2 behind our trampoline ($r0 -> $r1)"
 metric redirect_pending.cpu2_replacement_calls $((r1 - r0))
-sleep 5
+# the held-back work item removes our direct call (patching the site)
+# within 5 s of the attach: CPU 2's loop stopped across it
+still2 sleep 5
+sleep 1
 st2=$(site); r2=$(redirected 2); sleep 1; r3=$(redirected 2)
 echo "after the disable: $st2; CPU 2 replacement calls $r2 -> $r3"
 echo "$st2" | grep -q "^vtime_user_exit (1) " || bad "redirect (guard on): the site after the disable: $st2"
