@@ -95,6 +95,18 @@ struct tlbisol_range {
 	const char *name;
 	unsigned long start, end;
 };
+/* Is @ip in one of the @n ranges at @r? (an unresolved range, 0-0, holds
+ * nothing.) Always inlined: called from ftrace callbacks, it gets no fentry. */
+static __always_inline bool tlbisol_in_ranges(const struct tlbisol_range *r, unsigned int n,
+				     unsigned long ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (ip >= r[i].start && ip < r[i].end)
+			return true;
+	return false;
+}
 struct tlbisol_defer_cpu {
 	int pending;		/* set by senders that skipped us; xchg'd here */
 	bool catching_up;	/* between consuming pending and the flush */

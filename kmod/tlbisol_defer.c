@@ -506,16 +506,6 @@ static void tlbisol_flush_kernel_range(unsigned long start, unsigned long end)
 	tlbisol_defer_send(defer_cond, tlbisol_defer_ipi);
 }
 
-static bool in_ranges(const struct tlbisol_range *r, unsigned int n, unsigned long ip)
-{
-	unsigned int j;
-
-	for (j = 0; j < n; j++)
-		if (ip >= r[j].start && ip < r[j].end)
-			return true;
-	return false;
-}
-
 /*
  * Is this flush_tlb_kernel_range() call deferrable? parent_ip is its
  * caller; the callers above it are found by unwinding (ORC unwinds through
@@ -529,9 +519,9 @@ static bool defer_deferrable(unsigned long parent_ip)
 {
 	unsigned long e[16];
 	unsigned int i, n;
-	bool from_purge = in_ranges(&purge, 1, parent_ip);
+	bool from_purge = tlbisol_in_ranges(&purge, 1, parent_ip);
 
-	if (!from_purge && !(reset_perms_on && in_ranges(&aliases, 1, parent_ip)))
+	if (!from_purge && !(reset_perms_on && tlbisol_in_ranges(&aliases, 1, parent_ip)))
 		return false;
 	n = stack_trace_save(e, ARRAY_SIZE(e), 0);
 	/* our handler's and ftrace's frames first, then parent_ip's */
@@ -540,17 +530,31 @@ static bool defer_deferrable(unsigned long parent_ip)
 	if (i + 1 >= n)
 		return false;
 	if (from_purge) {
-		if (in_ranges(purge_callers, ARRAY_SIZE(purge_callers), e[i + 1]))
+		if (tlbisol_in_ranges(purge_callers, ARRAY_SIZE(purge_callers), e[i + 1]))
 			return true;
-		if (!reset_perms_on || !in_ranges(&aliases, 1, e[i + 1]))
+		if (!reset_perms_on || !tlbisol_in_ranges(&aliases, 1, e[i + 1]))
 			return false;
 		i++;
 		if (i + 1 >= n)
 			return false;
 	}
-	return in_ranges(reset_perms_callers, ARRAY_SIZE(reset_perms_callers), e[i + 1]);
+	return tlbisol_in_ranges(reset_perms_callers, ARRAY_SIZE(reset_perms_callers), e[i + 1]);
 }
 
+/*
+ * The redirect, on the sender (the caller of flush_tlb_kernel_range(): a
+ * kworker of the lazy purge, or a task in vfree(), process context).
+ * What else runs there: other ftrace users of flush_tlb_kernel_range()
+ * (tracers, kprobe-on-ftrace, BPF fentry) are called from the same list
+ * and only observe; another IPMODIFY user (livepatch, BPF fmod_ret) is
+ * refused by ftrace while we hold the function, so the IP we set is the
+ * only change of course; a kprobe in the original's body does not run
+ * once we redirect, as the original does not. An NMI here cannot flush
+ * (flush_tlb_kernel_range() is not NMI-safe). PREEMPT_RT: no lock is
+ * taken; stack_trace_save() unwinds this task's own stack (ORC, lock-free)
+ * and may be preempted like the caller. The skipped CPUs' side is the
+ * catch-up (DEFERRAL.md "What runs on a skipped CPU before the catch-up").
+ */
 static void notrace defer_kflush_handler(unsigned long ip, unsigned long parent_ip,
 					 struct ftrace_ops *ops,
 					 struct ftrace_regs *fregs)

@@ -342,12 +342,9 @@ static void guard_text(unsigned long ip, unsigned long parent_ip, struct ftrace_
 	size_t len = ftrace_regs_get_argument(fregs, 2);
 	bool plain = in_hook(&tp_hook, ip);
 	const char *why;
-	unsigned int i;
 
-	if (plain)
-		for (i = 0; i < ARRAY_SIZE(batch); i++)
-			if (parent_ip >= batch[i].start && parent_ip < batch[i].end)
-				return;	/* judged at the batch's entry */
+	if (plain && tlbisol_in_ranges(batch, ARRAY_SIZE(batch), parent_ip))
+		return;	/* judged at the batch's entry */
 	if (overlaps(addr, len, tlbisol_entry_site, CALL_INSN_SIZE)) {
 		if (!plain && addr == tlbisol_entry_site && len == CALL_INSN_SIZE &&
 		    calls_our_trampoline(addr, insn))
